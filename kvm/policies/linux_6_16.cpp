@@ -1,0 +1,70 @@
+// linux-6.16: vmx_get_mt_mask() from Linux 6.16. WB+IPAT only while the VM has no
+// non-coherent DMA and quirk IGNORE_GUEST_PAT is in effect; otherwise WB with guest PAT
+// honored. The quirk is on by default and can be turned off only on self-snoop hosts
+// (kvm/quirks.h). EPT is zapped on count changes only while the quirk is in effect.
+#include "kvm/policy.h"
+#include "kvm/quirks.h"
+
+namespace mtsim::kvm::policies {
+namespace {
+
+class linux_6_16_policy final : public ept_policy {
+public:
+    std::string_view name() const override { return "linux-6.16"; }
+    std::string_view description() const override {
+        return "Linux >= 6.16: as 6.15 while quirk IGNORE_GUEST_PAT is on; with it off "
+               "(self-snoop hosts only) guest PAT is always honored";
+    }
+    std::string_view source() const override {
+        return "Linux >= 6.16, commit c9c1e20b4c7d 'KVM: x86: Introduce Intel specific quirk "
+               "KVM_X86_QUIRK_IGNORE_GUEST_PAT'; kvm-policy.md section 1";
+    }
+    std::vector<era_row> rows() const override {
+        return {era_row::mmio,
+                era_row::coherent_no_ss,
+                era_row::coherent_ss_quirk_on,
+                era_row::coherent_ss_quirk_off,
+                era_row::nc_cd0,
+                era_row::nc_cd1_cdnw_on,
+                era_row::nc_cd1_cdnw_off};
+    }
+
+    ept_decision decide(const ept_inputs& in) const override {
+        check_inputs(in);
+        ept_decision d = branch(in);
+        note_ignore_guest_pat_request(in, d);
+        note_absent_memslot_flag(in, d);
+        return d;
+    }
+
+    // kvm_mmu_may_ignore_guest_pat(kvm) is the quirk check.
+    bool zaps_on_noncoherent_transition(const ept_inputs& in) const override {
+        return ignore_guest_pat_in_effect(in);
+    }
+
+private:
+    static ept_decision branch(const ept_inputs& in) {
+        if (in.mmio) return {memtype::uc, false, "host MMIO: UC, guest PAT honored", {}};
+        if (ignore_guest_pat_in_effect(in) && !in.noncoherent)
+            return {memtype::wb,
+                    true,
+                    "IGNORE_GUEST_PAT in effect, no non-coherent DMA: WB, guest PAT ignored "
+                    "(IPAT)",
+                    {}};
+        if (in.noncoherent)
+            return {memtype::wb, false, "non-coherent DMA: WB, guest PAT honored", {}};
+        return {memtype::wb,
+                false,
+                "IGNORE_GUEST_PAT turned off (self-snoop host): WB, guest PAT honored",
+                {}};
+    }
+};
+
+} // namespace
+
+const ept_policy& linux_6_16() {
+    static const linux_6_16_policy p;
+    return p;
+}
+
+} // namespace mtsim::kvm::policies

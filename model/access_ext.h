@@ -1,0 +1,102 @@
+// The one TLM extension that carries what the x86 and PCIe layers add to a generic payload
+// (DESIGN.md §3). Every block reads it; only initiators and translators write it.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <tlm>
+
+#include "model/memtype.h"
+
+namespace mtsim {
+
+// Where the effective memory type came from. UC from the range type (MTRR or EPT leaf) need
+// not snoop the issuing CPU's caches; UC from the page type (PAT) must (SDM Table 11-7 (a)/(b)).
+enum class type_source : std::uint8_t {
+    range,   // MTRR or EPT leaf type decided it (includes IPAT=1)
+    page,    // the PAT type decided it
+    cd,      // CR0.CD=1 forced UC
+    fixed,   // set directly by the initiator (host-physical accesses, tests)
+};
+
+enum class op_kind : std::uint8_t {
+    load,
+    store,
+    nt_store,
+    locked_rmw,
+    clflush,
+    clflushopt,
+    clwb,
+    wbinvd,
+    wbnoinvd,
+    invd,
+    sfence,
+    mfence,
+    dma_read,
+    dma_write,
+};
+
+constexpr std::string_view to_string(op_kind k) {
+    switch (k) {
+    case op_kind::load: return "load";
+    case op_kind::store: return "store";
+    case op_kind::nt_store: return "nt-store";
+    case op_kind::locked_rmw: return "locked-rmw";
+    case op_kind::clflush: return "clflush";
+    case op_kind::clflushopt: return "clflushopt";
+    case op_kind::clwb: return "clwb";
+    case op_kind::wbinvd: return "wbinvd";
+    case op_kind::wbnoinvd: return "wbnoinvd";
+    case op_kind::invd: return "invd";
+    case op_kind::sfence: return "sfence";
+    case op_kind::mfence: return "mfence";
+    case op_kind::dma_read: return "dma-read";
+    case op_kind::dma_write: return "dma-write";
+    }
+    return "?";
+}
+
+enum class requester_kind : std::uint8_t { vcpu, vmm, device, tester };
+
+struct requester {
+    requester_kind kind = requester_kind::tester;
+    std::uint16_t id = 0;     // vCPU index, device index, ...
+    std::uint16_t pcpu = 0;   // physical CPU the access issues from (CPU requesters)
+    std::uint16_t bdf = 0;    // PCIe bus/device/function (devices)
+    std::uint32_t pasid = 0;  // PCIe PASID (devices), 0 when none
+};
+
+struct access_ext : tlm::tlm_extension<access_ext> {
+    memtype type = memtype::wb;
+    type_source source = type_source::fixed;
+    op_kind op = op_kind::load;
+    requester who{};
+    bool no_snoop = false;   // PCIe Attr[0] after the IOMMU's decision: true = skip CPU caches
+    bool page_walk = false;  // a paging-structure access (guest, EPT or IOMMU walk)
+    std::uint64_t oracle_id = 0;  // the happens-before oracle's operation id, 0 when untracked
+
+    tlm::tlm_extension_base* clone() const override { return new access_ext(*this); }
+    void copy_from(const tlm::tlm_extension_base& other) override {
+        *this = static_cast<const access_ext&>(other);
+    }
+};
+
+constexpr std::string_view to_string(type_source s) {
+    switch (s) {
+    case type_source::range: return "range";
+    case type_source::page: return "page";
+    case type_source::cd: return "cd";
+    case type_source::fixed: return "fixed";
+    }
+    return "?";
+}
+
+// Whether a UC access must look in the issuing CPU's own caches even without self-snoop:
+// UC from the page type must (SDM Table 11-7 note (b): an alias may have cached the line),
+// UC from CR0.CD=1 must (no-fill mode still serves hits), UC from the range type need not
+// (note (a)).
+constexpr bool uc_must_check_caches(type_source s) {
+    return s == type_source::page || s == type_source::cd;
+}
+
+} // namespace mtsim

@@ -1,0 +1,50 @@
+// Time in cycles of a clock, converted to sc_time in exactly one place (clock::to_time).
+// Components hold latencies as `cycles` and never build sc_time literals themselves.
+#pragma once
+
+#include <cstdint>
+#include <systemc>
+
+namespace mtsim {
+
+struct cycles {
+    std::uint64_t n = 0;
+
+    constexpr cycles() = default;
+    constexpr explicit cycles(std::uint64_t v) : n(v) {}
+    constexpr cycles operator+(cycles o) const { return cycles{n + o.n}; }
+    constexpr cycles operator-(cycles o) const { return cycles{n - o.n}; }
+    constexpr cycles operator*(std::uint64_t k) const { return cycles{n * k}; }
+    constexpr cycles& operator+=(cycles o) {
+        n += o.n;
+        return *this;
+    }
+    constexpr bool operator==(cycles o) const { return n == o.n; }
+    constexpr bool operator!=(cycles o) const { return n != o.n; }
+    constexpr bool operator<(cycles o) const { return n < o.n; }
+    constexpr bool operator<=(cycles o) const { return n <= o.n; }
+    constexpr bool operator>(cycles o) const { return n > o.n; }
+    constexpr bool operator>=(cycles o) const { return n >= o.n; }
+};
+
+// The clock of one block. Every conversion between cycles and sc_time goes through here.
+class clock {
+public:
+    // frequency in MHz; the period is rounded to the SystemC time resolution (1 ps default).
+    explicit clock(double mhz = 1000.0) : m_period(1.0e6 / mhz, sc_core::SC_PS), m_mhz(mhz) {}
+
+    sc_core::sc_time period() const { return m_period; }
+    double mhz() const { return m_mhz; }
+    sc_core::sc_time to_time(cycles c) const { return m_period * static_cast<double>(c.n); }
+    // Whole cycles elapsed in t, rounded up: a partial cycle still occupies the resource.
+    cycles to_cycles(const sc_core::sc_time& t) const {
+        const std::uint64_t p = m_period.value();
+        return cycles{(t.value() + p - 1) / p};
+    }
+
+private:
+    sc_core::sc_time m_period;
+    double m_mhz;
+};
+
+} // namespace mtsim

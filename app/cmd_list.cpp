@@ -13,8 +13,8 @@ int cmd_list(const std::vector<std::string>& args) {
         std::size_t w = 0;
         for (const auto* p : kvm::all_policies()) w = std::max(w, p->name().size());
         for (const auto* p : kvm::all_policies()) {
-            std::cout << p->name() << std::string(w + 2 - p->name().size(), ' ')
-                      << p->description() << "\n"
+            std::cout << p->name() << std::string(w + 2 - p->name().size(), ' ') << p->description()
+                      << "\n"
                       << std::string(w + 2, ' ') << "source: " << p->source() << "\n";
         }
         return 0;

@@ -267,24 +267,15 @@ int run_policy(const flags& f, bool as_json) {
                         " refuses the inputs: " + e.what());
     }
 
-    // The guest's CR0.CD reaches the policy, not the hardware: KVM on VMX keeps CD and NW
-    // clear in the hardware CR0 (vmx.c KVM_VM_CR0_ALWAYS_OFF) and emulates the guest's CD
-    // through the EPT type it picks, so the hardware step below runs with CR0.CD = 0. That is
-    // known for the policies of the VMX era table (non-empty rows()); SVM clears CD only under
-    // CD_NW_CLEARED, and the EPT rules do not cover NPT's own CD handling: refused.
+    // The guest's CR0.CD reaches the hardware only where the policy says so (SVM without
+    // CD_NW_CLEARED); VMX keeps it clear and emulates it through the EPT type.
     std::optional<memtype_explained> e;
-    if (pat && in.guest_cd && !in.quirk_cd_nw_cleared && policy.rows().empty())
-        throw cli_error("--pat-type with --cd 1 --quirk-cd-nw-cleared 0: policy " +
-                        std::string(policy.name()) +
-                        " is not a VMX (EPT era table) policy, and the effective type of a guest "
-                        "CR0.CD=1 that reaches the hardware is not modelled for it; drop "
-                        "--pat-type or use one of: " +
-                        kvm::policy_names());
     if (pat) {
-        e = ept_effective_memtype({false, d.ept_type, d.ipat, *pat});
-        e->steps.insert(e->steps.begin(),
-                        "the guest's CR0.CD acted through the policy only: KVM keeps CR0.CD "
-                        "clear in the hardware CR0 while the guest runs");
+        e = ept_effective_memtype({d.hardware_cd, d.ept_type, d.ipat, *pat});
+        if (!d.hardware_cd)
+            e->steps.insert(e->steps.begin(),
+                            "the guest's CR0.CD acted through the policy only: the hardware CR0.CD "
+                            "stays clear while the guest runs");
     }
     const bool zaps = policy.zaps_on_noncoherent_transition(in);
 

@@ -14,21 +14,25 @@
 namespace mtsim::kvm {
 
 struct ept_inputs {
-    bool mmio = false;             // the frame is host MMIO (kvm_is_mmio_pfn)
-    bool noncoherent = false;      // the VM's non-coherent DMA count is > 0
-    bool guest_cd = false;         // guest CR0.CD
+    bool mmio = false;        // the frame is host MMIO (kvm_is_mmio_pfn)
+    bool noncoherent = false; // the VM's non-coherent DMA count is > 0
+    bool guest_cd = false;    // guest CR0.CD
     bool quirk_cd_nw_cleared = true;
-    bool quirk_ignore_guest_pat = true;  // as requested by the VMM; see kvm/quirks.h
-    bool self_snoop = true;        // host CPUID.1:EDX.SS
-    memtype guest_mtrr = memtype::wb;    // the guest MTRR type of the frame
-    bool memslot_noncoherent = false;    // KVM_MEM_NON_COHERENT_DMA on the frame's memslot (seed 003)
+    bool quirk_ignore_guest_pat = true; // as requested by the VMM; see kvm/quirks.h
+    bool self_snoop = true;             // host CPUID.1:EDX.SS
+    memtype guest_mtrr = memtype::wb;   // the guest MTRR type of the frame
+    bool memslot_noncoherent = false; // KVM_MEM_NON_COHERENT_DMA on the frame's memslot (seed 003)
 };
 
 struct ept_decision {
     memtype ept_type = memtype::wb;
     bool ipat = false;
-    std::string why;                 // one line: the branch of the policy that decided
-    std::vector<std::string> notes;  // refused quirk requests and other remarks for the user
+    std::string why;                // one line: the branch of the policy that decided
+    std::vector<std::string> notes; // refused quirk requests and other remarks for the user
+    // CR0.CD as the hardware sees it while the guest runs. VMX keeps CD clear in the hardware
+    // CR0 (KVM_VM_CR0_ALWAYS_OFF) and emulates the guest's CD through the EPT type; SVM lets
+    // the guest's CD through unless CD_NW_CLEARED is on.
+    bool hardware_cd = false;
 };
 
 // Rows of the era table in kvm-policy.md §1, top to bottom.
@@ -47,8 +51,8 @@ class ept_policy {
 public:
     virtual ~ept_policy() = default;
     virtual std::string_view name() const = 0;
-    virtual std::string_view description() const = 0;  // one line
-    virtual std::string_view source() const = 0;        // kernel commit era, seed file, ...
+    virtual std::string_view description() const = 0; // one line
+    virtual std::string_view source() const = 0;      // kernel commit era, seed file, ...
     // The era-table rows this policy reproduces (a test checks each of them).
     virtual std::vector<era_row> rows() const = 0;
     virtual ept_decision decide(const ept_inputs& in) const = 0;

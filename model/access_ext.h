@@ -13,10 +13,10 @@ namespace mtsim {
 // Where the effective memory type came from. UC from the range type (MTRR or EPT leaf) need
 // not snoop the issuing CPU's caches; UC from the page type (PAT) must (SDM Table 11-7 (a)/(b)).
 enum class type_source : std::uint8_t {
-    range,   // MTRR or EPT leaf type decided it (includes IPAT=1)
-    page,    // the PAT type decided it
-    cd,      // CR0.CD=1 forced UC
-    fixed,   // set directly by the initiator (host-physical accesses, tests)
+    range, // MTRR or EPT leaf type decided it (includes IPAT=1)
+    page,  // the PAT type decided it
+    cd,    // CR0.CD=1 forced UC
+    fixed, // set directly by the initiator (host-physical accesses, tests)
 };
 
 enum class op_kind : std::uint8_t {
@@ -38,20 +38,34 @@ enum class op_kind : std::uint8_t {
 
 constexpr std::string_view to_string(op_kind k) {
     switch (k) {
-    case op_kind::load: return "load";
-    case op_kind::store: return "store";
-    case op_kind::nt_store: return "nt-store";
-    case op_kind::locked_rmw: return "locked-rmw";
-    case op_kind::clflush: return "clflush";
-    case op_kind::clflushopt: return "clflushopt";
-    case op_kind::clwb: return "clwb";
-    case op_kind::wbinvd: return "wbinvd";
-    case op_kind::wbnoinvd: return "wbnoinvd";
-    case op_kind::invd: return "invd";
-    case op_kind::sfence: return "sfence";
-    case op_kind::mfence: return "mfence";
-    case op_kind::dma_read: return "dma-read";
-    case op_kind::dma_write: return "dma-write";
+    case op_kind::load:
+        return "load";
+    case op_kind::store:
+        return "store";
+    case op_kind::nt_store:
+        return "nt-store";
+    case op_kind::locked_rmw:
+        return "locked-rmw";
+    case op_kind::clflush:
+        return "clflush";
+    case op_kind::clflushopt:
+        return "clflushopt";
+    case op_kind::clwb:
+        return "clwb";
+    case op_kind::wbinvd:
+        return "wbinvd";
+    case op_kind::wbnoinvd:
+        return "wbnoinvd";
+    case op_kind::invd:
+        return "invd";
+    case op_kind::sfence:
+        return "sfence";
+    case op_kind::mfence:
+        return "mfence";
+    case op_kind::dma_read:
+        return "dma-read";
+    case op_kind::dma_write:
+        return "dma-write";
     }
     return "?";
 }
@@ -60,10 +74,10 @@ enum class requester_kind : std::uint8_t { vcpu, vmm, device, tester };
 
 struct requester {
     requester_kind kind = requester_kind::tester;
-    std::uint16_t id = 0;     // vCPU index, device index, ...
-    std::uint16_t pcpu = 0;   // physical CPU the access issues from (CPU requesters)
-    std::uint16_t bdf = 0;    // PCIe bus/device/function (devices)
-    std::uint32_t pasid = 0;  // PCIe PASID (devices), 0 when none
+    std::uint16_t id = 0;    // vCPU index, device index, ...
+    std::uint16_t pcpu = 0;  // physical CPU the access issues from (CPU requesters)
+    std::uint16_t bdf = 0;   // PCIe bus/device/function (devices)
+    std::uint32_t pasid = 0; // PCIe PASID (devices), 0 when none
 };
 
 struct access_ext : tlm::tlm_extension<access_ext> {
@@ -71,9 +85,9 @@ struct access_ext : tlm::tlm_extension<access_ext> {
     type_source source = type_source::fixed;
     op_kind op = op_kind::load;
     requester who{};
-    bool no_snoop = false;   // PCIe Attr[0] after the IOMMU's decision: true = skip CPU caches
-    bool page_walk = false;  // a paging-structure access (guest, EPT or IOMMU walk)
-    std::uint64_t oracle_id = 0;  // the happens-before oracle's operation id, 0 when untracked
+    bool no_snoop = false;       // PCIe Attr[0] after the IOMMU's decision: true = skip CPU caches
+    bool page_walk = false;      // a paging-structure access (guest, EPT or IOMMU walk)
+    std::uint64_t oracle_id = 0; // the happens-before oracle's operation id, 0 when untracked
 
     tlm::tlm_extension_base* clone() const override { return new access_ext(*this); }
     void copy_from(const tlm::tlm_extension_base& other) override {
@@ -83,10 +97,14 @@ struct access_ext : tlm::tlm_extension<access_ext> {
 
 constexpr std::string_view to_string(type_source s) {
     switch (s) {
-    case type_source::range: return "range";
-    case type_source::page: return "page";
-    case type_source::cd: return "cd";
-    case type_source::fixed: return "fixed";
+    case type_source::range:
+        return "range";
+    case type_source::page:
+        return "page";
+    case type_source::cd:
+        return "cd";
+    case type_source::fixed:
+        return "fixed";
     }
     return "?";
 }

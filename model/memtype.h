@@ -21,12 +21,18 @@ inline constexpr std::array<memtype, 6> all_memtypes{memtype::uc, memtype::wc, m
 // "UC", "WC", "WT", "WP", "WB", "UC-".
 constexpr std::string_view to_string(memtype t) {
     switch (t) {
-    case memtype::uc: return "UC";
-    case memtype::wc: return "WC";
-    case memtype::wt: return "WT";
-    case memtype::wp: return "WP";
-    case memtype::wb: return "WB";
-    case memtype::uc_minus: return "UC-";
+    case memtype::uc:
+        return "UC";
+    case memtype::wc:
+        return "WC";
+    case memtype::wt:
+        return "WT";
+    case memtype::wp:
+        return "WP";
+    case memtype::wb:
+        return "WB";
+    case memtype::uc_minus:
+        return "UC-";
     }
     return "?";
 }
@@ -42,17 +48,26 @@ std::string memtype_names();
 // (#GP for PAT/MTRR, EPT misconfiguration for a leaf).
 constexpr std::optional<memtype> memtype_from_encoding(unsigned v) {
     switch (v) {
-    case 0: return memtype::uc;
-    case 1: return memtype::wc;
-    case 4: return memtype::wt;
-    case 5: return memtype::wp;
-    case 6: return memtype::wb;
-    case 7: return memtype::uc_minus;
-    default: return std::nullopt;
+    case 0:
+        return memtype::uc;
+    case 1:
+        return memtype::wc;
+    case 4:
+        return memtype::wt;
+    case 5:
+        return memtype::wp;
+    case 6:
+        return memtype::wb;
+    case 7:
+        return memtype::uc_minus;
+    default:
+        return std::nullopt;
     }
 }
 
-constexpr unsigned encoding(memtype t) { return static_cast<unsigned>(t); }
+constexpr unsigned encoding(memtype t) {
+    return static_cast<unsigned>(t);
+}
 
 // Cached types allocate lines in the CPU caches (at least on reads).
 constexpr bool is_cacheable(memtype t) {

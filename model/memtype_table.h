@@ -14,7 +14,6 @@
 
 namespace mtsim {
 
-
 struct memtype_cell {
     memtype type;
     // Which input decided the result: range when the result is the range type unchanged, page
@@ -87,7 +86,6 @@ struct memtype_explained {
     type_source source = type_source::fixed;
     std::vector<std::string> steps;
 };
-
 
 // Table 11-7 with its explanation.
 memtype_explained explain_range_pat(memtype range, memtype pat);

@@ -139,9 +139,13 @@ bad "Normal-WT|FWB" --arch arm64 --fwb 1 --s1 Normal-WB --s2 Normal-WT
 bad "--fwb|'2'" --arch arm64 --fwb 2 --s1 Normal-WB --s2 Normal-WB
 bad "--s2" --arch arm64 --fwb 1 --s1 Normal-WB
 bad "--pat-type|missing" --range-type WB --pat-type
-# amd-npt with a guest CR0.CD=1 that reaches the hardware: not modelled, refused by name.
-bad "amd-npt|not modelled" --policy amd-npt --mmio 0 --noncoherent 1 --cd 1 \
-    --quirk-cd-nw-cleared 0 --self-snoop 1 --quirk-ignore-guest-pat 1 --guest-mtrr WB --pat-type WB
+# amd-npt: without CD_NW_CLEARED the guest's CR0.CD=1 reaches the hardware, so UC; with it, not.
+ok 'j["effective"] == "UC" and j["source"] == "cd"' --policy amd-npt --mmio 0 --noncoherent 1 \
+    --cd 1 --quirk-cd-nw-cleared 0 --self-snoop 1 --quirk-ignore-guest-pat 1 --guest-mtrr WB \
+    --pat-type WB
+ok 'j["effective"] == "WB"' --policy amd-npt --mmio 0 --noncoherent 1 \
+    --cd 1 --quirk-cd-nw-cleared 1 --self-snoop 1 --quirk-ignore-guest-pat 1 --guest-mtrr WB \
+    --pat-type WB
 ok 'j["ept_type"] == "WB" and j["ipat"] == 0' --policy amd-npt --mmio 0 --noncoherent 1 --cd 1 \
     --quirk-cd-nw-cleared 0 --self-snoop 1 --quirk-ignore-guest-pat 1 --guest-mtrr WB
 # VMX: the guest's CD acts only through the EPT type (6.6, CD_NW_CLEARED on: WB with IPAT).

@@ -39,6 +39,7 @@ public:
                                    "(NPT has no IPAT; equivalent to EPT WB, IPAT=0)",
                                    {}};
         // svm_set_cr0(): under CD_NW_CLEARED KVM clears CD and NW in the hardware CR0.
+        d.hardware_cd = in.guest_cd && !in.quirk_cd_nw_cleared;
         if (in.guest_cd)
             d.notes.emplace_back(in.quirk_cd_nw_cleared
                                      ? "guest CR0.CD=1 has no effect: under CD_NW_CLEARED SVM "

@@ -139,7 +139,18 @@ TEST_CASE("amd-npt: guest PAT always honored - UC for MMIO and WB for RAM") {
         if (in.guest_cd)
             CHECK(count_notes(d, in.quirk_cd_nw_cleared ? "no effect" : "reaches the hardware") ==
                   1);
+        CHECK(d.hardware_cd == (in.guest_cd && !in.quirk_cd_nw_cleared));
     });
+}
+
+TEST_CASE("VMX policies keep the hardware CR0.CD clear whatever the guest sets") {
+    for (const ept_policy* p : all_policies()) {
+        if (p->name() == "amd-npt") continue;
+        for_each_input(false, [&](const ept_inputs& in) {
+            INFO(p->name(), " ", describe(in));
+            CHECK_FALSE(p->decide(in).hardware_cd);
+        });
+    }
 }
 
 TEST_CASE("memslot-flag: flagged slots honor guest PAT - MMIO stays UC - elsewhere linux-6.10") {

@@ -36,5 +36,7 @@ const std::vector<command>& commands();
 
 int cmd_memtype(const std::vector<std::string>& args);
 int cmd_list(const std::vector<std::string>& args);
+int cmd_bench(const std::vector<std::string>& args);
+int cmd_stress(const std::vector<std::string>& args);
 
 } // namespace mtsim::app

@@ -11,6 +11,9 @@ const std::vector<command>& commands() {
     static const std::vector<command> cmds{
         {"memtype", "explain how an effective memory type is resolved, step by step", cmd_memtype},
         {"list", "list policies (and later scenarios, hosts, params, stats)", cmd_list},
+        {"bench", "simulated accesses per host second, relative to a bare TLM loop", cmd_bench},
+        {"stress", "random coherence tester: SWMR and data-value checks after every op",
+         cmd_stress},
     };
     return cmds;
 }
@@ -42,7 +45,9 @@ bool parse_bit(const std::string& flag, const std::string& value) {
 
 static void usage(std::ostream& os) {
     os << "usage: mtsim COMMAND [options]\n\ncommands:\n";
-    for (const auto& c : commands()) os << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
+    for (const auto& c : commands())
+        os << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary
+           << "\n";
     os << "\n`mtsim COMMAND --help` describes a command's options.\n";
 }
 

@@ -1,0 +1,52 @@
+// mtsim bench: simulated accesses per host second of each workload, relative to a bare TLM-2.0
+// loop measured in the same invocation. Each workload runs in a child process (the same
+// binary with the hidden --workload flag) because SystemC elaborates once per process.
+#include <iostream>
+#include <string>
+
+#include "app/cli.h"
+#include "bench/runner.h"
+
+namespace mtsim::app {
+
+namespace po = boost::program_options;
+
+int cmd_bench(const std::vector<std::string>& args) {
+    bench::bench_config cfg;
+    unsigned repeats = 3;
+    po::options_description visible("mtsim bench [--json] [--accesses N] [--repeats R]");
+    visible.add_options()("help,h", "this text")("json", "print one JSON object")(
+        "accesses", po::value(&cfg.accesses)->default_value(cfg.accesses),
+        "accesses per workload run")("repeats", po::value(&repeats)->default_value(repeats),
+                                     "runs per workload; the fastest is kept");
+    std::string only;
+    po::options_description hidden;
+    hidden.add_options()("workload", po::value(&only), "run one workload in this process");
+    po::options_description all;
+    all.add(visible).add(hidden);
+    const auto vm = parse_args(args, all);
+    if (vm.count("help")) {
+        std::cout << visible << "\nworkloads:\n";
+        for (const auto& w : bench::workloads())
+            std::cout << "  " << w.name << std::string(10 - w.name.size(), ' ') << w.description
+                      << "\n";
+        return 0;
+    }
+    if (cfg.accesses == 0) throw cli_error("--accesses must be >= 1");
+    if (repeats == 0) throw cli_error("--repeats must be >= 1");
+
+    if (vm.count("workload")) {
+        const bench::workload* w = bench::find_workload(only);
+        if (!w) throw cli_error("--workload: unknown workload '" + only + "'");
+        std::cout << bench::to_json(w->run(cfg)).dump() << "\n";
+        return 0;
+    }
+    const auto rows = bench::run_all("/proc/self/exe", cfg, repeats);
+    if (vm.count("json"))
+        std::cout << bench::to_json(rows, cfg, repeats).dump(2) << "\n";
+    else
+        std::cout << bench::to_table(rows, cfg, repeats);
+    return 0;
+}
+
+} // namespace mtsim::app

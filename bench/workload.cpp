@@ -1,0 +1,47 @@
+#include "bench/workload.h"
+
+#include "bench/workload_list.h"
+
+namespace mtsim::bench {
+
+nlohmann::json to_json(const result& r) {
+    return {{"workload", r.workload},
+            {"accesses", r.accesses},
+            {"host_seconds", r.host_seconds},
+            {"simulated_ns", r.simulated_ns},
+            {"accesses_per_s", r.accesses_per_s()},
+            {"counters", r.counters}};
+}
+
+result result_from_json(const nlohmann::json& j) {
+    result r;
+    r.workload = j.at("workload").get<std::string>();
+    r.accesses = j.at("accesses").get<std::uint64_t>();
+    r.host_seconds = j.at("host_seconds").get<double>();
+    r.simulated_ns = j.at("simulated_ns").get<double>();
+    r.counters = j.at("counters");
+    return r;
+}
+
+const std::vector<workload>& workloads() {
+    static const std::vector<workload> all{
+        {"bare", "bare TLM-2.0 b_transport loop with a quantum keeper (the reference)", 0.0,
+         run_bare_loop},
+        {"l1-hit", "8-byte WB loads that hit the L1D", 0.30, run_l1_hit_stream},
+        {"miss", "8-byte WB loads that miss L1D, L2 and LLC to DRAM", 0.10, run_miss_stream},
+        {"wc-store", "8-byte WC stores combining in WC buffers", 0.0, run_wc_stream},
+        {"ns-dma", "64-byte non-snooped DMA writes and reads (straight to DRAM)", 0.10,
+         run_ns_dma_stream},
+        {"dram", "64-byte reads straight into the DRAM controller, sequential", 0.0,
+         run_dram_stream},
+    };
+    return all;
+}
+
+const workload* find_workload(std::string_view name) {
+    for (const auto& w : workloads())
+        if (w.name == name) return &w;
+    return nullptr;
+}
+
+} // namespace mtsim::bench

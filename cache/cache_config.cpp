@@ -1,0 +1,44 @@
+#include "cache/cache_config.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace mtsim {
+
+namespace {
+
+bool pow2(std::uint64_t v) {
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+void bad(const std::string& key, const std::string& why) {
+    throw std::invalid_argument("memory system parameter '" + key + "': " + why);
+}
+
+void validate_level(const std::string& name, const cache_level_config& c, unsigned line) {
+    if (c.ways == 0) bad(name + ".ways", "must be at least 1");
+    if (c.size_bytes % (std::uint64_t(c.ways) * line) != 0)
+        bad(name + ".size", "must be a multiple of ways * line_size");
+    if (!pow2(c.size_bytes / (std::uint64_t(c.ways) * line)))
+        bad(name + ".size", "size / (ways * line_size) sets must be a power of two");
+    if (c.replacement == replacement_kind::tree_plru && !pow2(c.ways))
+        bad(name + ".ways", "tree-plru replacement needs a power-of-two way count");
+}
+
+} // namespace
+
+void validate(const memory_system_config& cfg) {
+    if (cfg.pcpus < 1 || cfg.pcpus > 64) bad("pcpus", "must be in [1, 64] (snoop filter width)");
+    if (!pow2(cfg.line_size) || cfg.line_size > max_line_size)
+        bad("line_size", "must be a power of two of at most " + std::to_string(max_line_size));
+    validate_level("l1d", cfg.l1d, cfg.line_size);
+    validate_level("l2", cfg.l2, cfg.line_size);
+    validate_level("llc", cfg.llc, cfg.line_size);
+    if (cfg.llc_ports < 1) bad("llc_ports", "must be at least 1");
+    if (cfg.wc_buffers < 1) bad("wc_buffers", "must be at least 1");
+    if (!pow2(cfg.wc_buffer_size) || cfg.wc_buffer_size > cfg.line_size)
+        bad("wc_buffer_size", "must be a power of two of at most line_size");
+    if (!(cfg.clock_mhz > 0)) bad("clock_mhz", "must be positive");
+}
+
+} // namespace mtsim

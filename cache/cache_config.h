@@ -1,0 +1,92 @@
+// Every parameter of the memory system and its default, in one place (model/params.h
+// conventions: the member initializers are the defaults, describe() names each one once).
+#pragma once
+
+#include <cstdint>
+
+#include "model/cycles.h"
+#include "model/params.h"
+
+namespace mtsim {
+
+// Longest line the model supports (the miss paths keep line temporaries on the stack).
+inline constexpr unsigned max_line_size = 256;
+
+enum class replacement_kind : std::uint8_t { lru, tree_plru, random };
+
+struct cache_level_config {
+    std::uint64_t size_bytes = 32 * KiB;
+    unsigned ways = 8;
+    cycles latency{4};
+    replacement_kind replacement = replacement_kind::lru;
+    std::uint64_t seed = 1; // used by replacement_kind::random only
+
+    void describe(param_visitor& v) {
+        v.size("size", size_bytes, "capacity (sets = size / (ways * line size), a power of two)",
+               64, 1 * GiB);
+        v.uint("ways", ways, "associativity", "ways", 1, 64);
+        v.cycles("latency", latency, "tag and data lookup time, paid by every access reaching it");
+        v.choice("replacement", replacement, "victim choice in a full set",
+                 {{"lru", replacement_kind::lru},
+                  {"tree-plru", replacement_kind::tree_plru},
+                  {"random", replacement_kind::random}});
+        v.uint("seed", seed, "seed of the random replacement policy", "");
+    }
+};
+
+struct memory_system_config {
+    unsigned pcpus = 2;
+    unsigned line_size = 64;
+    double clock_mhz = 3000.0;
+    cache_level_config l1d{32 * KiB, 8, cycles{4}, replacement_kind::lru, 1};
+    cache_level_config l2{1 * MiB, 16, cycles{14}, replacement_kind::lru, 2};
+    cache_level_config llc{8 * MiB, 16, cycles{40}, replacement_kind::lru, 3};
+    // Inclusive: evicting (or WBINVD/INVD-ing) an LLC line back-invalidates every private
+    // copy. Non-inclusive (non-exclusive): private copies outlive the LLC line; the snoop
+    // filter still tracks them.
+    bool llc_inclusive = true;
+    unsigned llc_ports = 1;
+    cycles llc_port_occupancy{1};
+    cycles snoop_latency{30};
+    unsigned wc_buffers = 4;
+    unsigned wc_buffer_size = 64;
+    cycles wc_store_latency{1};
+    cycles wbinvd_cycles_per_line{1};
+    // CPUID.1:EDX.SS: the issuing pCPU snoops its own caches for its UC/WC accesses.
+    bool self_snoop = true;
+    // UC/WC accesses reaching the fabric are snooped by the other pCPUs' caches and the LLC.
+    bool fabric_snoops_uncached = true;
+
+    void describe(param_visitor& v) {
+        v.uint("pcpus", pcpus, "physical CPUs, each with a private L1D and L2", "pCPUs", 1, 64);
+        v.uint("line_size", line_size, "cache line size (a power of two)", "bytes", 16,
+               max_line_size);
+        v.real("clock_mhz", clock_mhz, "memory-system clock", "MHz", 1.0, 100000.0);
+        v.section("l1d", l1d);
+        v.section("l2", l2);
+        v.section("llc", llc);
+        v.flag("llc_inclusive", llc_inclusive,
+               "LLC eviction, WBINVD and INVD also invalidate other pCPUs' private copies");
+        v.uint("llc_ports", llc_ports, "LLC access ports, each with a busy-until calendar", "ports",
+               1, 64);
+        v.cycles("llc_port_occupancy", llc_port_occupancy, "cycles one access occupies a port", 0,
+                 1000);
+        v.cycles("snoop_latency", snoop_latency, "one round of snoops to private caches");
+        v.uint("wc_buffers", wc_buffers, "write-combining buffers per pCPU", "buffers", 1, 64);
+        v.uint("wc_buffer_size", wc_buffer_size,
+               "bytes one WC buffer covers (a power of two, at most a line)", "bytes", 8,
+               max_line_size);
+        v.cycles("wc_store_latency", wc_store_latency, "a store combining into a WC buffer");
+        v.cycles("wbinvd_cycles_per_line", wbinvd_cycles_per_line,
+                 "WBINVD/WBNOINVD/INVD walk cost per line frame");
+        v.flag("self_snoop", self_snoop,
+               "CPUID.1:EDX.SS: UC/WC accesses also snoop the issuing pCPU's caches");
+        v.flag("fabric_snoops_uncached", fabric_snoops_uncached,
+               "UC/WC accesses are snooped by other pCPUs' caches and the LLC");
+    }
+};
+
+// Throws std::invalid_argument naming the parameter when cfg cannot describe a memory system.
+void validate(const memory_system_config& cfg);
+
+} // namespace mtsim

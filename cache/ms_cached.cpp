@@ -1,0 +1,161 @@
+// The cached paths of one pCPU (WB, WT, WP): private lookups, fills with their evictions,
+// and the requests (get_s, get_m, upgrade) the protocol table tells the home agent to serve.
+#include <cstring>
+
+#include "cache/memory_system.h"
+
+namespace mtsim {
+
+// L1D then L2: adds their latencies and brings an L2 hit into the L1D.
+memory_system::private_copy memory_system::private_lookup(unsigned p, std::uint64_t la,
+                                                          sc_core::sc_time& delay) {
+    private_copy pc = find_private(p, la);
+    delay += m_time.l1;
+    if (pc.l1) {
+        ++m_stats.l1_hits;
+        m_pcpu[p].l1->touch(pc.l1);
+        return pc;
+    }
+    ++m_stats.l1_misses;
+    delay += m_time.l2;
+    if (pc.l2) {
+        ++m_stats.l2_hits;
+        m_pcpu[p].l2->touch(pc.l2);
+        copy_to_l1(p, la, pc);
+    } else {
+        ++m_stats.l2_misses;
+    }
+    return pc;
+}
+
+void memory_system::copy_to_l1(unsigned p, std::uint64_t la, private_copy& pc) {
+    cache_array& l1 = *m_pcpu[p].l1;
+    cache_line* frame = l1.slot_for(la);
+    if (frame->valid) {
+        if (frame->dirty) std::memcpy(frame->l2->data, frame->data, m_cfg.line_size);
+        l1.invalidate(frame);
+    }
+    l1.install(frame, la);
+    frame->l2 = pc.l2;
+    std::memcpy(frame->data, pc.l2->data, m_cfg.line_size);
+    pc.l1 = frame;
+}
+
+void memory_system::evict_private(unsigned p, cache_line* l2line, sc_core::sc_time when) {
+    const std::uint64_t la = l2line->line_addr;
+    private_copy pc{m_pcpu[p].l1->find(la), l2line};
+    const mesi s = l2line->state;
+    std::array<std::uint8_t, max_line_size> wb;
+    if (step(p, la, pc, proto_event::evict, wb.data()).actions & act::write_back)
+        writeback_to_llc(la, wb.data(), when);
+    if (pc.l2) broken(p, la, s, proto_event::evict, "leaves the line valid");
+}
+
+memory_system::private_copy memory_system::fill_private(unsigned p, std::uint64_t la,
+                                                        const std::uint8_t* data,
+                                                        sc_core::sc_time when) {
+    cache_array& l2 = *m_pcpu[p].l2;
+    cache_line* frame = l2.slot_for(la);
+    if (frame->valid) evict_private(p, frame, when);
+    l2.install(frame, la);
+    std::memcpy(frame->data, data, m_cfg.line_size);
+    private_copy pc{nullptr, frame};
+    copy_to_l1(p, la, pc);
+    return pc;
+}
+
+// Snoops every other holder with ev; dirty data found goes to the LLC (the requester reads it
+// from there). Adds the snoop latency when anybody was snooped.
+void memory_system::snoop_for_request(unsigned p, std::uint64_t la, proto_event ev,
+                                      sc_core::sc_time& delay) {
+    std::array<std::uint8_t, max_line_size> wb;
+    bool dirty = false;
+    if (snoop_others(la, int(p), ev, wb.data(), dirty) > 0) delay += m_time.snoop;
+    if (dirty) writeback_to_llc(la, wb.data(), delay);
+}
+
+void memory_system::cached_load(unsigned p, std::uint64_t addr, std::uint8_t* dst, unsigned len,
+                                sc_core::sc_time& delay) {
+    const std::uint64_t la = line_of(addr);
+    const unsigned off = static_cast<unsigned>(addr & m_line_mask);
+    private_copy pc = private_lookup(p, la, delay);
+    const mesi s = pc.l2 ? pc.l2->state : mesi::i;
+    const transition& tr = step(p, la, pc, proto_event::load, nullptr);
+    if (tr.actions & act::hit) {
+        if (!pc.l1) broken(p, la, s, proto_event::load, "hits without a copy");
+        std::memcpy(dst, pc.l1->data + off, len);
+        return;
+    }
+    if (!(tr.actions & act::get_s)) broken(p, la, s, proto_event::load, "neither hits nor asks");
+    if (pc.l2) broken(p, la, s, proto_event::load, "asks for a line the pCPU holds");
+
+    llc_port(delay);
+    snoop_for_request(p, la, proto_event::snoop_read, delay);
+    std::array<std::uint8_t, max_line_size> buf;
+    home_fetch(la, buf.data(), delay);
+    const snoop_filter::entry* d = m_dir.find(la);
+    const bool others = d && (d->sharers & ~(std::uint64_t(1) << p));
+    pc = fill_private(p, la, buf.data(), delay);
+    step(p, la, pc, others ? proto_event::fill_shared : proto_event::fill_exclusive, nullptr);
+    std::memcpy(dst, buf.data() + off, len);
+}
+
+void memory_system::cached_store(unsigned p, std::uint64_t addr, const std::uint8_t* src,
+                                 unsigned len, sc_core::sc_time& delay) {
+    const std::uint64_t la = line_of(addr);
+    const unsigned off = static_cast<unsigned>(addr & m_line_mask);
+    auto write = [&](private_copy& pc) {
+        if (!pc.l1 || len == 0) return;
+        std::memcpy(pc.l1->data + off, src, len);
+        pc.l1->dirty = true;
+    };
+    private_copy pc = private_lookup(p, la, delay);
+    const mesi s = pc.l2 ? pc.l2->state : mesi::i;
+    const transition& tr = step(p, la, pc, proto_event::store, nullptr);
+    if (tr.actions & act::hit) {
+        if (!pc.l1) broken(p, la, s, proto_event::store, "hits without a copy");
+        if (tr.actions & act::update_line) write(pc);
+        return;
+    }
+    if (tr.actions & act::upgrade) {
+        if (!pc.l2) broken(p, la, s, proto_event::store, "upgrades a line the pCPU lacks");
+        llc_port(delay);
+        snoop_for_request(p, la, proto_event::snoop_inv, delay);
+        if (step(p, la, pc, proto_event::upgrade_ack, nullptr).actions & act::update_line)
+            write(pc);
+        return;
+    }
+    if (!(tr.actions & act::get_m)) broken(p, la, s, proto_event::store, "neither hits nor asks");
+    if (pc.l2) broken(p, la, s, proto_event::store, "asks for a line the pCPU holds");
+    llc_port(delay);
+    snoop_for_request(p, la, proto_event::snoop_inv, delay);
+    std::array<std::uint8_t, max_line_size> buf;
+    home_fetch(la, buf.data(), delay);
+    pc = fill_private(p, la, buf.data(), delay);
+    if (step(p, la, pc, proto_event::fill_modified, nullptr).actions & act::update_line) write(pc);
+}
+
+void memory_system::wt_wp_store(unsigned p, proto_event ev, std::uint64_t addr,
+                                const std::uint8_t* src, unsigned len, sc_core::sc_time& delay) {
+    const std::uint64_t la = line_of(addr);
+    const unsigned off = static_cast<unsigned>(addr & m_line_mask);
+    private_copy pc = private_lookup(p, la, delay);
+    std::array<std::uint8_t, max_line_size> wb;
+    const transition& tr = step(p, la, pc, ev, wb.data());
+    llc_port(delay);
+    if (tr.actions & act::write_back) writeback_to_dram(la, wb.data(), delay);
+    if (tr.actions & act::invalidate_others) {
+        bool dirty = false;
+        if (snoop_others(la, int(p), proto_event::snoop_inv, wb.data(), dirty) > 0)
+            delay += m_time.snoop;
+        if (dirty) writeback_to_dram(la, wb.data(), delay);
+    }
+    if ((tr.actions & act::update_line) && pc.l1) {
+        // WT keeps the copy equal to memory for these bytes: update both private levels.
+        std::memcpy(pc.l1->data + off, src, len);
+        std::memcpy(pc.l2->data + off, src, len);
+    }
+    if (tr.actions & act::write_memory) write_memory(addr, src, nullptr, len, delay);
+}
+
+} // namespace mtsim

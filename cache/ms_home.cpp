@@ -1,0 +1,205 @@
+// The home agent: the protocol-table step every private line goes through, the snoop filter,
+// the LLC (allocation, eviction, back-invalidation, port calendar) and write-backs.
+#include <cstring>
+#include <sstream>
+
+#include "cache/memory_system.h"
+
+namespace mtsim {
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+    std::ostringstream o;
+    o << "0x" << std::hex << v;
+    return o.str();
+}
+
+} // namespace
+
+const transition& memory_system::lookup(unsigned p, std::uint64_t la, mesi s, proto_event ev) {
+    const transition& tr = m_protocol.at(s, ev);
+    ++m_counts[static_cast<unsigned>(s)][static_cast<unsigned>(ev)];
+    if (!tr.defined) undefined(p, la, s, ev);
+    return tr;
+}
+
+void memory_system::undefined(unsigned p, std::uint64_t la, mesi s, proto_event ev) const {
+    throw protocol_error(std::string(name()) + ": pCPU " + std::to_string(p) + " line " +
+                         hex(base_of(la)) + ": no protocol transition for (state " +
+                         std::string(to_string(s)) + ", event " + std::string(to_string(ev)) + ")");
+}
+
+void memory_system::broken(unsigned p, std::uint64_t la, mesi s, proto_event ev,
+                           const char* what) const {
+    throw protocol_error(std::string(name()) + ": pCPU " + std::to_string(p) + " line " +
+                         hex(base_of(la)) + ": transition (state " + std::string(to_string(s)) +
+                         ", event " + std::string(to_string(ev)) + ") " + what);
+}
+
+memory_system::private_copy memory_system::find_private(unsigned p, std::uint64_t la) {
+    pcpu_caches& c = m_pcpu[p];
+    private_copy pc{c.l1->find(la), c.l2->find(la)};
+    if (pc.l1 && !pc.l2)
+        throw std::logic_error(std::string(name()) + ": L1D holds " + hex(base_of(la)) +
+                               " without its L2 (private inclusion broken)");
+    return pc;
+}
+
+const transition& memory_system::step(unsigned p, std::uint64_t la, private_copy& pc,
+                                      proto_event ev, std::uint8_t* wb_out) {
+    const mesi s = pc.l2 ? pc.l2->state : mesi::i;
+    const transition& tr = lookup(p, la, s, ev);
+    if (tr.actions & act::write_back) {
+        if (!pc.l2) broken(p, la, s, ev, "writes back a line the pCPU does not hold");
+        std::memcpy(wb_out, pc.l1 ? pc.l1->data : pc.l2->data, m_cfg.line_size);
+    }
+    if (ev == proto_event::drop && s == mesi::m) ++m_stats.invd_dirty_lost;
+    const mesi next = tr.next;
+    if (next == s && !(next == mesi::i && pc.l2)) return tr;
+    if (!pc.l2) broken(p, la, s, ev, "changes state without a copy (only a fill installs one)");
+    pcpu_caches& c = m_pcpu[p];
+    if (next == mesi::i) {
+        if (pc.l1) c.l1->invalidate(pc.l1);
+        c.l2->invalidate(pc.l2);
+        pc = {};
+    } else {
+        if (pc.l1 && pc.l1->dirty && s == mesi::m && next != mesi::m) {
+            std::memcpy(pc.l2->data, pc.l1->data, m_cfg.line_size);
+            pc.l1->dirty = false;
+        }
+        pc.l2->state = next;
+    }
+    const bool owner_before = s == mesi::e || s == mesi::m;
+    const bool owner_after = next == mesi::e || next == mesi::m;
+    if (!(owner_before && owner_after)) dir_update(p, la, next);
+    return tr;
+}
+
+void memory_system::dir_update(unsigned p, std::uint64_t la, mesi next) {
+    const std::uint64_t bit = std::uint64_t(1) << p;
+    if (next == mesi::i) {
+        snoop_filter::entry* d = m_dir.find(la);
+        if (!d) return;
+        d->sharers &= ~bit;
+        if (d->owner == int(p)) d->owner = -1;
+        if (d->sharers == 0) m_dir.erase(d);
+        return;
+    }
+    snoop_filter::entry& d = m_dir.get(la);
+    d.sharers |= bit;
+    if (next == mesi::e || next == mesi::m)
+        d.owner = int(p);
+    else if (d.owner == int(p))
+        d.owner = -1;
+}
+
+unsigned memory_system::snoop_others(std::uint64_t la, int except, proto_event ev, std::uint8_t* wb,
+                                     bool& got_dirty) {
+    const snoop_filter::entry* d = m_dir.find(la);
+    if (!d) return 0;
+    const std::uint64_t sharers = d->sharers; // step() edits (and may move) the entry
+    unsigned n = 0;
+    std::array<std::uint8_t, max_line_size> tmp;
+    for (unsigned q = 0; q < m_cfg.pcpus; ++q) {
+        if (!(sharers & (std::uint64_t(1) << q)) || int(q) == except) continue;
+        private_copy pc = find_private(q, la);
+        if (!pc.l2)
+            throw std::logic_error(std::string(name()) + ": snoop filter lists pCPU " +
+                                   std::to_string(q) + " for " + hex(base_of(la)) +
+                                   " but it holds no copy");
+        ++n;
+        ++m_stats.snoops;
+        if (step(q, la, pc, ev, tmp.data()).actions & act::write_back) {
+            std::memcpy(wb, tmp.data(), m_cfg.line_size);
+            got_dirty = true;
+        }
+    }
+    return n;
+}
+
+void memory_system::llc_port(sc_core::sc_time& delay) {
+    const sc_core::sc_time arrival = sc_core::sc_time_stamp() + delay;
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < m_port_busy.size(); ++i)
+        if (m_port_busy[i] < m_port_busy[best]) best = i;
+    if (m_port_busy[best] > arrival) {
+        const sc_core::sc_time wait = m_port_busy[best] - arrival;
+        m_stats.llc_port_wait_cycles += m_clock.to_cycles(wait).n;
+        delay += wait;
+        m_port_busy[best] += m_time.port;
+    } else {
+        m_port_busy[best] = arrival + m_time.port;
+    }
+    delay += m_time.llc;
+}
+
+void memory_system::home_fetch(std::uint64_t la, std::uint8_t* dst, sc_core::sc_time& delay) {
+    if (cache_line* l = m_llc->find(la)) {
+        ++m_stats.llc_hits;
+        m_llc->touch(l);
+        std::memcpy(dst, l->data, m_cfg.line_size);
+        return;
+    }
+    ++m_stats.llc_misses;
+    dram_read(base_of(la), dst, m_cfg.line_size, delay);
+    cache_line* l = llc_allocate(la, delay);
+    std::memcpy(l->data, dst, m_cfg.line_size);
+}
+
+cache_line* memory_system::llc_allocate(std::uint64_t la, sc_core::sc_time when) {
+    cache_line* frame = m_llc->slot_for(la);
+    if (frame->valid) evict_llc(frame, when);
+    m_llc->install(frame, la);
+    return frame;
+}
+
+void memory_system::evict_llc(cache_line* l, sc_core::sc_time when) {
+    const std::uint64_t la = l->line_addr;
+    if (m_cfg.llc_inclusive) {
+        std::array<std::uint8_t, max_line_size> wb;
+        bool dirty = false;
+        m_stats.back_invalidations +=
+            snoop_others(la, -1, proto_event::snoop_inv, wb.data(), dirty);
+        if (dirty) {
+            std::memcpy(l->data, wb.data(), m_cfg.line_size);
+            l->dirty = true;
+        }
+    }
+    if (l->dirty) dram_write(base_of(la), l->data, nullptr, m_cfg.line_size, when);
+    m_llc->invalidate(l);
+}
+
+void memory_system::writeback_to_llc(std::uint64_t la, const std::uint8_t* data,
+                                     sc_core::sc_time when) {
+    cache_line* l = m_llc->find(la);
+    if (!l) l = llc_allocate(la, when);
+    std::memcpy(l->data, data, m_cfg.line_size);
+    l->dirty = true;
+}
+
+void memory_system::writeback_to_dram(std::uint64_t la, const std::uint8_t* data,
+                                      sc_core::sc_time& delay) {
+    if (cache_line* l = m_llc->find(la)) {
+        std::memcpy(l->data, data, m_cfg.line_size);
+        l->dirty = false;
+    }
+    dram_write(base_of(la), data, nullptr, m_cfg.line_size, delay);
+}
+
+void memory_system::write_memory(std::uint64_t addr, const std::uint8_t* src,
+                                 const std::uint8_t* mask, unsigned len, sc_core::sc_time& delay) {
+    const std::uint64_t la = line_of(addr);
+    cache_line* l = m_llc->find(la);
+    if (!l) {
+        dram_write(addr, src, mask, len, delay);
+        return;
+    }
+    std::uint8_t* d = l->data + (addr & m_line_mask);
+    for (unsigned i = 0; i < len; ++i)
+        if (!mask || mask[i]) d[i] = src[i];
+    dram_write(base_of(la), l->data, nullptr, m_cfg.line_size, delay);
+    l->dirty = false;
+}
+
+} // namespace mtsim

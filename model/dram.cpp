@@ -1,0 +1,168 @@
+#include "model/dram.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace mtsim {
+
+namespace {
+
+bool is_pow2(std::uint64_t v) {
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
+    return (a + b - 1) / b;
+}
+
+} // namespace
+
+void validate(const dram_config& cfg) {
+    if (!(cfg.clock_mhz > 0.0)) throw std::invalid_argument("dram.clock_mhz must be > 0");
+    if (cfg.channels == 0) throw std::invalid_argument("dram.channels must be >= 1");
+    if (!is_pow2(cfg.interleave_bytes))
+        throw std::invalid_argument("dram.interleave must be a power of two");
+    if (cfg.bytes_per_cycle == 0) throw std::invalid_argument("dram.bytes_per_cycle must be >= 1");
+    if (cfg.size_bytes == 0) throw std::invalid_argument("dram.size_bytes must be >= 1");
+}
+
+dram::channel_stats::channel_stats(const std::string& path)
+    : reads(path, "reads", "read accesses (or parts of one) served", "accesses"),
+      writes(path, "writes", "write accesses (or parts of one) served", "accesses"),
+      bytes(path, "bytes", "bytes moved", "bytes"),
+      busy_cycles(path, "busy_cycles", "cycles the channel spent transferring data", "cycles") {}
+
+dram::dram(const sc_core::sc_module_name& name, const dram_config& cfg)
+    : sc_core::sc_module(name), tsock("tsock"), m_cfg(cfg), m_clock(cfg.clock_mhz) {
+    validate(m_cfg);
+    m_busy_until.assign(m_cfg.channels, cycles{0});
+    for (unsigned ch = 0; ch < m_cfg.channels; ++ch)
+        m_stats.push_back(std::make_unique<channel_stats>(std::string(this->name()) + ".ch" +
+                                                          std::to_string(ch)));
+    tsock.register_b_transport(this, &dram::b_transport);
+    tsock.register_transport_dbg(this, &dram::transport_dbg);
+}
+
+unsigned dram::channel_of(std::uint64_t addr) const {
+    return static_cast<unsigned>((addr / m_cfg.interleave_bytes) % m_cfg.channels);
+}
+
+dram::page* dram::find_page(std::uint64_t addr) const {
+    auto it = m_pages.find(addr / page_bytes);
+    return it == m_pages.end() ? nullptr : it->second.get();
+}
+
+dram::page& dram::touch_page(std::uint64_t addr) {
+    auto& p = m_pages[addr / page_bytes];
+    if (!p) {
+        p = std::make_unique<page>();
+        p->fill(0);
+    }
+    return *p;
+}
+
+void dram::peek(std::uint64_t addr, unsigned char* dst, std::size_t len) const {
+    while (len > 0) {
+        const std::uint64_t off = addr % page_bytes;
+        const std::size_t n = std::min<std::uint64_t>(len, page_bytes - off);
+        if (const page* p = find_page(addr))
+            std::memcpy(dst, p->data() + off, n);
+        else
+            std::memset(dst, 0, n);
+        addr += n;
+        dst += n;
+        len -= n;
+    }
+}
+
+void dram::poke(std::uint64_t addr, const unsigned char* src, std::size_t len) {
+    while (len > 0) {
+        const std::uint64_t off = addr % page_bytes;
+        const std::size_t n = std::min<std::uint64_t>(len, page_bytes - off);
+        std::memcpy(touch_page(addr).data() + off, src, n);
+        addr += n;
+        src += n;
+        len -= n;
+    }
+}
+
+bool dram::accept(tlm::tlm_generic_payload& gp) const {
+    if (!gp.is_read() && !gp.is_write()) {
+        gp.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+        return false;
+    }
+    const std::uint64_t addr = gp.get_address();
+    const std::uint64_t len = gp.get_data_length();
+    if (len == 0 || addr >= m_cfg.size_bytes || len > m_cfg.size_bytes - addr) {
+        gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return false;
+    }
+    if (gp.get_streaming_width() != 0 && gp.get_streaming_width() < len) {
+        gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+        return false;
+    }
+    return true;
+}
+
+void dram::move_data(tlm::tlm_generic_payload& gp) {
+    const std::uint64_t addr = gp.get_address();
+    const std::size_t len = gp.get_data_length();
+    unsigned char* data = gp.get_data_ptr();
+    const unsigned char* be = gp.get_byte_enable_ptr();
+    const std::size_t be_len = gp.get_byte_enable_length();
+    if (be == nullptr || be_len == 0) {
+        if (gp.is_read())
+            peek(addr, data, len);
+        else
+            poke(addr, data, len);
+        return;
+    }
+    // Byte enables repeat with period be_len; disabled bytes are left untouched both ways.
+    for (std::size_t i = 0; i < len; ++i) {
+        if (be[i % be_len] != TLM_BYTE_ENABLED) continue;
+        if (gp.is_read())
+            peek(addr + i, data + i, 1);
+        else
+            poke(addr + i, data + i, 1);
+    }
+}
+
+void dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    if (!accept(gp)) return;
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const cycles arrival = m_clock.to_cycles(now + delay);
+    const bool write = gp.is_write();
+
+    cycles completion = arrival;
+    std::uint64_t addr = gp.get_address();
+    std::uint64_t left = gp.get_data_length();
+    while (left > 0) {
+        const std::uint64_t in_granule = m_cfg.interleave_bytes - addr % m_cfg.interleave_bytes;
+        const std::uint64_t n = std::min(left, in_granule);
+        const unsigned ch = channel_of(addr);
+        const cycles transfer{ceil_div(n, m_cfg.bytes_per_cycle)};
+        const cycles start = std::max(arrival, m_busy_until[ch]);
+        m_busy_until[ch] = start + transfer;
+        completion = std::max(completion, m_busy_until[ch] + m_cfg.latency);
+        channel_stats& s = *m_stats[ch];
+        ++(write ? s.writes : s.reads);
+        s.bytes += n;
+        s.busy_cycles += transfer.n;
+        addr += n;
+        left -= n;
+    }
+
+    move_data(gp);
+    delay = m_clock.to_time(completion) - now;
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+unsigned int dram::transport_dbg(tlm::tlm_generic_payload& gp) {
+    if (!accept(gp)) return 0;
+    move_data(gp);
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    return gp.get_data_length();
+}
+
+} // namespace mtsim

@@ -1,0 +1,224 @@
+// EPT formats and rules: the EPTP, the entry layout, misconfiguration and violation
+// (exit reasons 49 and 48) with the exit qualification. Pure functions over raw values, so
+// the rules are tested without a walker or the SystemC kernel.
+// Reference: shared/reference/memory-types.md §5 (Intel SDM vol. 3, 28.2 and 28.3).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "model/memtype.h"
+#include "model/params.h"
+
+namespace mtsim::cpu {
+
+// What an access does to the memory it names; EPT permissions R, W, X are checked against it.
+enum class access_kind : std::uint8_t { read, write, fetch };
+std::string_view to_string(access_kind k);
+
+// A named bit range of a register or entry: bits [lsb + width - 1 : lsb].
+struct bit_field {
+    std::string_view name;
+    unsigned lsb;
+    unsigned width;
+};
+
+constexpr std::uint64_t field_mask(const bit_field& f) {
+    return (f.width >= 64 ? ~0ULL : ((1ULL << f.width) - 1)) << f.lsb;
+}
+constexpr std::uint64_t field_get(const bit_field& f, std::uint64_t v) {
+    return (v & field_mask(f)) >> f.lsb;
+}
+constexpr std::uint64_t field_put(const bit_field& f, std::uint64_t v, std::uint64_t x) {
+    return (v & ~field_mask(f)) | ((x << f.lsb) & field_mask(f));
+}
+// Bits [hi:lo] set.
+constexpr std::uint64_t bits(unsigned hi, unsigned lo) {
+    return (hi >= 63 ? ~0ULL : ((1ULL << (hi + 1)) - 1)) & ~((1ULL << lo) - 1);
+}
+
+enum class eptp_field : unsigned { memtype, walk_length, ad_enable, root };
+// SDM vol. 3, 24.6.11 (Extended-Page-Table Pointer); memory-types.md §5. Bits 11:7 are
+// reserved in this model (bit 7, supervisor shadow-stack control, is not modelled).
+inline constexpr std::array<bit_field, 4> eptp_fields{{
+    {"memtype", 0, 3},
+    {"walk_length_minus_1", 3, 3},
+    {"ad_enable", 6, 1},
+    {"root", 12, 40},
+}};
+constexpr const bit_field& field(eptp_field f) {
+    return eptp_fields[static_cast<unsigned>(f)];
+}
+
+enum class ept_field : unsigned { r, w, x, memtype, ipat, ps, accessed, dirty, address };
+// SDM vol. 3, 28.3.2 (EPT Translation Mechanism), Tables 28-1..28-6; memory-types.md §5.
+// memtype and ipat exist only in leaves, ps only in PDPTEs and PDEs, dirty only in leaves.
+inline constexpr std::array<bit_field, 9> ept_entry_fields{{
+    {"R", 0, 1},
+    {"W", 1, 1},
+    {"X", 2, 1},
+    {"memtype", 3, 3},
+    {"IPAT", 6, 1},
+    {"PS", 7, 1},
+    {"A", 8, 1},
+    {"D", 9, 1},
+    {"address", 12, 40},
+}};
+constexpr const bit_field& field(ept_field f) {
+    return ept_entry_fields[static_cast<unsigned>(f)];
+}
+constexpr bool ept_bit(ept_field f, std::uint64_t e) {
+    return field_get(field(f), e) != 0;
+}
+
+// R/W/X as a 3-bit mask: bit 0 read, bit 1 write, bit 2 execute (the entry's bits 2:0).
+inline constexpr unsigned perm_r = 1, perm_w = 2, perm_x = 4;
+constexpr unsigned ept_rwx(std::uint64_t e) {
+    return static_cast<unsigned>(e & 7);
+}
+constexpr unsigned required_perm(access_kind k) {
+    return k == access_kind::read ? perm_r : k == access_kind::write ? perm_w : perm_x;
+}
+
+// Levels count from the bottom: 1 PT, 2 PD, 3 PDPT, 4 PML4, 5 PML5. The same numbering and
+// index positions serve guest 4-level paging.
+constexpr unsigned level_shift(unsigned level) {
+    return 12 + 9 * (level - 1);
+}
+constexpr unsigned level_index(std::uint64_t addr, unsigned level) {
+    return static_cast<unsigned>((addr >> level_shift(level)) & 511);
+}
+constexpr std::uint64_t address_of(std::uint64_t entry) {
+    return entry & bits(51, 12);
+}
+
+// The CPU's EPT capabilities (IA32_VMX_EPT_VPID_CAP) and physical-address width.
+struct ept_caps {
+    std::uint64_t maxphyaddr = 46;
+    bool execute_only = true; // bit 0: an entry with bits 2:0 = 100 is legal
+    bool pages_1g = true;     // bit 17: a PDPTE may map 1 GiB
+    bool walk_5level = true;  // bit 7: EPTP may select a 5-level walk
+    void describe(param_visitor& v) {
+        v.uint("maxphyaddr", maxphyaddr, "host physical-address width (CPUID.80000008H:EAX[7:0])",
+               "bits", 36, 52);
+        v.flag("execute_only", execute_only,
+               "EPT entries may be execute-only (IA32_VMX_EPT_VPID_CAP bit 0)");
+        v.flag("pages_1g", pages_1g, "EPT PDPTEs may map 1 GiB (IA32_VMX_EPT_VPID_CAP bit 17)");
+        v.flag("walk_5level", walk_5level,
+               "EPTP may select a 5-level walk (IA32_VMX_EPT_VPID_CAP bit 7)");
+    }
+};
+
+struct eptp {
+    memtype walk_type = memtype::wb; // memory type of the EPT walk's own references
+    unsigned levels = 4;             // 4 or 5
+    bool ad = false;                 // accessed and dirty flags enabled
+    std::uint64_t root = 0;          // host-physical address of the PML4 (PML5)
+};
+
+// Decodes an EPTP value. A value VM entry would refuse (memory type other than UC or WB, walk
+// length other than 4 or 5 or 5 without the capability, reserved bits 11:7, root address bits
+// >= MAXPHYADDR) throws std::invalid_argument naming the field.
+eptp decode_eptp(std::uint64_t value, const ept_caps& caps);
+std::uint64_t encode_eptp(const eptp& p);
+
+enum class ept_misconfig : std::uint8_t {
+    write_without_read,      // bits 2:0 = 010 or 110
+    execute_only,            // bits 2:0 = 100 without the execute-only capability
+    address_above_maxphy,    // address bits 51:MAXPHYADDR not zero
+    ps_in_top_level,         // PS in a PML4E or PML5E
+    ps_1g_unsupported,       // PS in a PDPTE without 1 GiB support
+    large_leaf_address_bits, // bits 29:12 (1 GiB) or 20:12 (2 MiB) not zero
+    non_leaf_reserved,       // bits 7:3 of a non-leaf entry not zero
+    leaf_memtype,            // memory type 2, 3 or 7 in a leaf
+};
+std::string_view to_string(ept_misconfig m);
+
+// Which format an entry has, decided by its level and (at PDPT and PD) its PS bit.
+enum class ept_entry_kind : std::uint8_t { top, pdpte_table, pdpte_1g, pde_table, pde_2m, pte };
+constexpr ept_entry_kind ept_kind(unsigned level, std::uint64_t e) {
+    const bool ps = ept_bit(ept_field::ps, e);
+    switch (level) {
+    case 1:
+        return ept_entry_kind::pte;
+    case 2:
+        return ps ? ept_entry_kind::pde_2m : ept_entry_kind::pde_table;
+    case 3:
+        return ps ? ept_entry_kind::pdpte_1g : ept_entry_kind::pdpte_table;
+    default:
+        return ept_entry_kind::top;
+    }
+}
+constexpr bool is_leaf(ept_entry_kind k) {
+    return k == ept_entry_kind::pte || k == ept_entry_kind::pde_2m || k == ept_entry_kind::pdpte_1g;
+}
+
+struct ept_reserved_rule {
+    ept_entry_kind kind;
+    std::uint64_t mask; // bits that must be zero below bit 12 / inside the address field
+    ept_misconfig reason;
+};
+// SDM vol. 3, 28.3.3.1 (EPT Misconfigurations) and Tables 28-1..28-6; memory-types.md §5.
+// The fixed reserved bits of each entry format (the bits >= MAXPHYADDR come from ept_caps).
+// A PML4E/PML5E reserves bits 7:3 and bit 7 is reported as its own reason (PS).
+inline constexpr std::array<ept_reserved_rule, 6> ept_reserved_rules{{
+    {ept_entry_kind::top, bits(7, 7), ept_misconfig::ps_in_top_level},
+    {ept_entry_kind::top, bits(6, 3), ept_misconfig::non_leaf_reserved},
+    {ept_entry_kind::pdpte_table, bits(6, 3), ept_misconfig::non_leaf_reserved},
+    {ept_entry_kind::pde_table, bits(6, 3), ept_misconfig::non_leaf_reserved},
+    {ept_entry_kind::pdpte_1g, bits(29, 12), ept_misconfig::large_leaf_address_bits},
+    {ept_entry_kind::pde_2m, bits(20, 12), ept_misconfig::large_leaf_address_bits},
+}};
+
+// The misconfiguration a present entry (bits 2:0 != 0) at `level` has, if any. Checks run in
+// the order of ept_misconfig; the first one that applies is reported.
+std::optional<ept_misconfig> check_ept_entry(std::uint64_t e, unsigned level, const ept_caps& caps);
+
+// Exit qualification of an EPT violation. SDM vol. 3, 27.2.1, Table 27-7; memory-types.md §5.
+enum class qual_field : unsigned {
+    read,
+    write,
+    fetch,
+    readable,
+    writable,
+    executable,
+    gla_valid,
+    final_translation
+};
+inline constexpr std::array<bit_field, 8> qualification_fields{{
+    {"data_read", 0, 1},
+    {"data_write", 1, 1},
+    {"instruction_fetch", 2, 1},
+    {"readable", 3, 1},   // AND of bit 0 over the EPT entries used
+    {"writable", 4, 1},   // AND of bit 1
+    {"executable", 5, 1}, // AND of bit 2
+    {"gla_valid", 7, 1},
+    {"final_translation", 8, 1}, // 1: the linear address's translation; 0: a guest table access
+}};
+constexpr const bit_field& field(qual_field f) {
+    return qualification_fields[static_cast<unsigned>(f)];
+}
+
+struct violation_facts {
+    unsigned access = 0;  // perm_r | perm_w | perm_x: what the access was (R and W both for
+                          // guest table accesses treated as writes)
+    unsigned rwx_and = 0; // AND of bits 2:0 over the entries used (0 when one is not present)
+    bool gla_valid = true;
+    bool final_translation = true;
+};
+constexpr std::uint64_t ept_qualification(const violation_facts& f) {
+    std::uint64_t q = 0;
+    q = field_put(field(qual_field::read), q, (f.access & perm_r) != 0);
+    q = field_put(field(qual_field::write), q, (f.access & perm_w) != 0);
+    q = field_put(field(qual_field::fetch), q, (f.access & perm_x) != 0);
+    q = field_put(field(qual_field::readable), q, (f.rwx_and & perm_r) != 0);
+    q = field_put(field(qual_field::writable), q, (f.rwx_and & perm_w) != 0);
+    q = field_put(field(qual_field::executable), q, (f.rwx_and & perm_x) != 0);
+    q = field_put(field(qual_field::gla_valid), q, f.gla_valid);
+    q = field_put(field(qual_field::final_translation), q, f.gla_valid && f.final_translation);
+    return q;
+}
+
+} // namespace mtsim::cpu

@@ -1,0 +1,256 @@
+// The happens-before oracle (DESIGN.md §2 rule 2): it knows, for every byte a reader receives,
+// which write a coherent machine must have delivered, and classifies every difference. It is
+// independent of the data path: it sees only what agents did (writes with their bytes,
+// synchronization edges, reads with the bytes they received), never caches or DRAM.
+//
+//   oracle o;
+//   agent_id cpu = o.add_agent("vcpu0"), gpu = o.add_agent("gpu");
+//   o.write(cpu, 0x1000, data, 64, "vcpu0 store buf+0x0 (WC)");
+//   o.release(cpu, "doorbell0");   // the doorbell write ...
+//   o.acquire(gpu, "doorbell0");   // ... seen by the device
+//   o.read(gpu, 0x1000, got, 64, "gpu dma-read buf+0x0");
+//   o.summary().overall;           // clean, stale-read, ...
+//
+// Contract:
+// - Calls arrive in an order consistent with happens-before (the runner calls the oracle when
+//   the operation takes effect, and every synchronization syncs the quantum keeper). Hence
+//   nothing recorded later can happen-before something recorded earlier, and an acquire of a
+//   key nobody released is a runner bug (std::logic_error).
+// - Happens-before is program order per agent plus release -> acquire edges (a key's clock is
+//   the join of all its releases) plus handoff(from, to). An agent that never synchronizes is
+//   ordered by program order alone. An agent's epoch advances only at release, handoff (the
+//   giving side) and tick, so a write is covered by an acquire iff it precedes the release.
+// - Per byte, the expected value comes from the hb-latest write; bytes nobody wrote expect the
+//   declared initial contents, zero by default (a write by nobody, id 0 for the zero fill).
+// - A read byte whose last writers are not all hb-before the read is a race, as is a read
+//   that an agent's later write turns out to be concurrent with (found when that write comes).
+// - Classification of the bytes of one expected write that differ in one read:
+//   stale-read when one older write (or the initial value) explains every received byte of
+//   that footprint, or when each differing byte comes from some older write and none is new;
+//   torn when some bytes are that write's and the others older; lost-write when stale and the
+//   presence hook says the expected bytes are held nowhere; corrupt-unknown when a byte
+//   matches neither the expected write nor any remembered older write (also for racy bytes:
+//   a race may see any remembered write of the byte, but not invented bytes). One read gets
+//   at most one finding per class; the expected writes of that class are merged into it.
+// - Writes are stored as ranges (one record holding the bytes) referenced from 64-byte chunks;
+//   each chunk remembers the writes still visible in it plus the last `history_per_chunk`
+//   overwritten ones, so older values stay identifiable. Declared initial contents are never
+//   forgotten.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/oracle_verdict.h"
+#include "model/vector_clock.h"
+
+namespace mtsim {
+
+using write_id = std::uint64_t;
+using read_id = std::uint64_t;
+
+inline constexpr agent_id no_agent = 0xffffffffu;
+// The implicit zero contents of memory nobody declared; every other write id is >= 1.
+inline constexpr write_id initial_zero_write = 0;
+
+struct write_record {
+    write_id id = 0;
+    agent_id agent = no_agent; // no_agent: initial contents
+    epoch at = 0;              // the writer's own clock component when it wrote
+    std::uint64_t addr = 0;
+    std::uint64_t len = 0;
+    std::string what;
+    std::vector<unsigned char> data; // empty: every byte is `fill`
+    unsigned char fill = 0;
+
+    bool covers(std::uint64_t a) const { return a >= addr && a - addr < len; }
+    unsigned char byte_at(std::uint64_t a) const { return data.empty() ? fill : data[a - addr]; }
+};
+
+// Read ids start at 1 so that 0 can mean "untracked" in access_ext::oracle_id.
+struct read_record {
+    read_id id = 0;
+    agent_id agent = no_agent;
+    epoch at = 0;
+    std::uint64_t addr = 0;
+    std::uint64_t len = 0;
+    std::string what;
+};
+
+// Bytes [offset, offset + len) relative to the read's address.
+struct byte_span {
+    std::uint64_t offset = 0;
+    std::uint64_t len = 0;
+};
+
+// One class of trouble in one read. When several expected writes of the read show the same
+// class they are merged: `expected` and `source` are those of the lowest differing offset.
+struct finding {
+    verdict kind = verdict::clean;
+    read_id read = 0;
+    write_id expected = 0;             // the hb-latest write, or the concurrent one (race)
+    bool has_source = false;           // source is meaningful
+    write_id source = 0;               // the write the received bytes came from
+    std::uint64_t expected_writes = 0; // distinct expected writes merged into this finding
+    std::uint64_t source_writes = 0;   // distinct writes the differing bytes came from
+    std::uint64_t bytes = 0;           // bytes that differ (race: bytes in conflict)
+    std::vector<byte_span> spans;      // spans of those bytes, ascending, capped
+    bool spans_truncated = false;
+    bool concurrent = false;     // `expected` is a write unordered with the read (race)
+    bool found_at_write = false; // race discovered when a concurrent write arrived later
+};
+
+struct oracle_config {
+    std::size_t history_per_chunk = 8; // overwritten writes each 64-byte chunk remembers
+    std::size_t max_findings = 65536;  // findings kept in the list; all are counted
+    std::size_t max_spans = 16;        // spans kept per finding
+};
+
+struct oracle_summary {
+    verdict overall = verdict::clean;
+    std::uint64_t findings[verdict_count] = {}; // per class, indexed by precedence()
+    std::uint64_t findings_dropped = 0;         // counted but not kept (max_findings)
+    std::uint64_t reads = 0, writes = 0, bytes_read = 0, bytes_written = 0;
+    std::uint64_t write_write_races = 0; // writes that found an unordered earlier write
+
+    std::uint64_t count(verdict v) const { return findings[precedence(v)]; }
+};
+
+class oracle {
+public:
+    // "Is the expected write's data for [addr, addr + len) still held anywhere (a cache line,
+    // a WC buffer, DRAM, a device buffer)?" [addr, addr + len) spans the bytes of that write
+    // that the read got wrong. Set by the runner from the memory system's introspection; it is
+    // asked only for stale reads, and without it a stale read is never a lost-write.
+    using presence_hook =
+        std::function<bool(const write_record& expected, std::uint64_t addr, std::uint64_t len)>;
+
+    struct read_result {
+        read_id id = 0;
+        verdict kind = verdict::clean; // this read's worst class when it was checked
+    };
+
+    explicit oracle(const oracle_config& cfg = {});
+    ~oracle();
+    oracle(const oracle&) = delete;
+    oracle& operator=(const oracle&) = delete;
+
+    // Agents: names are unique; each starts at its own epoch 1, unordered with everybody.
+    agent_id add_agent(std::string name);
+    agent_id agent(std::string_view name) const; // throws std::out_of_range naming it
+    const std::string& agent_name(agent_id a) const;
+    std::size_t agent_count() const { return m_agents.size(); }
+    const vector_clock& clock_of(agent_id a) const;
+
+    // Initial contents (a write by nobody that happens-before everything). Only for bytes no
+    // write or other declaration has touched yet (std::logic_error otherwise).
+    write_id declare_initial(std::uint64_t addr, const unsigned char* bytes, std::uint64_t len,
+                             std::string what);
+    write_id declare_initial_fill(std::uint64_t addr, std::uint64_t len, unsigned char value,
+                                  std::string what);
+
+    write_id write(agent_id a, std::uint64_t addr, const unsigned char* bytes, std::uint64_t len,
+                   std::string what);
+    read_result read(agent_id a, std::uint64_t addr, const unsigned char* received,
+                     std::uint64_t len, std::string what);
+
+    // Synchronization: release publishes a's knowledge under key and starts a new epoch of a;
+    // acquire joins it into b. handoff(from, to) is release+acquire on a private edge.
+    void release(agent_id a, std::string_view key);
+    void acquire(agent_id a, std::string_view key);
+    void handoff(agent_id from, agent_id to);
+    void tick(agent_id a);
+
+    // Whether write w happens-before agent a's next operation.
+    bool happens_before(write_id w, agent_id a) const;
+
+    void set_presence_hook(presence_hook hook) { m_presence = std::move(hook); }
+
+    const std::vector<finding>& findings() const { return m_findings; }
+    const oracle_summary& summary() const { return m_summary; }
+    const write_record& write_info(write_id w) const;
+    const read_record& read_info(read_id r) const;
+
+    // One line naming the class, the read, the expected and the source write with labels.
+    std::string explain(const finding& f) const;
+    nlohmann::json to_json(const finding& f) const;
+    nlohmann::json summary_json() const;
+
+private:
+    // A write still visible in (frontier) or remembered by (covered only) one 64-byte chunk;
+    // bit i of a mask is byte i of the chunk.
+    struct chunk_entry {
+        write_id w;
+        std::uint64_t covered;
+        std::uint64_t frontier;
+        bool initial;
+    };
+    // The latest read of some bytes of a chunk by one agent, kept until a later write is
+    // ordered after it, so that a concurrent later write is reported as a race.
+    struct read_mark {
+        agent_id agent;
+        epoch at;
+        read_id r;
+        std::uint64_t mask;
+    };
+    struct chunk {
+        std::vector<chunk_entry> entries; // in recording order, oldest first
+        std::vector<read_mark> marks;
+    };
+    // Consecutive bytes of one read that expect the same write.
+    struct segment {
+        std::uint64_t offset;
+        std::uint64_t len;
+        write_id w;
+        bool racy;
+    };
+
+    struct agent_state {
+        std::string name;
+        vector_clock clock;
+    };
+
+    agent_state& state(agent_id a);
+    const agent_state& state(agent_id a) const;
+    static void check_range(std::uint64_t addr, std::uint64_t len, const char* op);
+    write_id add_initial(write_record rec);
+    bool hb(const write_record& w, const vector_clock& c) const {
+        return w.agent == no_agent || c.get(w.agent) >= w.at;
+    }
+    void trim_history(chunk& ch) const;
+    void check_marks(std::uint64_t chunk_key, chunk& ch, std::uint64_t mask, const write_record& w,
+                     const vector_clock& c, std::vector<finding>& races) const;
+    void collect_segments(const read_record& r, const vector_clock& c, std::vector<segment>& out);
+    bool segment_matches(const segment& s, const read_record& r,
+                         const unsigned char* received) const;
+    // `sources` receives the distinct writes the differing bytes came from.
+    finding classify(write_id expected, const std::vector<segment>& segs, const read_record& r,
+                     const unsigned char* received, std::vector<write_id>& sources) const;
+    finding classify_race(write_id conflicting, const std::vector<segment>& segs,
+                          const read_record& r, const unsigned char* received) const;
+    // Writes with id < below remembered at byte a whose byte there is v, newest first; the
+    // zero fill (id 0) counts where no initial contents were declared.
+    void writes_with(const chunk* ch, std::uint64_t a, unsigned char v, write_id below,
+                     std::vector<write_id>& out) const;
+    const chunk* chunk_at(std::uint64_t a) const;
+    void add_finding(finding f);
+
+    oracle_config m_cfg;
+    std::vector<agent_state> m_agents;
+    std::unordered_map<std::string, agent_id> m_agent_by_name;
+    std::unordered_map<std::string, vector_clock> m_keys;
+    std::vector<write_record> m_writes;                // index = write_id
+    std::vector<read_record> m_reads;                  // index = read_id - 1
+    std::unordered_map<std::uint64_t, chunk> m_chunks; // key: address / 64
+    std::vector<finding> m_findings;
+    oracle_summary m_summary;
+    presence_hook m_presence;
+};
+
+} // namespace mtsim

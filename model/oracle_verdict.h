@@ -1,0 +1,66 @@
+// The oracle's verdict classes and their precedence (DESIGN.md §2 rule 2).
+//
+// A finding has exactly one class; a run's verdict is the class of highest precedence among
+// its findings, so every corruption class beats race and race beats clean:
+//   corrupt-unknown > lost-write > torn > stale-read > race > clean
+// corrupt-unknown is on top because bytes that no write ever produced mean the data path
+// invented data (a model defect or real garbage) and must never hide behind a milder class;
+// lost-write beats torn and stale-read because the newer data is gone for good.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace mtsim {
+
+enum class verdict : std::uint8_t {
+    clean,           // every byte equals the write that happens-before the read
+    race,            // some byte's writer is concurrent with the read: reported, not corruption
+    stale_read,      // the reader got bytes of an older write (or the initial value)
+    torn,            // one write's footprint came back part new, part old
+    lost_write,      // stale, and the newer bytes exist nowhere in the memory system any more
+    corrupt_unknown, // received bytes match no known write of those locations
+};
+
+constexpr std::string_view to_string(verdict v) {
+    switch (v) {
+    case verdict::clean:
+        return "clean";
+    case verdict::race:
+        return "race";
+    case verdict::stale_read:
+        return "stale-read";
+    case verdict::torn:
+        return "torn";
+    case verdict::lost_write:
+        return "lost-write";
+    case verdict::corrupt_unknown:
+        return "corrupt-unknown";
+    }
+    return "?";
+}
+
+constexpr std::optional<verdict> verdict_from_string(std::string_view s) {
+    for (verdict v : {verdict::clean, verdict::race, verdict::stale_read, verdict::torn,
+                      verdict::lost_write, verdict::corrupt_unknown})
+        if (to_string(v) == s) return v;
+    return std::nullopt;
+}
+
+// Precedence rank: the enumerators are declared in precedence order.
+constexpr int precedence(verdict v) {
+    return static_cast<int>(v);
+}
+
+constexpr verdict worst(verdict a, verdict b) {
+    return precedence(a) >= precedence(b) ? a : b;
+}
+
+constexpr bool is_corruption(verdict v) {
+    return precedence(v) > precedence(verdict::race);
+}
+
+inline constexpr int verdict_count = 6;
+
+} // namespace mtsim

@@ -1,0 +1,85 @@
+// The narrow interfaces between a vCPU (cpu/) and the hypervisor (kvm/), declared here so that
+// neither block includes the other. The platform builder (scenarios/) wires them.
+//
+// A vCPU runs guest code until something needs the hypervisor: an EPT violation or
+// misconfiguration (KVM builds the entry lazily, or the gpa is MMIO / a PCI hole), a guest
+// WBINVD (WBINVD exiting is on), or an explicit exit. It hands the exit to its vm_exit_handler
+// and acts on the outcome. The handler adds the exit/entry cost and its own work to `delay`
+// and never waits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <systemc>
+
+namespace mtsim {
+
+enum class exit_reason : std::uint8_t {
+    ept_violation, // SDM basic exit reason 48
+    ept_misconfig, // 49
+    wbinvd,        // 54 (WBINVD and WBNOINVD)
+    hlt,           // 12: the guest program ended or paused
+};
+
+constexpr std::string_view to_string(exit_reason r) {
+    switch (r) {
+    case exit_reason::ept_violation:
+        return "ept-violation";
+    case exit_reason::ept_misconfig:
+        return "ept-misconfig";
+    case exit_reason::wbinvd:
+        return "wbinvd";
+    case exit_reason::hlt:
+        return "hlt";
+    }
+    return "?";
+}
+
+struct vm_exit {
+    exit_reason reason = exit_reason::hlt;
+    unsigned vcpu = 0;
+    unsigned pcpu = 0;     // the physical CPU the vCPU runs on
+    std::uint64_t gva = 0; // guest-linear address, when the exit has one
+    std::uint64_t gpa = 0; // guest-physical address (EPT exits)
+    std::uint64_t qualification = 0;
+    // The guest's data access that exited (EPT exits on a final translation): what an
+    // emulating handler (MMIO, PCI hole) completes. `data` points at `size` bytes: the store's
+    // bytes, or the buffer a load's bytes go to.
+    bool is_write = false;
+    bool final_translation = true; // false: the exit hit a guest paging-structure access
+    unsigned size = 0;
+    std::uint8_t* data = nullptr;
+    bool noinvd = false; // WBNOINVD rather than WBINVD
+};
+
+enum class exit_outcome : std::uint8_t {
+    retry,    // the cause was fixed (an EPT entry was built): re-execute the access
+    emulated, // the handler completed the access (MMIO, PCI hole): move to the next op
+    resume,   // handled (WBINVD): move to the next op
+};
+
+// Implemented by the hypervisor. Errors the model does not implement are thrown as
+// std::runtime_error naming the case (never a silent outcome).
+class vm_exit_handler {
+public:
+    virtual ~vm_exit_handler() = default;
+    virtual exit_outcome handle_exit(vm_exit& e, sc_core::sc_time& delay) = 0;
+    // The vCPU is loaded on pCPU `pcpu` (first run or migration): KVM's vcpu_load work,
+    // e.g. joining the WBINVD dirty mask while the VM has non-coherent DMA.
+    virtual void vcpu_load(unsigned vcpu, unsigned pcpu, sc_core::sc_time& delay) = 0;
+};
+
+// Implemented by the vCPU, used by the hypervisor: what KVM does to a vCPU from outside.
+class vcpu_control {
+public:
+    virtual ~vcpu_control() = default;
+    virtual unsigned vcpu_id() const = 0;
+    virtual unsigned current_pcpu() const = 0;
+    // INVEPT after EPT entries were zapped or changed: drop TLBs and EPT paging-structure caches.
+    virtual void invept() = 0;
+    // The EPTP (root address, walk length, memory type, A/D) the vCPU's MMU walks with.
+    virtual void load_eptp(std::uint64_t raw) = 0;
+};
+
+} // namespace mtsim

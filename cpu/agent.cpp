@@ -1,0 +1,524 @@
+#include "cpu/agent.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "cpu/pcpu_bus.h"
+
+namespace mtsim::cpu {
+
+namespace {
+
+constexpr std::uint64_t page_bytes = 4096;
+
+std::string stat_name(op_code c) {
+    std::string n = "ops_" + std::string(to_string(c));
+    std::replace(n.begin(), n.end(), '-', '_');
+    return n;
+}
+
+bool is_uc(memtype t) {
+    return t == memtype::uc || t == memtype::uc_minus;
+}
+
+} // namespace
+
+void store_buffer_config::describe(param_visitor& v) {
+    v.uint("entries", entries, "store buffer entries (one per store piece)", "stores", 1, 4096);
+    v.choice("policy", policy,
+             "when buffered stores and deferred CLFLUSHOPT/CLWB complete on their own: timed "
+             "(after retire_delay / flush_delay) or lazy (only when an ordering event forces "
+             "them)",
+             {{"timed", retire_policy::timed}, {"lazy", retire_policy::lazy}});
+    v.cycles("retire_delay", retire_delay,
+             "policy timed: a store retires this long after it executed at the earliest");
+    v.cycles("flush_delay", flush_delay,
+             "policy timed: a deferred CLFLUSHOPT/CLWB completes this long after it executed");
+}
+
+void agent_config::describe(param_visitor& v) {
+    v.real("clock_mhz", clock_mhz, "core clock", "MHz", 1.0, 100000.0);
+    v.uint("line_size", line_size, "line CLFLUSH* act on and the store size of fill and copy",
+           "bytes", 16, 256);
+    v.cycles("issue_latency", issue_latency, "pipeline cost of issuing any operation");
+    v.cycles("forward_latency", forward_latency,
+             "a load served entirely by store-to-load forwarding");
+    v.section("store_buffer", store_buffer);
+    v.choice(
+        "keep_loads", keep,
+        "which load results the agent keeps for checkers (the observer hook sees all)",
+        {{"all", keep_loads::all}, {"labelled", keep_loads::labelled}, {"none", keep_loads::none}});
+}
+
+agent::agent(const sc_core::sc_module_name& name, const agent_config& cfg, const agent_setup& setup,
+             requester_kind kind)
+    : sc_module(name), port("port", setup.pcpus), m_cfg(cfg), m_setup(setup), m_kind(kind),
+      m_clock(cfg.clock_mhz), m_pcpu(setup.pcpu), m_sb(cfg.store_buffer.entries) {
+    if (setup.pcpus == 0) throw std::invalid_argument(std::string(this->name()) + ": 0 pCPUs");
+    if (setup.pcpu >= setup.pcpus)
+        throw std::invalid_argument(
+            fmt::format("{}: starts on pCPU {} of {}", this->name(), setup.pcpu, setup.pcpus));
+    if (cfg.line_size == 0 || (cfg.line_size & (cfg.line_size - 1)) != 0)
+        throw std::invalid_argument(std::string(this->name()) + ": line_size not a power of two");
+    for (unsigned c = 0; c < op_code_count; ++c) {
+        const auto code = static_cast<op_code>(c);
+        m_ops[c] = std::make_unique<counter>(
+            this, stat_name(code),
+            "program operations " + std::string(to_string(code)) + " executed", "ops");
+    }
+    m_gp.set_extension(&m_ext);
+    SC_HAS_PROCESS(agent);
+    SC_THREAD(run);
+}
+
+agent::~agent() {
+    m_gp.clear_extension(&m_ext);
+}
+
+void agent::set_program(program p) {
+    if (sc_core::sc_is_running())
+        throw std::logic_error(std::string(name()) + ": program set while the simulation runs");
+    m_program = std::move(p);
+}
+
+requester agent::who() const {
+    requester r;
+    r.kind = m_kind;
+    r.id = static_cast<std::uint16_t>(m_setup.id);
+    r.pcpu = static_cast<std::uint16_t>(m_pcpu);
+    return r;
+}
+
+const load_result& agent::load_labelled(const std::string& label) const {
+    for (const load_result& r : m_loads)
+        if (r.label == label) return r;
+    throw std::out_of_range(std::string(name()) + ": no load labelled '" + label + "'");
+}
+
+sc_core::sc_time agent::now() const {
+    return sc_core::sc_time_stamp() + m_qk.get_local_time();
+}
+
+void agent::end_of_elaboration() {
+    if (!m_serialize)
+        throw std::logic_error(std::string(name()) +
+                               ": no serializer (memory_system::serialize) was set");
+    before_start_check();
+}
+
+void agent::run() {
+    m_qk.reset();
+    const sc_core::sc_time start = sc_core::sc_time_stamp();
+    on_start();
+    const std::vector<op>& program_ops = m_program.ops();
+    for (m_index = 0; m_index < program_ops.size(); ++m_index) {
+        const op& o = program_ops[m_index];
+        m_qk.inc(m_clock.to_time(m_cfg.issue_latency));
+        retire_due();
+        try {
+            execute(o);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(fmt::format("{}: op #{} ({}{}{}): {}", name(), m_index,
+                                                 to_string(o.code), o.label.empty() ? "" : " ",
+                                                 o.label, e.what()));
+        }
+        ++ops(o.code);
+        if (m_qk.need_sync()) m_qk.sync();
+    }
+    drain_all();
+    on_finish();
+    m_qk.sync();
+    m_cycles += m_clock.to_cycles(sc_core::sc_time_stamp() - start).n;
+    m_finished = true;
+    m_finished_event.notify(sc_core::SC_ZERO_TIME);
+}
+
+void agent::execute(const op& o) {
+    switch (o.code) {
+    case op_code::load: {
+        std::vector<std::uint8_t> buf(o.len);
+        load(o, o.addr, o.len, buf.data());
+        keep_result(o, std::move(buf));
+        return;
+    }
+    case op_code::store:
+        store(o, o.addr, o.data.data(), o.data.size(), op_kind::store);
+        return;
+    case op_code::nt_store:
+        store(o, o.addr, o.data.data(), o.data.size(), op_kind::nt_store);
+        return;
+    case op_code::clflush:
+    case op_code::clflushopt:
+    case op_code::clwb:
+        line_flush(o);
+        return;
+    case op_code::wbinvd:
+    case op_code::wbnoinvd:
+    case op_code::invd:
+        drain_all();
+        whole_cache_op(o.code);
+        m_qk.sync();
+        return;
+    case op_code::sfence:
+        fence(op_kind::sfence);
+        return;
+    case op_code::mfence:
+        fence(op_kind::mfence);
+        return;
+    case op_code::xchg:
+    case op_code::locked_add:
+        locked(o);
+        return;
+    case op_code::fill: {
+        const std::uint64_t line = m_cfg.line_size;
+        std::vector<std::uint8_t> chunk(line);
+        for (std::uint64_t off = 0; off < o.len;) {
+            const std::uint64_t a = o.addr + off;
+            const std::uint64_t n = std::min(line - (a & (line - 1)), o.len - off);
+            for (std::uint64_t i = 0; i < n; ++i) chunk[i] = o.data[(off + i) % o.data.size()];
+            store(o, a, chunk.data(), n, o.nt ? op_kind::nt_store : op_kind::store);
+            off += n;
+            retire_due();
+        }
+        return;
+    }
+    case op_code::copy: {
+        const std::uint64_t line = m_cfg.line_size;
+        std::vector<std::uint8_t> chunk(line);
+        for (std::uint64_t off = 0; off < o.len;) {
+            const std::uint64_t d = o.addr + off;
+            const std::uint64_t n = std::min(line - (d & (line - 1)), o.len - off);
+            load(o, o.src + off, n, chunk.data());
+            store(o, d, chunk.data(), n, o.nt ? op_kind::nt_store : op_kind::store);
+            off += n;
+            retire_due();
+        }
+        return;
+    }
+    case op_code::pause:
+        m_qk.inc(m_clock.to_time(o.wait));
+        retire_due();
+        return;
+    case op_code::callback:
+        retire_stores(m_sb.size());
+        m_qk.sync();
+        o.fn(*this);
+        return;
+    case op_code::migrate:
+        migrate(o.pcpu);
+        return;
+    }
+    throw std::logic_error("unknown op code");
+}
+
+// --- translation and accesses -----------------------------------------------------------
+
+bool agent::resolve(std::uint64_t la, access_kind kind, std::uint8_t* data, unsigned len,
+                    xlate& x) {
+    constexpr unsigned max_retries = 16;
+    for (unsigned attempt = 0; attempt < max_retries; ++attempt) {
+        switch (translate(la, kind, data, len, x)) {
+        case xlate_status::translated:
+            return true;
+        case xlate_status::emulated:
+            ++m_emulated;
+            return false;
+        case xlate_status::retry:
+            break;
+        }
+    }
+    throw std::runtime_error(fmt::format(
+        "address {:#x}: the hypervisor asked to retry {} times without fixing the translation", la,
+        max_retries));
+}
+
+void agent::load(const op& o, std::uint64_t la, std::uint64_t len, std::uint8_t* dst) {
+    for (std::uint64_t off = 0; off < len;) {
+        const std::uint64_t a = la + off;
+        const unsigned n =
+            static_cast<unsigned>(std::min(page_bytes - (a & (page_bytes - 1)), len - off));
+        xlate x;
+        if (resolve(a, access_kind::read, dst + off, n, x)) {
+            memory_load(o, a, dst + off, n, x);
+        } else {
+            report(true, o, a, nullptr, dst + off, n, false);
+        }
+        off += n;
+    }
+}
+
+void agent::memory_load(const op& o, std::uint64_t la, std::uint8_t* dst, unsigned len,
+                        const xlate& x) {
+    ++m_loads_issued;
+    m_load_bytes += len;
+    if (is_uc(x.type)) {
+        // UC: reads and writes reach memory in program order; nothing is forwarded.
+        retire_stores(m_sb.size());
+    } else {
+        switch (m_sb.forward(x.hpa, len, dst)) {
+        case forward_result::full:
+            ++m_forwarded;
+            m_qk.inc(m_clock.to_time(m_cfg.forward_latency));
+            report(true, o, la, &x, dst, len, true);
+            return;
+        case forward_result::partial:
+            ++m_forward_stalls;
+            retire_stores(m_sb.retire_count_for(x.hpa, x.hpa + len));
+            break;
+        case forward_result::none:
+            break;
+        }
+    }
+    transport(tlm::TLM_READ_COMMAND, op_kind::load, x.hpa, dst, len, x.type, x.source);
+    report(true, o, la, &x, dst, len, false);
+}
+
+void agent::store(const op& o, std::uint64_t la, const std::uint8_t* src, std::uint64_t len,
+                  op_kind k) {
+    for (std::uint64_t off = 0; off < len;) {
+        const std::uint64_t a = la + off;
+        const unsigned n =
+            static_cast<unsigned>(std::min(page_bytes - (a & (page_bytes - 1)), len - off));
+        std::vector<std::uint8_t> bytes(src + off, src + off + n);
+        xlate x;
+        if (!resolve(a, access_kind::write, bytes.data(), n, x)) {
+            report(false, o, a, nullptr, bytes.data(), n, false);
+            off += n;
+            continue;
+        }
+        ++m_stores_issued;
+        m_store_bytes += n;
+        if (m_sb.full()) {
+            ++m_full_stalls;
+            retire_stores(1);
+        }
+        buffered_store s;
+        s.linear = a;
+        s.hpa = x.hpa;
+        s.data = std::move(bytes);
+        s.type = x.type;
+        s.source = x.source;
+        s.op = k;
+        s.ready = retire_ready(m_cfg.store_buffer.retire_delay);
+        s.seq = ++m_store_seq;
+        m_sb.push(std::move(s));
+        report(false, o, a, &x, m_sb.entries().back().data.data(), n, false);
+        if (is_uc(x.type)) retire_stores(m_sb.size());
+        off += n;
+    }
+}
+
+void agent::locked(const op& o) {
+    retire_stores(m_sb.size());
+    complete_flushes(0, true, true);
+    const unsigned n = static_cast<unsigned>(o.len);
+    if ((o.addr & (page_bytes - 1)) + n > page_bytes)
+        throw std::invalid_argument(
+            fmt::format("locked operation at {:#x} splits a page (not modelled)", o.addr));
+    std::vector<std::uint8_t> old(n);
+    xlate x;
+    if (!resolve(o.addr, access_kind::write, old.data(), n, x))
+        throw std::runtime_error(fmt::format(
+            "locked operation at {:#x} was emulated by the hypervisor (not modelled)", o.addr));
+    transport(tlm::TLM_READ_COMMAND, op_kind::locked_rmw, x.hpa, old.data(), n, x.type, x.source);
+    const std::uint64_t v = le_value(old.data(), n);
+    const std::uint64_t operand = le_value(o.data.data(), n);
+    std::vector<std::uint8_t> neu = le_bytes(o.code == op_code::xchg ? operand : v + operand, n);
+    transport(tlm::TLM_WRITE_COMMAND, op_kind::locked_rmw, x.hpa, neu.data(), n, x.type, x.source);
+    ++m_loads_issued;
+    ++m_stores_issued;
+    m_load_bytes += n;
+    m_store_bytes += n;
+    report(true, o, o.addr, &x, old.data(), n, false);
+    report(false, o, o.addr, &x, neu.data(), n, false);
+    keep_result(o, std::move(old));
+    m_qk.sync();
+}
+
+void agent::line_flush(const op& o) {
+    const op_kind k = o.code == op_code::clflush      ? op_kind::clflush
+                      : o.code == op_code::clflushopt ? op_kind::clflushopt
+                                                      : op_kind::clwb;
+    xlate x;
+    if (!resolve(o.addr, access_kind::read, nullptr, 0, x)) return; // nothing cached to flush
+    const std::uint64_t line = x.hpa & ~std::uint64_t{m_cfg.line_size - 1};
+    if (k == op_kind::clflush) {
+        retire_stores(m_sb.size());
+        transport(tlm::TLM_IGNORE_COMMAND, k, line, nullptr, 0, x.type, x.source);
+        return;
+    }
+    retire_stores(m_sb.retire_count_for(line, line + m_cfg.line_size));
+    m_deferred.push_back({line, k, x.type, x.source, retire_ready(m_cfg.store_buffer.flush_delay)});
+    ++m_flushes_deferred;
+}
+
+void agent::fence(op_kind k) {
+    retire_stores(m_sb.size());
+    complete_flushes(0, true, true);
+    transport(tlm::TLM_IGNORE_COMMAND, k, 0, nullptr, 0, memtype::wb, type_source::fixed);
+    m_qk.sync();
+}
+
+void agent::migrate(unsigned to) {
+    if (to >= port.size())
+        throw std::invalid_argument(
+            fmt::format("migration to pCPU {} of {}", to, static_cast<unsigned>(port.size())));
+    drain_all();
+    serialize_wc();
+    m_qk.sync();
+    const unsigned from = m_pcpu;
+    on_migrate(from, to);
+    m_pcpu = to;
+}
+
+void agent::transport(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::uint8_t* data,
+                      unsigned len, memtype type, type_source source, bool page_walk) {
+    sc_core::sc_time d = m_qk.get_local_time();
+    transport_at(cmd, k, hpa, data, len, type, source, page_walk, d);
+    m_qk.set(d);
+}
+
+void agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::uint8_t* data,
+                         unsigned len, memtype type, type_source source, bool page_walk,
+                         sc_core::sc_time& delay) {
+    m_ext.type = type;
+    m_ext.source = source;
+    m_ext.op = k;
+    m_ext.who = who();
+    m_ext.page_walk = page_walk;
+    m_ext.no_snoop = false;
+    m_ext.oracle_id = 0;
+    m_gp.set_command(cmd);
+    m_gp.set_address(hpa);
+    m_gp.set_data_ptr(data);
+    m_gp.set_data_length(len);
+    m_gp.set_streaming_width(len);
+    m_gp.set_byte_enable_ptr(nullptr);
+    m_gp.set_byte_enable_length(0);
+    m_gp.set_dmi_allowed(false);
+    m_gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    port[m_pcpu]->b_transport(m_gp, delay);
+    if (!m_gp.is_response_ok())
+        throw std::runtime_error(fmt::format("{} {} at {:#x} on pCPU {} failed: {}", to_string(k),
+                                             len, hpa, m_pcpu, m_gp.get_response_string()));
+}
+
+// --- store buffer and deferred flushes ---------------------------------------------------
+
+sc_core::sc_time agent::retire_ready(cycles delay) const {
+    if (m_cfg.store_buffer.policy == retire_policy::lazy) return sc_core::sc_max_time();
+    return now() + m_clock.to_time(delay);
+}
+
+void agent::retire_due() {
+    const sc_core::sc_time t = now();
+    while (!m_sb.empty() && m_sb.oldest().ready <= t) retire_oldest(false);
+    while (!m_deferred.empty() && m_deferred.front().ready <= t)
+        complete_flushes(m_deferred.front().line, false, false);
+}
+
+void agent::retire_oldest(bool forced) {
+    buffered_store s = m_sb.pop_oldest();
+    const std::uint64_t line_mask = ~std::uint64_t{m_cfg.line_size - 1};
+    for (std::uint64_t l = s.hpa & line_mask; l < s.end(); l += m_cfg.line_size)
+        complete_flushes(l, false, forced);
+    const sc_core::sc_time stamp = sc_core::sc_time_stamp();
+    // Due stores go at their ready time, forced ones now (a ready time in the past was due).
+    sc_core::sc_time at = std::min(s.ready, now());
+    at = std::max({at, m_sb_free, stamp});
+    sc_core::sc_time d = at - stamp;
+    transport_at(tlm::TLM_WRITE_COMMAND, s.op, s.hpa, s.data.data(),
+                 static_cast<unsigned>(s.data.size()), s.type, s.source, false, d);
+    m_sb_free = stamp + d;
+    ++m_retired;
+}
+
+void agent::retire_stores(std::size_t n) {
+    if (n == 0) return;
+    for (std::size_t i = 0; i < n; ++i) retire_oldest(true);
+    wait_for(m_sb_free);
+}
+
+// Completes the deferred flushes of `line` (or all), oldest first.
+void agent::complete_flushes(std::uint64_t line, bool all, bool forced) {
+    bool any = false;
+    for (auto it = m_deferred.begin(); it != m_deferred.end();) {
+        if (!all && it->line != line) {
+            ++it;
+            continue;
+        }
+        const sc_core::sc_time stamp = sc_core::sc_time_stamp();
+        sc_core::sc_time at = std::min(it->ready, now());
+        at = std::max(at, stamp);
+        sc_core::sc_time d = at - stamp;
+        transport_at(tlm::TLM_IGNORE_COMMAND, it->kind, it->line, nullptr, 0, it->type, it->source,
+                     false, d);
+        m_flush_done = std::max(m_flush_done, stamp + d);
+        it = m_deferred.erase(it);
+        any = true;
+    }
+    if (any && forced) wait_for(m_flush_done);
+}
+
+void agent::wait_for(const sc_core::sc_time& abs_done) {
+    const sc_core::sc_time stamp = sc_core::sc_time_stamp();
+    if (abs_done > stamp + m_qk.get_local_time()) m_qk.set(abs_done - stamp);
+}
+
+void agent::drain_all() {
+    retire_stores(m_sb.size());
+    complete_flushes(0, true, true);
+}
+
+void agent::serialize_wc() {
+    sc_core::sc_time d = m_qk.get_local_time();
+    m_serialize(m_pcpu, d);
+    m_qk.set(d);
+}
+
+void agent::keep_result(const op& o, std::vector<std::uint8_t> bytes) {
+    if (m_cfg.keep == keep_loads::none || (m_cfg.keep == keep_loads::labelled && o.label.empty()))
+        return;
+    m_loads.push_back({m_index, o.label, o.addr, std::move(bytes), now()});
+}
+
+void agent::report(bool is_load, const op& o, std::uint64_t la, const xlate* x,
+                   const std::uint8_t* data, unsigned len, bool forwarded) {
+    if (!m_observer) return;
+    access_record r;
+    r.op_index = m_index;
+    r.source = &o;
+    r.kind = is_load
+                 ? (o.code == op_code::xchg || o.code == op_code::locked_add ? op_kind::locked_rmw
+                                                                             : op_kind::load)
+                 : (o.code == op_code::xchg || o.code == op_code::locked_add ? op_kind::locked_rmw
+                    : o.code == op_code::nt_store || o.nt                    ? op_kind::nt_store
+                                                                             : op_kind::store);
+    r.linear = la;
+    if (x) {
+        r.hpa = x->hpa;
+        r.type = x->type;
+        r.source_of_type = x->source;
+    }
+    r.data = data;
+    r.len = len;
+    r.forwarded = forwarded;
+    r.emulated = x == nullptr;
+    r.at = now();
+    if (is_load)
+        m_observer->on_load(*this, r);
+    else
+        m_observer->on_store(*this, r);
+}
+
+void bind_ports(agent& a, pcpu_bus& bus) {
+    if (bus.pcpus() != a.port.size())
+        throw std::invalid_argument(fmt::format("{}: {} ports for a bus of {} pCPUs", a.name(),
+                                                a.port.size(), bus.pcpus()));
+    for (unsigned p = 0; p < bus.pcpus(); ++p) a.port[p].bind(bus.in(p));
+}
+
+} // namespace mtsim::cpu

@@ -1,0 +1,149 @@
+#include "cpu/vcpu.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace mtsim::cpu {
+
+vcpu::vcpu(const sc_core::sc_module_name& name, const vcpu_config& cfg, const agent_setup& setup)
+    : agent(name, cfg.core, setup, requester_kind::vcpu), m_vcfg(cfg) {
+    m_mmu = std::make_unique<cpu::mmu>(std::string(this->name()) + ".mmu", cfg.mmu,
+                                       static_cast<table_memory&>(*this), clk());
+    m_mmu->set_requester(who());
+}
+
+void vcpu::before_start_check() const {
+    if (!m_handler) throw std::logic_error(std::string(name()) + ": no vm_exit_handler was set");
+}
+
+agent::xlate_status vcpu::translate(std::uint64_t la, access_kind kind, std::uint8_t* data,
+                                    unsigned len, xlate& out) {
+    sc_core::sc_time d = keeper().get_local_time();
+    const translation t = m_mmu->translate(la, kind, m_vcfg.user_mode, d);
+    keeper().set(d);
+    if (t.ok()) {
+        out = {t.hpa, t.type, t.source};
+        return xlate_status::translated;
+    }
+    const walk_result& w = m_mmu->last_walk();
+    if (t.outcome == walk_outcome::page_fault)
+        throw std::runtime_error(fmt::format("guest page fault at gva {:#x} (guest faults are not "
+                                             "modelled): {}",
+                                             la, describe_exit(w)));
+    vm_exit e;
+    e.reason = t.outcome == walk_outcome::ept_violation ? exit_reason::ept_violation
+                                                        : exit_reason::ept_misconfig;
+    e.vcpu = id();
+    e.pcpu = pcpu();
+    e.gva = la;
+    e.gpa = w.exit_gpa;
+    if (t.outcome == walk_outcome::ept_violation) {
+        e.qualification = w.qualification;
+        e.final_translation = field_get(field(qual_field::final_translation), w.qualification);
+    } else {
+        e.final_translation =
+            w.steps.empty() ? w.gpa == w.exit_gpa : w.steps.back().for_guest_level == 0;
+    }
+    e.is_write = kind == access_kind::write;
+    e.size = e.final_translation ? len : 0;
+    e.data = e.final_translation ? data : nullptr;
+    const exit_outcome r = take_exit(e);
+    switch (r) {
+    case exit_outcome::retry:
+        return xlate_status::retry;
+    case exit_outcome::emulated:
+        if (!e.final_translation)
+            throw std::runtime_error(fmt::format(
+                "{} at gpa {:#x} on a guest paging-structure access was emulated (not modelled)",
+                to_string(e.reason), e.gpa));
+        return xlate_status::emulated;
+    case exit_outcome::resume:
+        break;
+    }
+    throw std::runtime_error(fmt::format("{} at gpa {:#x}: the handler answered resume, which "
+                                         "does not complete an access",
+                                         to_string(e.reason), e.gpa));
+}
+
+exit_outcome vcpu::take_exit(vm_exit& e) {
+    drain_all();
+    serialize_wc();
+    keeper().sync();
+    sc_core::sc_time d = keeper().get_local_time();
+    const sc_core::sc_time before = d;
+    const exit_outcome r = m_handler->handle_exit(e, d);
+    keeper().set(d);
+    ++m_exits;
+    switch (e.reason) {
+    case exit_reason::ept_violation:
+        ++m_exits_violation;
+        break;
+    case exit_reason::ept_misconfig:
+        ++m_exits_misconfig;
+        break;
+    case exit_reason::wbinvd:
+        ++m_exits_wbinvd;
+        break;
+    case exit_reason::hlt:
+        break;
+    }
+    m_exit_cycles += clk().to_cycles(d - before).n;
+    return r;
+}
+
+void vcpu::whole_cache_op(op_code c) {
+    if (c == op_code::invd)
+        throw std::runtime_error("guest INVD exits unconditionally (basic exit reason 13), which "
+                                 "model/vm_exit.h does not carry (not modelled)");
+    vm_exit e;
+    e.reason = exit_reason::wbinvd;
+    e.vcpu = id();
+    e.pcpu = pcpu();
+    e.noinvd = c == op_code::wbnoinvd;
+    const exit_outcome r = take_exit(e);
+    if (r == exit_outcome::retry)
+        throw std::runtime_error("WBINVD exit: the handler answered retry (re-executing WBINVD "
+                                 "would exit again forever)");
+}
+
+void vcpu::on_start() {
+    sc_core::sc_time d = keeper().get_local_time();
+    m_handler->vcpu_load(id(), pcpu(), d);
+    keeper().set(d);
+}
+
+void vcpu::on_migrate(unsigned, unsigned to) {
+    ++m_migrations;
+    sc_core::sc_time d = keeper().get_local_time();
+    m_handler->vcpu_load(id(), to, d);
+    keeper().set(d);
+    requester r = who();
+    r.pcpu = static_cast<std::uint16_t>(to);
+    m_mmu->set_requester(r);
+}
+
+void vcpu::on_finish() {
+    vm_exit e;
+    e.reason = exit_reason::hlt;
+    e.vcpu = id();
+    e.pcpu = pcpu();
+    const exit_outcome r = take_exit(e);
+    if (r == exit_outcome::retry)
+        throw std::runtime_error("HLT exit at the program's end: the handler answered retry");
+}
+
+std::uint64_t vcpu::read_entry(std::uint64_t pa, const access_ext& ext, sc_core::sc_time& delay) {
+    std::uint8_t b[8];
+    transport_at(tlm::TLM_READ_COMMAND, op_kind::load, pa, b, 8, ext.type, ext.source, true, delay);
+    return le_value(b, 8);
+}
+
+void vcpu::write_entry(std::uint64_t pa, std::uint64_t value, const access_ext& ext,
+                       sc_core::sc_time& delay) {
+    std::vector<std::uint8_t> b = le_bytes(value, 8);
+    transport_at(tlm::TLM_WRITE_COMMAND, op_kind::store, pa, b.data(), 8, ext.type, ext.source,
+                 true, delay);
+}
+
+} // namespace mtsim::cpu

@@ -1,0 +1,90 @@
+// A virtual CPU: the engine of cpu/agent.h running guest code in VMX non-root mode. Every
+// access is translated by its MMU (guest paging with PAT x EPT with type and IPAT), whose
+// paging-structure references go through the same pCPU port as the data (typed by the
+// walker); a translation that does not complete becomes a VM exit handed to the hypervisor
+// (model/vm_exit.h). Its caches are the caches of the pCPU it currently runs on.
+//
+// Promises:
+// - EPT violation / misconfiguration: the vCPU drains its store buffer and deferred flushes,
+//   drains the pCPU's WC buffers (a VM exit does), synchronizes its quantum keeper and calls
+//   the handler with the gpa, the qualification (violations) and, on a final translation, the
+//   access's size, direction and bytes. retry re-translates; emulated completes the access with
+//   the handler's bytes (loads) or drops it (stores, CLFLUSH*); resume is refused.
+// - A guest #PF is refused with an error naming the gva (scenarios do not expect guest faults).
+// - WBINVD / WBNOINVD exit (WBINVD exiting is on); the hypervisor decides what to flush. INVD
+//   is refused: it exits unconditionally (basic reason 13), which model/vm_exit.h does not
+//   carry.
+// - Migration: drain, serialize on the old pCPU, handler.vcpu_load(vcpu, new pCPU), then the
+//   new pCPU's port (its caches). The first run also calls vcpu_load.
+// - The program's end is an HLT exit.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "cpu/agent.h"
+#include "cpu/mmu.h"
+#include "model/table_memory.h"
+#include "model/vm_exit.h"
+
+namespace mtsim::cpu {
+
+struct vcpu_config {
+    agent_config core;
+    mmu_config mmu;
+    bool user_mode = false; // guest accesses are made at CPL 3 (else supervisor)
+    void describe(param_visitor& v) {
+        v.section("core", core);
+        v.section("mmu", mmu);
+        v.flag("user_mode", user_mode, "guest accesses run at CPL 3 (user) instead of CPL 0");
+    }
+};
+
+class vcpu : public agent, public vcpu_control, private table_memory {
+public:
+    vcpu(const sc_core::sc_module_name& name, const vcpu_config& cfg, const agent_setup& setup);
+
+    // Before the simulation starts (the handler is mandatory).
+    void set_handler(vm_exit_handler& h) { m_handler = &h; }
+    // Guest CR3, IA32_PAT, CR0.CD/WP, EFER.NXE, CR4.PGE. No TLB invalidation (as WRMSR PAT).
+    void set_guest_regs(const guest_regs& r) { m_mmu->set_guest_regs(r); }
+    const guest_regs& regs() const { return m_mmu->regs(); }
+    cpu::mmu& mmu() { return *m_mmu; }
+
+    // vcpu_control
+    unsigned vcpu_id() const override { return id(); }
+    unsigned current_pcpu() const override { return pcpu(); }
+    void invept() override { m_mmu->invept(); }
+    void load_eptp(std::uint64_t raw) override { m_mmu->load_eptp(raw); }
+
+    counter m_exits{this, "exits", "VM exits taken (all reasons)", "exits"};
+    counter m_exits_violation{this, "exits_ept_violation", "EPT-violation exits", "exits"};
+    counter m_exits_misconfig{this, "exits_ept_misconfig", "EPT-misconfiguration exits", "exits"};
+    counter m_exits_wbinvd{this, "exits_wbinvd", "WBINVD/WBNOINVD exits", "exits"};
+    counter m_exit_cycles{this, "exit_cycles", "cycles the hypervisor charged for exits", "cycles"};
+    counter m_migrations{this, "migrations", "moves to another pCPU", "moves"};
+
+protected:
+    xlate_status translate(std::uint64_t la, access_kind kind, std::uint8_t* data, unsigned len,
+                           xlate& out) override;
+    void whole_cache_op(op_code c) override;
+    void on_start() override;
+    void on_migrate(unsigned from, unsigned to) override;
+    void on_finish() override;
+    void before_start_check() const override;
+
+private:
+    // table_memory: the walker's references through the current pCPU's port.
+    std::uint64_t read_entry(std::uint64_t pa, const access_ext& ext,
+                             sc_core::sc_time& delay) override;
+    void write_entry(std::uint64_t pa, std::uint64_t value, const access_ext& ext,
+                     sc_core::sc_time& delay) override;
+
+    exit_outcome take_exit(vm_exit& e);
+
+    vcpu_config m_vcfg;
+    std::unique_ptr<cpu::mmu> m_mmu;
+    vm_exit_handler* m_handler = nullptr;
+};
+
+} // namespace mtsim::cpu

@@ -1,0 +1,177 @@
+// The KVM hypervisor model: memslots, the EPT it builds lazily on EPT violations with the
+// (type, IPAT) of the chosen policy, the non-coherent DMA count with its devices and the EPT
+// zap on its transitions, WBINVD exits through the chosen handling, and emulation of MMIO and
+// PCI-hole accesses. It implements vm_exit_handler for the vCPUs (model/vm_exit.h).
+//
+// Host memory: one initiator socket per pCPU, bound to the memory system's cpu[p] port. KVM's
+// work for an exit runs on the pCPU the vCPU exited on; ioctl work (devices, raw EPT writes)
+// on the pCPU a host_context names. EPT tables are written as 8-byte WB stores through that
+// pCPU's caches (so the vCPU's walker, reading through the caches, sees them), and a real
+// WBINVD on pCPU p is a TLM_IGNORE_COMMAND with op wbinvd sent to cpu[p]. The sockets bind to
+// the pCPU request paths the vCPUs and the VMM share (cpu/pcpu_bus.h: in(p)). Draining the WC
+// buffers at a VM exit is the vCPU's part (cpu/vcpu.h), before it calls handle_exit.
+//
+// Costs are cycles of the host clock (parameters below) added to the caller's delay, plus
+// what the memory system charges for the real accesses. Never waits.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "kvm/ept_builder.h"
+#include "kvm/memslot.h"
+#include "kvm/noncoherent.h"
+#include "kvm/policy.h"
+#include "kvm/wbinvd.h"
+#include "model/access_ext.h"
+#include "model/cycles.h"
+#include "model/mmio_handler.h"
+#include "model/params.h"
+#include "model/stats.h"
+#include "model/table_memory.h"
+#include "model/vm_exit.h"
+
+namespace mtsim::kvm {
+
+struct hypervisor_costs {
+    cycles exit_entry{1200};        // VM exit + VM entry round trip
+    cycles ept_violation{1500};     // KVM's EPT-violation handler: memslot lookup, pfn, walk
+    cycles ept_entry_write{20};     // software cost per EPT entry written (plus the store)
+    cycles zap_per_entry{30};       // software cost per leaf zapped (plus the store)
+    cycles invept{400};             // INVEPT on one vCPU (request + flush)
+    cycles mmio_userspace{9000};    // exit to the VMM and back (KVM_EXIT_MMIO round trip)
+    cycles pci_hole_emulation{600}; // decoding and completing a PCI-hole read inside KVM
+    cycles wbinvd_ipi{1500};        // sending a flush IPI to a remote pCPU and waiting for it
+    void describe(param_visitor& v);
+};
+
+struct hypervisor_config {
+    std::string policy = "linux-6.10"; // kvm/policies/
+    std::string wbinvd = "dirty-mask"; // kvm/wbinvd/
+    unsigned pcpus = 2;
+    double clock_mhz = 3000.0;
+    bool quirk_cd_nw_cleared = true;
+    bool quirk_ignore_guest_pat = true; // the VMM's request (kvm/quirks.h)
+    bool self_snoop = true;             // must match the memory system's
+    ept_builder_config ept;
+    hypervisor_costs cost;
+    void describe(param_visitor& v);
+};
+
+struct hypervisor_stats {
+    explicit hypervisor_stats(const sc_core::sc_object* owner, unsigned pcpus);
+    const sc_core::sc_object* m_owner;
+    counter exits_ept_violation{m_owner, "exits_ept_violation", "EPT-violation exits", "exits"};
+    counter exits_ept_misconfig{m_owner, "exits_ept_misconfig", "EPT-misconfiguration exits",
+                                "exits"};
+    counter exits_wbinvd{m_owner, "exits_wbinvd", "WBINVD/WBNOINVD exits", "exits"};
+    counter exits_hlt{m_owner, "exits_hlt", "HLT exits", "exits"};
+    counter ept_leaves_built{m_owner, "ept_leaves_built", "EPT leaves built on violations",
+                             "entries"};
+    counter ept_entry_writes{m_owner, "ept_entry_writes",
+                             "EPT entries written (leaf, non-leaf, zap)", "entries"};
+    counter ept_tables{m_owner, "ept_tables", "EPT table pages allocated and cleared", "pages"};
+    counter nc_transitions{m_owner, "nc_transitions",
+                           "non-coherent count 0->1 and 1->0 transitions", "transitions"};
+    counter zaps{m_owner, "zaps", "whole-EPT zaps", "zaps"};
+    counter zapped_leaves{m_owner, "zapped_leaves", "EPT leaves zapped", "entries"};
+    counter invepts{m_owner, "invepts", "INVEPT requests sent to vCPUs", "requests"};
+    counter wbinvd_nops{m_owner, "wbinvd_nops", "WBINVD exits skipped (count 0)", "exits"};
+    counter mmio_exits{m_owner, "mmio_exits", "accesses handed to the VMM", "exits"};
+    counter pci_hole_reads{m_owner, "pci_hole_reads", "PCI-hole reads completed in KVM", "reads"};
+    counter vcpu_loads{m_owner, "vcpu_loads", "vCPU loads on a pCPU", "loads"};
+    std::vector<std::unique_ptr<counter>> wbinvd_runs; // per pCPU: "wbinvd_pcpu<N>"
+};
+
+class hypervisor : public sc_core::sc_module, public vm_exit_handler {
+public:
+    using socket = tlm_utils::simple_initiator_socket<hypervisor>;
+    sc_core::sc_vector<socket> pcpu; // bind pcpu[p] to memory_system.cpu[p]
+
+    hypervisor(const sc_core::sc_module_name& name, const hypervisor_config& cfg = {});
+    ~hypervisor() override;
+
+    const hypervisor_config& config() const { return m_cfg; }
+    const ept_policy& policy() const { return *m_policy; }
+    const wbinvd_handling& wbinvd_variant() const { return *m_wbinvd; }
+    const mtsim::clock& clk() const { return m_clock; }
+    const hypervisor_stats& stats() const { return *m_stats; }
+
+    // Wiring by the platform builder.
+    void attach_vcpu(vcpu_control& v); // hands the vCPU its EPTP
+    void set_vmm(mmio_handler& h);     // where MMIO exits go
+    // The guest MTRR type of a frame (an input of the policy); WB for every frame by default.
+    void set_guest_mtrr(std::function<memtype(std::uint64_t gfn)> f);
+    // The vCPU's CR0.CD as KVM reads it when it builds an entry for that vCPU's fault.
+    void set_guest_cd(unsigned vcpu, bool cd);
+    unsigned add_memslot(const memslot& s);
+    const memslot_table& memslots() const { return m_slots; }
+
+    // Devices (KVM_CREATE_DEVICE). One KVM-VFIO device per VM (a second is refused).
+    kvm_vfio_device& create_vfio_device();
+    kvm_virtio_device& create_virtio_device();
+    unsigned noncoherent_count() const { return m_nc.count(); }
+
+    // Writes a raw EPT entry for gpa at `level` (tables above are built) and sends INVEPT to
+    // every vCPU: how a scenario produces a misconfiguration or violation on purpose.
+    void write_raw_ept(std::uint64_t gpa, unsigned level, std::uint64_t value, host_context& ctx);
+
+    std::uint64_t eptp() const { return m_ept->eptp(); }
+    const ept_builder& ept() const { return *m_ept; }
+    // Which policy decision gave the frame its EPT type and IPAT (nullptr: no leaf now).
+    const leaf_record* decision_for(std::uint64_t gfn) const { return m_ept->leaf_for(gfn); }
+    pcpu_mask wbinvd_dirty_mask(unsigned vcpu) const;
+
+    // vm_exit_handler
+    exit_outcome handle_exit(vm_exit& e, sc_core::sc_time& delay) override;
+    void vcpu_load(unsigned vcpu, unsigned pcpu, sc_core::sc_time& delay) override;
+
+private:
+    struct vcpu_state {
+        vcpu_control* control = nullptr;
+        bool cd = false;
+        pcpu_mask dirty_mask = 0;
+    };
+    class host_memory;
+
+    sc_core::sc_time t(cycles c) const { return m_clock.to_time(c); }
+    access_ext host_ext(unsigned pcpu, op_kind op) const;
+    void transport(unsigned pcpu, tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data,
+                   unsigned len, const access_ext& ext, sc_core::sc_time& delay);
+    vcpu_state& vcpu(unsigned id);
+    ept_inputs vm_inputs() const;
+
+    exit_outcome ept_violation(vm_exit& e, sc_core::sc_time& delay);
+    exit_outcome to_userspace(const vm_exit& e, const memslot* s, sc_core::sc_time& delay);
+    exit_outcome pci_hole_read(const vm_exit& e, sc_core::sc_time& delay);
+    void build_leaf(const vm_exit& e, const memslot& s, sc_core::sc_time& delay);
+    unsigned leaf_level(std::uint64_t gpa, const memslot& s) const;
+    exit_outcome wbinvd_exit(const vm_exit& e, sc_core::sc_time& delay);
+    void on_transition(bool noncoherent, host_context& ctx);
+    void invept_all(sc_core::sc_time& delay);
+
+    hypervisor_config m_cfg;
+    mtsim::clock m_clock;
+    const ept_policy* m_policy;
+    const wbinvd_handling* m_wbinvd;
+    std::unique_ptr<host_memory> m_host_memory;
+    std::unique_ptr<ept_builder> m_ept;
+    memslot_table m_slots;
+    noncoherent_dma m_nc;
+    std::unique_ptr<kvm_vfio_device> m_vfio;
+    std::vector<std::unique_ptr<kvm_virtio_device>> m_virtio;
+    std::vector<vcpu_state> m_vcpus;
+    mmio_handler* m_vmm = nullptr;
+    std::function<memtype(std::uint64_t)> m_guest_mtrr;
+    std::unique_ptr<hypervisor_stats> m_stats;
+};
+
+} // namespace mtsim::kvm

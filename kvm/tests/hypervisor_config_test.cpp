@@ -1,0 +1,34 @@
+// The hypervisor's parameters go through the shared config machinery: every one is listed
+// with a description, the policy and WBINVD choices come from the registries, and a YAML
+// file or --set can change them.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "kvm/hypervisor.h"
+#include "model/config.h"
+
+using namespace mtsim;
+using namespace mtsim::kvm;
+
+TEST_CASE("hypervisor config: every parameter is described and the choices are the registries") {
+    const auto params = list_params<hypervisor_config>();
+    CHECK(params.size() == 7 + 6 + 8); // top level, ept, cost
+    for (const auto& p : params) {
+        CAPTURE(p.path);
+        CHECK_FALSE(p.description.empty());
+    }
+    hypervisor_config c;
+    apply_set("policy=linux-6.6", c);
+    apply_set("wbinvd=all-but-local", c);
+    apply_set("cost.mmio_userspace=12000", c);
+    apply_set("ept.huge_pages=true", c);
+    CHECK(c.policy == "linux-6.6");
+    CHECK(c.wbinvd == "all-but-local");
+    CHECK(c.cost.mmio_userspace == cycles{12000});
+    CHECK(c.ept.huge_pages);
+    CHECK_THROWS(apply_set("policy=linux-9.9", c));
+    CHECK_THROWS(apply_set("wbinvd=everywhere", c));
+    const auto j = config_to_json(c);
+    CHECK(j.dump().find("all-but-local") != std::string::npos);
+}

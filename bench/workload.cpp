@@ -34,6 +34,8 @@ const std::vector<workload>& workloads() {
          run_ns_dma_stream},
         {"dram", "64-byte reads straight into the DRAM controller, sequential", 0.0,
          run_dram_stream},
+        {"gpu-dma", "64-byte GPU DMA reads through the IOMMU (IOTLB hit), target >= 5 M/s", 0.0,
+         run_gpu_stream},
     };
     return all;
 }

@@ -11,5 +11,6 @@ result run_l1_hit_stream(const bench_config& cfg);
 result run_miss_stream(const bench_config& cfg);
 result run_wc_stream(const bench_config& cfg);
 result run_ns_dma_stream(const bench_config& cfg);
+result run_gpu_stream(const bench_config& cfg);
 
 } // namespace mtsim::bench

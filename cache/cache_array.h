@@ -6,6 +6,10 @@
 #include <memory>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "cache/cache_config.h"
 #include "cache/protocol.h"
 #include "cache/replacement/replacement.h"
@@ -31,27 +35,62 @@ public:
     cycles latency() const { return m_latency; }
 
     // The valid line holding line_addr, or nullptr. Does not touch replacement state.
-    cache_line* find(std::uint64_t line_addr) {
-        const std::size_t base = static_cast<std::size_t>(line_addr & m_set_mask) * m_ways;
+    // Always inlined: it is most of the L1D-hit path.
+    [[gnu::always_inline]] cache_line* find(std::uint64_t line_addr) {
+        const std::size_t set = static_cast<std::size_t>(line_addr & m_set_mask);
+        const std::size_t base = set * m_ways;
         const std::uint64_t* tags = &m_tags[base];
-        for (std::uint32_t w = 0; w < m_ways; ++w)
-            if (tags[w] == line_addr) return &m_lines[base + w];
+        if (m_ways <= scan_ways) {
+            // A few tags share one host cache line: comparing them directly is cheapest.
+            for (std::uint32_t w = 0; w < m_ways; ++w)
+                if (tags[w] == line_addr) return &m_lines[base + w];
+            return nullptr;
+        }
+        const std::uint8_t* fp = &m_fp[set * m_fp_stride];
+        const std::uint8_t want = fingerprint(line_addr);
+        for (std::uint32_t w0 = 0; w0 < m_ways; w0 += fp_group) {
+            // Only ways whose fingerprint matches can hold the line; their full tag decides.
+            for (std::uint32_t bits = match_group(fp + w0, want); bits != 0; bits &= bits - 1) {
+                const std::uint32_t w = w0 + static_cast<std::uint32_t>(__builtin_ctz(bits));
+                if (tags[w] == line_addr) return &m_lines[base + w];
+            }
+        }
         return nullptr;
     }
     const cache_line* find(std::uint64_t line_addr) const {
         return const_cast<cache_array*>(this)->find(line_addr);
     }
     void touch(const cache_line* l) {
-        const std::size_t idx = static_cast<std::size_t>(l - m_lines.data());
-        m_repl->touch(static_cast<std::uint32_t>(idx / m_ways),
-                      static_cast<std::uint32_t>(idx % m_ways));
+        const frame_pos f = pos(l);
+        m_repl->touch(f.set, f.way);
     }
     // The frame a new line_addr would occupy: an invalid way if any, else the policy's victim
     // (still valid: the caller evicts it before calling install()).
     cache_line* slot_for(std::uint64_t line_addr);
     // Makes `frame` hold line_addr (valid, clean, state I) and marks it most recently used.
-    void install(cache_line* frame, std::uint64_t line_addr);
-    void invalidate(cache_line* l);
+    void install(cache_line* frame, std::uint64_t line_addr) {
+        const frame_pos f = pos(frame);
+        if (!frame->valid) ++m_valid_ways[f.set];
+        m_tags[f.index] = line_addr;
+        m_fp[std::size_t(f.set) * m_fp_stride + f.way] = fingerprint(line_addr);
+        frame->line_addr = line_addr;
+        frame->valid = true;
+        frame->dirty = false;
+        frame->state = mesi::i;
+        frame->l2 = nullptr;
+        m_repl->touch(f.set, f.way);
+    }
+    void invalidate(cache_line* l) {
+        const frame_pos f = pos(l);
+        if (l->valid) --m_valid_ways[f.set];
+        m_tags[f.index] = no_tag;
+        m_fp[std::size_t(f.set) * m_fp_stride + f.way] = no_fp;
+        l->valid = false;
+        l->dirty = false;
+        l->state = mesi::i;
+        l->l2 = nullptr;
+        m_repl->invalidate(f.set, f.way);
+    }
 
     std::vector<cache_line>& lines() { return m_lines; }
     const std::vector<cache_line>& lines() const { return m_lines; }
@@ -68,6 +107,44 @@ private:
     std::vector<std::uint64_t> m_tags;
     std::vector<std::uint32_t> m_valid_ways; // per set: a full set skips the invalid-way scan
     static constexpr std::uint64_t no_tag = ~std::uint64_t(0);
+    // One byte per way, derived from the tag, never no_fp for a valid way; no_fp marks an
+    // invalid way and the padding after the last way. Sets are fp_group-byte aligned groups
+    // so that a lookup compares a whole group at once (SSE2) and reads a full tag only for a
+    // candidate: a miss in a 16-way set then reads 16 bytes instead of 128.
+    static constexpr std::uint32_t fp_group = 16;
+    // Sets of at most scan_ways ways (their tags fill one host cache line) are scanned tag by
+    // tag: for them that is cheaper than the fingerprint compare.
+    static constexpr std::uint32_t scan_ways = 8;
+    static constexpr std::uint8_t no_fp = 0;
+    std::vector<std::uint8_t> m_fp;
+    std::size_t m_fp_stride; // bytes per set: ways rounded up to fp_group
+    static std::uint8_t fingerprint(std::uint64_t line_addr) {
+        // The top byte of a multiplicative hash, with bit 0 forced so it is never no_fp.
+        return static_cast<std::uint8_t>(((line_addr * 0x9E3779B97F4A7C15ull) >> 56) | 1);
+    }
+    struct frame_pos {
+        std::size_t index;
+        std::uint32_t set, way;
+    };
+    frame_pos pos(const cache_line* l) const {
+        // Frames are fewer than 2^32 (size <= 1 GiB): a 32-bit division is enough.
+        const auto idx = static_cast<std::uint32_t>(l - m_lines.data());
+        const std::uint32_t set = idx / m_ways;
+        return {idx, set, idx - set * m_ways};
+    }
+    // Bit i set when group[i] == want, for the fp_group bytes at group.
+    static std::uint32_t match_group(const std::uint8_t* group, std::uint8_t want) {
+#if defined(__SSE2__)
+        const __m128i g = _mm_loadu_si128(reinterpret_cast<const __m128i*>(group));
+        return static_cast<std::uint32_t>(
+            _mm_movemask_epi8(_mm_cmpeq_epi8(g, _mm_set1_epi8(static_cast<char>(want)))));
+#else
+        std::uint32_t bits = 0;
+        for (std::uint32_t i = 0; i < fp_group; ++i)
+            if (group[i] == want) bits |= std::uint32_t(1) << i;
+        return bits;
+#endif
+    }
     std::unique_ptr<replacement_policy> m_repl;
 };
 

@@ -98,8 +98,22 @@ void memory_system::cpu_b_transport(int id, tlm::tlm_generic_payload& gp, sc_cor
         (ext->op == op_kind::load || ext->op == op_kind::store) &&
         (addr & m_line_mask) + len <= m_cfg.line_size && gp.get_byte_enable_ptr() == nullptr) {
         cache_array& l1 = *m_pcpu[p].l1;
-        if (cache_line* l = l1.find(addr >> m_line_shift)) {
-            const bool write = gp.get_command() == tlm::TLM_WRITE_COMMAND;
+        const bool write = gp.get_command() == tlm::TLM_WRITE_COMMAND;
+        if (cache_line* l = l1.find(addr >> m_line_shift); !l) {
+            const bool as_op =
+                write ? ext->op == op_kind::store
+                      : gp.get_command() == tlm::TLM_READ_COMMAND && ext->op == op_kind::load;
+            if (as_op && len > 0 && gp.get_streaming_width() >= len) {
+                // An L1D miss: data_access would pick exactly this path (its checks are the
+                // conditions above); going there directly also skips a second L1D lookup.
+                if (write)
+                    cached_store(p, addr, gp.get_data_ptr(), len, delay, true);
+                else
+                    cached_load(p, addr, gp.get_data_ptr(), len, delay, true);
+                gp.set_response_status(tlm::TLM_OK_RESPONSE);
+                return;
+            }
+        } else {
             if (write == (ext->op == op_kind::store)) {
                 const proto_event ev = write ? proto_event::store : proto_event::load;
                 const mesi s = l->l2->state;

@@ -224,17 +224,21 @@ private:
                       unsigned len, sc_core::sc_time& delay);
 
     // cached paths (ms_cached.cpp)
-    private_copy private_lookup(unsigned p, std::uint64_t la, sc_core::sc_time& delay);
+    // l1_missed: the caller already looked the line up in the L1D and did not find it.
+    private_copy private_lookup(unsigned p, std::uint64_t la, sc_core::sc_time& delay,
+                                bool l1_missed);
     void copy_to_l1(unsigned p, std::uint64_t la, private_copy& pc);
     void evict_private(unsigned p, cache_line* l2line, sc_core::sc_time when);
     private_copy fill_private(unsigned p, std::uint64_t la, const std::uint8_t* data,
                               sc_core::sc_time when);
-    void snoop_for_request(unsigned p, std::uint64_t la, proto_event ev, sc_core::sc_time& delay);
+    // Returns how many copies were snooped.
+    unsigned snoop_for_request(unsigned p, std::uint64_t la, proto_event ev,
+                               sc_core::sc_time& delay);
     void cached_load(unsigned p, std::uint64_t addr, std::uint8_t* dst, unsigned len,
-                     sc_core::sc_time& delay);
+                     sc_core::sc_time& delay, bool l1_missed = false);
     // src == nullptr with len 0: take ownership only (locked read).
     void cached_store(unsigned p, std::uint64_t addr, const std::uint8_t* src, unsigned len,
-                      sc_core::sc_time& delay);
+                      sc_core::sc_time& delay, bool l1_missed = false);
     void wt_wp_store(unsigned p, proto_event ev, std::uint64_t addr, const std::uint8_t* src,
                      unsigned len, sc_core::sc_time& delay);
 

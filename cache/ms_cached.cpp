@@ -8,8 +8,9 @@ namespace mtsim {
 
 // L1D then L2: adds their latencies and brings an L2 hit into the L1D.
 memory_system::private_copy memory_system::private_lookup(unsigned p, std::uint64_t la,
-                                                          sc_core::sc_time& delay) {
-    private_copy pc = find_private(p, la);
+                                                          sc_core::sc_time& delay, bool l1_missed) {
+    private_copy pc =
+        l1_missed ? private_copy{nullptr, m_pcpu[p].l2->find(la)} : find_private(p, la);
     delay += m_time.l1;
     if (pc.l1) {
         ++m_stats.l1_hits;
@@ -66,19 +67,21 @@ memory_system::private_copy memory_system::fill_private(unsigned p, std::uint64_
 
 // Snoops every other holder with ev; dirty data found goes to the LLC (the requester reads it
 // from there). Adds the snoop latency when anybody was snooped.
-void memory_system::snoop_for_request(unsigned p, std::uint64_t la, proto_event ev,
-                                      sc_core::sc_time& delay) {
+unsigned memory_system::snoop_for_request(unsigned p, std::uint64_t la, proto_event ev,
+                                          sc_core::sc_time& delay) {
     std::array<std::uint8_t, max_line_size> wb;
     bool dirty = false;
-    if (snoop_others(la, int(p), ev, wb.data(), dirty) > 0) delay += m_time.snoop;
+    const unsigned n = snoop_others(la, int(p), ev, wb.data(), dirty);
+    if (n > 0) delay += m_time.snoop;
     if (dirty) writeback_to_llc(la, wb.data(), delay);
+    return n;
 }
 
 void memory_system::cached_load(unsigned p, std::uint64_t addr, std::uint8_t* dst, unsigned len,
-                                sc_core::sc_time& delay) {
+                                sc_core::sc_time& delay, bool l1_missed) {
     const std::uint64_t la = line_of(addr);
     const unsigned off = static_cast<unsigned>(addr & m_line_mask);
-    private_copy pc = private_lookup(p, la, delay);
+    private_copy pc = private_lookup(p, la, delay, l1_missed);
     const mesi s = pc.l2 ? pc.l2->state : mesi::i;
     const transition& tr = step(p, la, pc, proto_event::load, nullptr);
     if (tr.actions & act::hit) {
@@ -90,10 +93,13 @@ void memory_system::cached_load(unsigned p, std::uint64_t addr, std::uint8_t* ds
     if (pc.l2) broken(p, la, s, proto_event::load, "asks for a line the pCPU holds");
 
     llc_port(delay);
-    snoop_for_request(p, la, proto_event::snoop_read, delay);
+    // Nobody snooped means no other pCPU is listed (p itself holds no copy), and fetching
+    // from home changes no entry of this line: the second directory lookup is needed only
+    // when somebody was snooped (a broken table cell may have dropped them).
+    const bool snooped = snoop_for_request(p, la, proto_event::snoop_read, delay) > 0;
     std::array<std::uint8_t, max_line_size> buf;
     home_fetch(la, buf.data(), delay);
-    const snoop_filter::entry* d = m_dir.find(la);
+    const snoop_filter::entry* d = snooped ? m_dir.find(la) : nullptr;
     const bool others = d && (d->sharers & ~(std::uint64_t(1) << p));
     pc = fill_private(p, la, buf.data(), delay);
     step(p, la, pc, others ? proto_event::fill_shared : proto_event::fill_exclusive, nullptr);
@@ -101,7 +107,7 @@ void memory_system::cached_load(unsigned p, std::uint64_t addr, std::uint8_t* ds
 }
 
 void memory_system::cached_store(unsigned p, std::uint64_t addr, const std::uint8_t* src,
-                                 unsigned len, sc_core::sc_time& delay) {
+                                 unsigned len, sc_core::sc_time& delay, bool l1_missed) {
     const std::uint64_t la = line_of(addr);
     const unsigned off = static_cast<unsigned>(addr & m_line_mask);
     auto write = [&](private_copy& pc) {
@@ -109,7 +115,7 @@ void memory_system::cached_store(unsigned p, std::uint64_t addr, const std::uint
         std::memcpy(pc.l1->data + off, src, len);
         pc.l1->dirty = true;
     };
-    private_copy pc = private_lookup(p, la, delay);
+    private_copy pc = private_lookup(p, la, delay, l1_missed);
     const mesi s = pc.l2 ? pc.l2->state : mesi::i;
     const transition& tr = step(p, la, pc, proto_event::store, nullptr);
     if (tr.actions & act::hit) {
@@ -139,7 +145,7 @@ void memory_system::wt_wp_store(unsigned p, proto_event ev, std::uint64_t addr,
                                 const std::uint8_t* src, unsigned len, sc_core::sc_time& delay) {
     const std::uint64_t la = line_of(addr);
     const unsigned off = static_cast<unsigned>(addr & m_line_mask);
-    private_copy pc = private_lookup(p, la, delay);
+    private_copy pc = private_lookup(p, la, delay, false);
     std::array<std::uint8_t, max_line_size> wb;
     const transition& tr = step(p, la, pc, ev, wb.data());
     llc_port(delay);

@@ -29,10 +29,14 @@ public:
         return const_cast<snoop_filter*>(this)->find(line);
     }
     entry& get(std::uint64_t line) {
-        if (entry* e = find(line)) return *e;
-        if ((m_used + 1) * 4 > m_slots.size() * 3) grow();
         std::size_t i = home(line);
-        while (m_slots[i].line != empty) i = (i + 1) & mask();
+        for (; m_slots[i].line != empty; i = (i + 1) & mask())
+            if (m_slots[i].line == line) return m_slots[i];
+        if ((m_used + 1) * 4 > m_slots.size() * 3) {
+            grow();
+            i = home(line);
+            while (m_slots[i].line != empty) i = (i + 1) & mask();
+        }
         m_slots[i] = entry{line, 0, -1};
         ++m_used;
         return m_slots[i];

@@ -36,6 +36,8 @@ dram::channel_stats::channel_stats(const std::string& path)
 dram::dram(const sc_core::sc_module_name& name, const dram_config& cfg)
     : sc_core::sc_module(name), tsock("tsock"), m_cfg(cfg), m_clock(cfg.clock_mhz) {
     validate(m_cfg);
+    while ((std::uint64_t(1) << m_interleave_shift) < m_cfg.interleave_bytes) ++m_interleave_shift;
+    if (is_pow2(m_cfg.channels)) m_channel_mask = m_cfg.channels - 1;
     m_busy_until.assign(m_cfg.channels, cycles{0});
     for (unsigned ch = 0; ch < m_cfg.channels; ++ch)
         m_stats.push_back(std::make_unique<channel_stats>(std::string(this->name()) + ".ch" +
@@ -45,12 +47,20 @@ dram::dram(const sc_core::sc_module_name& name, const dram_config& cfg)
 }
 
 unsigned dram::channel_of(std::uint64_t addr) const {
-    return static_cast<unsigned>((addr / m_cfg.interleave_bytes) % m_cfg.channels);
+    const std::uint64_t granule = addr >> m_interleave_shift;
+    return static_cast<unsigned>(m_channel_mask != 0 || m_cfg.channels == 1
+                                     ? granule & m_channel_mask
+                                     : granule % m_cfg.channels);
 }
 
 dram::page* dram::find_page(std::uint64_t addr) const {
-    auto it = m_pages.find(addr / page_bytes);
-    return it == m_pages.end() ? nullptr : it->second.get();
+    const std::uint64_t number = addr / page_bytes;
+    if (number != m_last_page_number) {
+        auto it = m_pages.find(number);
+        m_last_page = it == m_pages.end() ? nullptr : it->second.get();
+        m_last_page_number = number;
+    }
+    return m_last_page;
 }
 
 dram::page& dram::touch_page(std::uint64_t addr) {
@@ -58,6 +68,7 @@ dram::page& dram::touch_page(std::uint64_t addr) {
     if (!p) {
         p = std::make_unique<page>();
         p->fill(0);
+        m_last_page_number = ~std::uint64_t(0);
     }
     return *p;
 }
@@ -138,7 +149,8 @@ void dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     std::uint64_t addr = gp.get_address();
     std::uint64_t left = gp.get_data_length();
     while (left > 0) {
-        const std::uint64_t in_granule = m_cfg.interleave_bytes - addr % m_cfg.interleave_bytes;
+        const std::uint64_t in_granule =
+            m_cfg.interleave_bytes - (addr & (m_cfg.interleave_bytes - 1));
         const std::uint64_t n = std::min(left, in_granule);
         const unsigned ch = channel_of(addr);
         const cycles transfer{ceil_div(n, m_cfg.bytes_per_cycle)};

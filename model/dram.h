@@ -101,6 +101,13 @@ private:
 
     dram_config m_cfg;
     mtsim::clock m_clock;
+    // Derived from m_cfg once: the access path then shifts and masks instead of dividing.
+    unsigned m_interleave_shift = 0;
+    std::uint64_t m_channel_mask = 0; // channels - 1 when channels is a power of two, else 0
+    // The last page find_page() looked up (nullptr: not allocated), so that a stream of line
+    // accesses to one page does one hash lookup per page. touch_page() resets it.
+    mutable std::uint64_t m_last_page_number = ~std::uint64_t(0);
+    mutable page* m_last_page = nullptr;
     std::unordered_map<std::uint64_t, std::unique_ptr<page>> m_pages;
     std::vector<cycles> m_busy_until;
     std::vector<std::unique_ptr<channel_stats>> m_stats;

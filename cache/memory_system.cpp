@@ -91,9 +91,17 @@ void memory_system::cpu_b_transport(int id, tlm::tlm_generic_payload& gp, sc_cor
         refuse(*this, "request on cpu[" + std::to_string(p) + "] says pCPU " +
                           std::to_string(ext->who.pcpu));
 
-    // The lean path: a WB load or store that hits this pCPU's L1D and stays in its state.
     const std::uint64_t addr = gp.get_address();
     const unsigned len = gp.get_data_length();
+    // A processor sees its own stores: a cacheable access to bytes still in this pCPU's WC
+    // buffers (its NT stores, or stores through a WC alias) drains those buffers first, so
+    // the later load reads them and the later store is not overwritten by an older drain.
+    // Other pCPUs and devices still see nothing of a WC buffer until it drains.
+    if (m_pcpu[p].wc_used != 0 && gp.get_command() != tlm::TLM_IGNORE_COMMAND &&
+        is_cacheable(ext->type) && ext->op != op_kind::nt_store)
+        drain_wc_range(p, addr, len, delay);
+
+    // The lean path: a WB load or store that hits this pCPU's L1D and stays in its state.
     if (ext->type == memtype::wb && ext->source != type_source::cd &&
         (ext->op == op_kind::load || ext->op == op_kind::store) &&
         (addr & m_line_mask) + len <= m_cfg.line_size && gp.get_byte_enable_ptr() == nullptr) {

@@ -23,6 +23,8 @@
 //   streaming stores, and the drained data is snooped by all caches (a streaming store to
 //   cacheable memory is coherent). To UC memory it is a UC store.
 //   op locked_rmw: drains WC buffers, then a WB load (READ) or store (WRITE) with ownership.
+//   A cacheable (WB/WT/WP) load or store first drains this pCPU's WC buffers that hold any of
+//   its bytes: a processor sees its own NT or WC-alias stores; nobody else does until a drain.
 // - Who sees an uncached (UC/WC) access at the fabric: the other pCPUs' caches and the LLC
 //   when fabric_snoops_uncached (reads take their dirty data, writes invalidate them after
 //   their dirty data went to DRAM); the issuing pCPU's own caches when self_snoop, or for UC

@@ -243,6 +243,22 @@ TEST_CASE("non-temporal store evicts the own cached copy first and goes through 
     CHECK(r.ms.read_dram(0xd000, 8) == bytes{0x10, 0x10, 0x10, 0x10, 0x20, 0x20, 0x10, 0x10});
 }
 
+TEST_CASE("a pCPU's WB load and store see its own NT store still in a WC buffer") {
+    rig r;
+    r.start();
+    r.store(0, 0xd000, fill(4, 0x20), memtype::wb, op_kind::nt_store);
+    REQUIRE(r.ms.in_wc_buffer(0, 0xd000));
+    CHECK(r.load(1, 0xd000, 4) == fill(4, 0)); // another pCPU: invisible until drained
+    CHECK(r.ms.in_wc_buffer(0, 0xd000));
+    CHECK(r.load(0, 0xd000, 4) == fill(4, 0x20)); // its own: drained first
+    CHECK_FALSE(r.ms.in_wc_buffer(0, 0xd000));
+    r.store(0, 0xd040, fill(2, 0x30), memtype::wb, op_kind::nt_store);
+    r.store(0, 0xd040, fill(1, 0x31)); // a younger WB store to the same bytes
+    r.op(0, op_kind::sfence);
+    r.op(0, op_kind::clflush, 0xd040);
+    CHECK(r.ms.read_dram(0xd040, 2) == bytes{0x31, 0x30});
+}
+
 TEST_CASE("non-temporal store to cacheable memory is coherent even without fabric snoops") {
     rig r(with(false, false));
     r.start();

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "model/ept_format.h"
 #include "model/memtype.h"
 #include "model/params.h"
 
@@ -18,60 +19,21 @@ namespace mtsim::cpu {
 enum class access_kind : std::uint8_t { read, write, fetch };
 std::string_view to_string(access_kind k);
 
-// A named bit range of a register or entry: bits [lsb + width - 1 : lsb].
-struct bit_field {
-    std::string_view name;
-    unsigned lsb;
-    unsigned width;
-};
-
-constexpr std::uint64_t field_mask(const bit_field& f) {
-    return (f.width >= 64 ? ~0ULL : ((1ULL << f.width) - 1)) << f.lsb;
-}
-constexpr std::uint64_t field_get(const bit_field& f, std::uint64_t v) {
-    return (v & field_mask(f)) >> f.lsb;
-}
-constexpr std::uint64_t field_put(const bit_field& f, std::uint64_t v, std::uint64_t x) {
-    return (v & ~field_mask(f)) | ((x << f.lsb) & field_mask(f));
-}
-// Bits [hi:lo] set.
-constexpr std::uint64_t bits(unsigned hi, unsigned lo) {
-    return (hi >= 63 ? ~0ULL : ((1ULL << (hi + 1)) - 1)) & ~((1ULL << lo) - 1);
-}
-
-enum class eptp_field : unsigned { memtype, walk_length, ad_enable, root };
-// SDM vol. 3, 24.6.11 (Extended-Page-Table Pointer); memory-types.md §5. Bits 11:7 are
-// reserved in this model (bit 7, supervisor shadow-stack control, is not modelled).
-inline constexpr std::array<bit_field, 4> eptp_fields{{
-    {"memtype", 0, 3},
-    {"walk_length_minus_1", 3, 3},
-    {"ad_enable", 6, 1},
-    {"root", 12, 40},
-}};
-constexpr const bit_field& field(eptp_field f) {
-    return eptp_fields[static_cast<unsigned>(f)];
-}
-
-enum class ept_field : unsigned { r, w, x, memtype, ipat, ps, accessed, dirty, address };
-// SDM vol. 3, 28.3.2 (EPT Translation Mechanism), Tables 28-1..28-6; memory-types.md §5.
-// memtype and ipat exist only in leaves, ps only in PDPTEs and PDEs, dirty only in leaves.
-inline constexpr std::array<bit_field, 9> ept_entry_fields{{
-    {"R", 0, 1},
-    {"W", 1, 1},
-    {"X", 2, 1},
-    {"memtype", 3, 3},
-    {"IPAT", 6, 1},
-    {"PS", 7, 1},
-    {"A", 8, 1},
-    {"D", 9, 1},
-    {"address", 12, 40},
-}};
-constexpr const bit_field& field(ept_field f) {
-    return ept_entry_fields[static_cast<unsigned>(f)];
-}
-constexpr bool ept_bit(ept_field f, std::uint64_t e) {
-    return field_get(field(f), e) != 0;
-}
+// The entry formats are shared vocabulary (the hypervisor writes what the walker reads).
+using mtsim::address_of;
+using mtsim::bit_field;
+using mtsim::bits;
+using mtsim::ept_bit;
+using mtsim::ept_entry_fields;
+using mtsim::ept_field;
+using mtsim::eptp_field;
+using mtsim::eptp_fields;
+using mtsim::field;
+using mtsim::field_get;
+using mtsim::field_mask;
+using mtsim::field_put;
+using mtsim::level_index;
+using mtsim::level_shift;
 
 // R/W/X as a 3-bit mask: bit 0 read, bit 1 write, bit 2 execute (the entry's bits 2:0).
 inline constexpr unsigned perm_r = 1, perm_w = 2, perm_x = 4;
@@ -80,18 +42,6 @@ constexpr unsigned ept_rwx(std::uint64_t e) {
 }
 constexpr unsigned required_perm(access_kind k) {
     return k == access_kind::read ? perm_r : k == access_kind::write ? perm_w : perm_x;
-}
-
-// Levels count from the bottom: 1 PT, 2 PD, 3 PDPT, 4 PML4, 5 PML5. The same numbering and
-// index positions serve guest 4-level paging.
-constexpr unsigned level_shift(unsigned level) {
-    return 12 + 9 * (level - 1);
-}
-constexpr unsigned level_index(std::uint64_t addr, unsigned level) {
-    return static_cast<unsigned>((addr >> level_shift(level)) & 511);
-}
-constexpr std::uint64_t address_of(std::uint64_t entry) {
-    return entry & bits(51, 12);
 }
 
 // The CPU's EPT capabilities (IA32_VMX_EPT_VPID_CAP) and physical-address width.

@@ -13,16 +13,16 @@ constexpr std::uint64_t page = 4096;
 constexpr unsigned entries_per_table = 512;
 
 unsigned index_of(std::uint64_t gpa, unsigned level) {
-    return static_cast<unsigned>((gpa >> ept_level_shift(level)) & (entries_per_table - 1));
+    return static_cast<unsigned>((gpa >> level_shift(level)) & (entries_per_table - 1));
 }
 
 std::uint64_t non_leaf(std::uint64_t table) {
     // KVM gives non-leaf entries every permission; the leaf decides.
     std::uint64_t v = 0;
-    v = entry_put(field(ept_bits::r), v, 1);
-    v = entry_put(field(ept_bits::w), v, 1);
-    v = entry_put(field(ept_bits::x), v, 1);
-    return entry_put(field(ept_bits::address), v, table >> 12);
+    v = field_put(field(ept_field::r), v, 1);
+    v = field_put(field(ept_field::w), v, 1);
+    v = field_put(field(ept_field::x), v, 1);
+    return field_put(field(ept_field::address), v, table >> 12);
 }
 
 bool valid_leaf_type(memtype t) {
@@ -60,14 +60,14 @@ ept_builder::ept_builder(const ept_builder_config& cfg, table_memory& mem)
 
 std::uint64_t ept_builder::eptp() const {
     std::uint64_t v = 0;
-    v = entry_put(field(eptp_bits::memtype), v, encoding(m_cfg.walk_type));
-    v = entry_put(field(eptp_bits::walk_length_minus_1), v, m_cfg.levels - 1);
-    v = entry_put(field(eptp_bits::ad_enable), v, m_cfg.ad);
-    return entry_put(field(eptp_bits::root), v, m_root >> 12);
+    v = field_put(field(eptp_field::memtype), v, encoding(m_cfg.walk_type));
+    v = field_put(field(eptp_field::walk_length), v, m_cfg.levels - 1);
+    v = field_put(field(eptp_field::ad_enable), v, m_cfg.ad);
+    return field_put(field(eptp_field::root), v, m_root >> 12);
 }
 
 std::uint64_t ept_builder::table_key(unsigned level, std::uint64_t gpa) {
-    const unsigned above = ept_level_shift(level + 1);
+    const unsigned above = level_shift(level + 1);
     return (std::uint64_t(level) << 58) | (above >= 64 ? 0 : gpa >> above);
 }
 
@@ -91,12 +91,12 @@ std::uint64_t ept_builder::allocate(const access_ext& ext, sc_core::sc_time& del
 }
 
 void ept_builder::forget_below(std::uint64_t gpa, unsigned level) {
-    const std::uint64_t span = 1ULL << ept_level_shift(level);
+    const std::uint64_t span = 1ULL << level_shift(level);
     const std::uint64_t base = gpa & ~(span - 1);
     const auto inside = [&](std::uint64_t a) { return a >= base && a - base < span; };
     for (auto it = m_tables.begin(); it != m_tables.end();) {
         const unsigned l = static_cast<unsigned>(it->first >> 58);
-        const unsigned above = ept_level_shift(l + 1);
+        const unsigned above = level_shift(l + 1);
         const std::uint64_t prefix = it->first & ((1ULL << 58) - 1);
         const std::uint64_t table_base = above >= 64 ? 0 : prefix << above;
         it = (l < level && inside(table_base)) ? m_tables.erase(it) : std::next(it);
@@ -134,7 +134,7 @@ std::uint64_t ept_builder::table_for(std::uint64_t gpa, unsigned level, const ac
 build_work ept_builder::map(const leaf_request& r, const access_ext& ext, sc_core::sc_time& delay) {
     if (r.level != 1 && r.level != 2)
         throw std::invalid_argument("kvm: EPT leaves are built at 4 KiB or 2 MiB only");
-    const std::uint64_t size = 1ULL << ept_level_shift(r.level);
+    const std::uint64_t size = 1ULL << level_shift(r.level);
     if (r.hpa % size != 0)
         throw std::invalid_argument(
             fmt::format("kvm: EPT leaf hpa {:#x} not aligned to {:#x}", r.hpa, size));
@@ -146,15 +146,15 @@ build_work ept_builder::map(const leaf_request& r, const access_ext& ext, sc_cor
     const std::uint64_t table = table_for(r.gpa, r.level, ext, delay, w);
     if (r.level == 2) forget_below(r.gpa, 2);
     std::uint64_t v = 0;
-    v = entry_put(field(ept_bits::r), v, (r.rwx & 1) != 0);
-    v = entry_put(field(ept_bits::w), v, (r.rwx & 2) != 0);
-    v = entry_put(field(ept_bits::x), v, (r.rwx & 4) != 0);
-    v = entry_put(field(ept_bits::memtype), v, encoding(r.decision.ept_type));
-    v = entry_put(field(ept_bits::ipat), v, r.decision.ipat);
-    v = entry_put(field(ept_bits::ps), v, r.level == 2);
-    v = entry_put(field(ept_bits::accessed), v, m_cfg.ad && r.accessed);
-    v = entry_put(field(ept_bits::dirty), v, m_cfg.ad && r.dirty);
-    v = entry_put(field(ept_bits::address), v, r.hpa >> 12);
+    v = field_put(field(ept_field::r), v, (r.rwx & 1) != 0);
+    v = field_put(field(ept_field::w), v, (r.rwx & 2) != 0);
+    v = field_put(field(ept_field::x), v, (r.rwx & 4) != 0);
+    v = field_put(field(ept_field::memtype), v, encoding(r.decision.ept_type));
+    v = field_put(field(ept_field::ipat), v, r.decision.ipat);
+    v = field_put(field(ept_field::ps), v, r.level == 2);
+    v = field_put(field(ept_field::accessed), v, m_cfg.ad && r.accessed);
+    v = field_put(field(ept_field::dirty), v, m_cfg.ad && r.dirty);
+    v = field_put(field(ept_field::address), v, r.hpa >> 12);
     const std::uint64_t at = table + 8 * index_of(r.gpa, r.level);
     write(at, v, ext, delay, w);
     const std::uint64_t gfn = (r.gpa & ~(size - 1)) >> 12;
@@ -172,11 +172,11 @@ build_work ept_builder::write_raw(std::uint64_t gpa, unsigned level, std::uint64
     const std::uint64_t at = table + 8 * index_of(gpa, level);
     write(at, value, ext, delay, w);
     const bool leaf =
-        level == 1 || ((level == 2 || level == 3) && entry_get(field(ept_bits::ps), value));
-    if (entry_get(field(ept_bits::r), value) | entry_get(field(ept_bits::w), value) |
-        entry_get(field(ept_bits::x), value)) {
+        level == 1 || ((level == 2 || level == 3) && field_get(field(ept_field::ps), value));
+    if (field_get(field(ept_field::r), value) | field_get(field(ept_field::w), value) |
+        field_get(field(ept_field::x), value)) {
         if (leaf) {
-            const std::uint64_t size = 1ULL << ept_level_shift(level);
+            const std::uint64_t size = 1ULL << level_shift(level);
             leaf_record rec;
             rec.gfn = (gpa & ~(size - 1)) >> 12;
             rec.level = level;
@@ -185,11 +185,11 @@ build_work ept_builder::write_raw(std::uint64_t gpa, unsigned level, std::uint64
             rec.policy = "raw";
             rec.decision.why = "entry written raw by the scenario";
             if (auto t = memtype_from_encoding(
-                    static_cast<unsigned>(entry_get(field(ept_bits::memtype), value))))
+                    static_cast<unsigned>(field_get(field(ept_field::memtype), value))))
                 rec.decision.ept_type = *t;
             else
                 rec.decision.notes.push_back("reserved memory type encoding");
-            rec.decision.ipat = entry_get(field(ept_bits::ipat), value) != 0;
+            rec.decision.ipat = field_get(field(ept_field::ipat), value) != 0;
             record(std::move(rec));
         }
     }

@@ -18,61 +18,12 @@
 
 #include "kvm/policy.h"
 #include "model/access_ext.h"
+#include "model/ept_format.h"
 #include "model/memtype.h"
 #include "model/params.h"
 #include "model/table_memory.h"
 
 namespace mtsim::kvm {
-
-struct entry_field {
-    std::string_view name;
-    unsigned lsb;
-    unsigned width;
-};
-
-constexpr std::uint64_t entry_mask(const entry_field& f) {
-    return (f.width >= 64 ? ~0ULL : ((1ULL << f.width) - 1)) << f.lsb;
-}
-constexpr std::uint64_t entry_put(const entry_field& f, std::uint64_t v, std::uint64_t x) {
-    return (v & ~entry_mask(f)) | ((x << f.lsb) & entry_mask(f));
-}
-constexpr std::uint64_t entry_get(const entry_field& f, std::uint64_t v) {
-    return (v & entry_mask(f)) >> f.lsb;
-}
-
-enum class ept_bits : unsigned { r, w, x, memtype, ipat, ps, accessed, dirty, address };
-// shared/reference/memory-types.md §5 (SDM vol. 3, 28.3.2, Tables 28-1..28-6): the fields of
-// an EPT entry KVM writes. memtype and IPAT only in leaves, PS only in PDPTEs and PDEs.
-inline constexpr std::array<entry_field, 9> ept_layout{{
-    {"R", 0, 1},
-    {"W", 1, 1},
-    {"X", 2, 1},
-    {"memtype", 3, 3},
-    {"IPAT", 6, 1},
-    {"PS", 7, 1},
-    {"A", 8, 1},
-    {"D", 9, 1},
-    {"address", 12, 40},
-}};
-constexpr const entry_field& field(ept_bits f) {
-    return ept_layout[static_cast<unsigned>(f)];
-}
-
-enum class eptp_bits : unsigned { memtype, walk_length_minus_1, ad_enable, root };
-// shared/reference/memory-types.md §5 (SDM vol. 3, 24.6.11): the EPTP.
-inline constexpr std::array<entry_field, 4> eptp_layout{{
-    {"memtype", 0, 3},
-    {"walk_length_minus_1", 3, 3},
-    {"ad_enable", 6, 1},
-    {"root", 12, 40},
-}};
-constexpr const entry_field& field(eptp_bits f) {
-    return eptp_layout[static_cast<unsigned>(f)];
-}
-
-constexpr unsigned ept_level_shift(unsigned level) {
-    return 12 + 9 * (level - 1);
-}
 
 struct ept_builder_config {
     std::uint64_t pool_base = 0x3f000000; // host-physical pages for EPT tables

@@ -24,23 +24,6 @@ bool leaf_ipat(std::uint64_t e) {
 
 } // namespace
 
-TEST_CASE("ept layout: the builder's field tables match cpu/ept.h cell by cell") {
-    REQUIRE(ept_layout.size() == cpu::ept_entry_fields.size());
-    for (std::size_t i = 0; i < ept_layout.size(); ++i) {
-        CAPTURE(ept_layout[i].name);
-        CHECK(ept_layout[i].name == cpu::ept_entry_fields[i].name);
-        CHECK(ept_layout[i].lsb == cpu::ept_entry_fields[i].lsb);
-        CHECK(ept_layout[i].width == cpu::ept_entry_fields[i].width);
-    }
-    REQUIRE(eptp_layout.size() == cpu::eptp_fields.size());
-    for (std::size_t i = 0; i < eptp_layout.size(); ++i) {
-        CAPTURE(eptp_layout[i].name);
-        CHECK(eptp_layout[i].name == cpu::eptp_fields[i].name);
-        CHECK(eptp_layout[i].lsb == cpu::eptp_fields[i].lsb);
-        CHECK(eptp_layout[i].width == cpu::eptp_fields[i].width);
-    }
-}
-
 TEST_CASE("ept: the vCPU gets an EPTP naming the pool's first page as root") {
     hypervisor_config cfg = config_for("linux-6.10");
     cfg.ept.ad = true;

@@ -245,6 +245,10 @@ private:
                      unsigned len, sc_core::sc_time& delay);
 
     // uncached paths and WC buffers (ms_uncached.cpp)
+    // The snoops of an uncached access at the fabric (the own caches when snoop_own, the
+    // other pCPUs' when snoop_rest), dirty data written to DRAM first; returns the copies hit.
+    unsigned snoop_uncached(unsigned p, std::uint64_t la, proto_event ev, bool snoop_own,
+                            bool snoop_rest, sc_core::sc_time& delay);
     void uncached_read(unsigned p, bool snoop_own, bool snoop_rest, std::uint64_t addr,
                        std::uint8_t* dst, unsigned len, sc_core::sc_time& delay);
     void uncached_write(unsigned p, bool snoop_own, bool snoop_rest, std::uint64_t addr,

@@ -9,11 +9,8 @@
 
 namespace mtsim {
 
-void memory_system::uncached_read(unsigned p, bool snoop_own, bool snoop_rest, std::uint64_t addr,
-                                  std::uint8_t* dst, unsigned len, sc_core::sc_time& delay) {
-    ++m_stats.uncached_reads;
-    const std::uint64_t la = line_of(addr);
-    llc_port(delay);
+unsigned memory_system::snoop_uncached(unsigned p, std::uint64_t la, proto_event ev, bool snoop_own,
+                                       bool snoop_rest, sc_core::sc_time& delay) {
     std::array<std::uint8_t, max_line_size> wb;
     unsigned snooped = 0;
     if (snoop_own) {
@@ -21,14 +18,26 @@ void memory_system::uncached_read(unsigned p, bool snoop_own, bool snoop_rest, s
         if (pc.l2) {
             ++snooped;
             ++m_stats.snoops;
-            if (step(p, la, pc, proto_event::snoop_read, wb.data()).actions & act::write_back)
+            if (step(p, la, pc, ev, wb.data()).actions & act::write_back)
                 writeback_to_dram(la, wb.data(), delay);
         }
     }
     if (snoop_rest) {
         bool dirty = false;
-        snooped += snoop_others(la, int(p), proto_event::snoop_read, wb.data(), dirty);
+        snooped += snoop_others(la, int(p), ev, wb.data(), dirty);
         if (dirty) writeback_to_dram(la, wb.data(), delay);
+    }
+    return snooped;
+}
+
+void memory_system::uncached_read(unsigned p, bool snoop_own, bool snoop_rest, std::uint64_t addr,
+                                  std::uint8_t* dst, unsigned len, sc_core::sc_time& delay) {
+    ++m_stats.uncached_reads;
+    const std::uint64_t la = line_of(addr);
+    llc_port(delay);
+    const unsigned snooped =
+        snoop_uncached(p, la, proto_event::snoop_read, snoop_own, snoop_rest, delay);
+    if (snoop_rest) {
         if (cache_line* l = m_llc->find(la); l && l->dirty) {
             dram_write(base_of(la), l->data, nullptr, m_cfg.line_size, delay);
             l->dirty = false;
@@ -44,23 +53,8 @@ void memory_system::uncached_write(unsigned p, bool snoop_own, bool snoop_rest, 
     ++m_stats.uncached_writes;
     const std::uint64_t la = line_of(addr);
     llc_port(delay);
-    std::array<std::uint8_t, max_line_size> wb;
-    unsigned snooped = 0;
-    if (snoop_own) {
-        private_copy pc = find_private(p, la);
-        if (pc.l2) {
-            ++snooped;
-            ++m_stats.snoops;
-            if (step(p, la, pc, proto_event::snoop_inv, wb.data()).actions & act::write_back)
-                writeback_to_dram(la, wb.data(), delay);
-        }
-    }
-    if (snoop_rest) {
-        bool dirty = false;
-        snooped += snoop_others(la, int(p), proto_event::snoop_inv, wb.data(), dirty);
-        if (dirty) writeback_to_dram(la, wb.data(), delay);
-    }
-    if (snooped) delay += m_time.snoop;
+    if (snoop_uncached(p, la, proto_event::snoop_inv, snoop_own, snoop_rest, delay))
+        delay += m_time.snoop;
     if (snoop_rest)
         write_memory(addr, src, mask, len, delay); // the LLC copy takes the bytes too
     else

@@ -36,6 +36,10 @@ const std::vector<workload>& workloads() {
          run_dram_stream},
         {"gpu-dma", "64-byte GPU DMA reads through the IOMMU (IOTLB hit), target >= 5 M/s", 0.0,
          run_gpu_stream},
+        {"tlb-hit", "vCPU 8-byte WB loads whose translations hit the TLB and data the L1D", 0.20,
+         run_tlb_hit_stream},
+        {"walk-miss", "vCPU loads that miss the TLB: full 2-D walks, target >= 1 M walks/s", 0.0,
+         run_walk_miss_stream},
     };
     return all;
 }

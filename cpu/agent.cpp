@@ -139,6 +139,13 @@ void agent::run() {
 void agent::execute(const op& o) {
     switch (o.code) {
     case op_code::load: {
+        if (o.len <= 64 && (m_cfg.keep == keep_loads::none ||
+                            (m_cfg.keep == keep_loads::labelled && o.label.empty()))) {
+            // The result is not kept (keep_result would drop it): no heap buffer per load.
+            std::uint8_t scratch[64] = {};
+            load(o, o.addr, o.len, scratch);
+            return;
+        }
         std::vector<std::uint8_t> buf(o.len);
         load(o, o.addr, o.len, buf.data());
         keep_result(o, std::move(buf));
@@ -414,6 +421,7 @@ sc_core::sc_time agent::retire_ready(cycles delay) const {
 }
 
 void agent::retire_due() {
+    if (m_sb.empty() && m_deferred.empty()) return; // nothing to retire: skip reading the time
     const sc_core::sc_time t = now();
     while (!m_sb.empty() && m_sb.oldest().ready <= t) retire_oldest(false);
     while (!m_deferred.empty() && m_deferred.front().ready <= t)

@@ -38,5 +38,7 @@ int cmd_memtype(const std::vector<std::string>& args);
 int cmd_list(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_stress(const std::vector<std::string>& args);
+int cmd_run(const std::vector<std::string>& args);
+int cmd_matrix(const std::vector<std::string>& args);
 
 } // namespace mtsim::app

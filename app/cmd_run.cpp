@@ -1,0 +1,45 @@
+// mtsim run FILE [--set k=v]... [--host NAME] [--json]: one scenario under one host.
+// Exit 0 whatever the verdict, 1 when the file's expect: is not met, 2 on bad input.
+#include <iostream>
+
+#include "app/cli.h"
+#include "scenarios/runner.h"
+
+namespace mtsim::app {
+
+namespace po = boost::program_options;
+
+int cmd_run(const std::vector<std::string>& args) {
+    po::options_description opts("mtsim run FILE");
+    opts.add_options()("file", po::value<std::string>()->required(), "scenario file")(
+        "set", po::value<std::vector<std::string>>()->composing(), "override a parameter: a.b.c=v")(
+        "host", po::value<std::string>()->default_value(""),
+        "host (scenarios/hosts/NAME.yaml)")("json", po::bool_switch(), "print the result as JSON");
+    po::positional_options_description pos;
+    pos.add("file", 1);
+    const auto vm = parse_args(args, opts, &pos);
+    const auto sets =
+        vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    scenarios::scenario s;
+    try {
+        s = scenarios::load_scenario(vm["file"].as<std::string>(), vm["host"].as<std::string>(),
+                                     sets);
+    } catch (const config_error& e) {
+        throw cli_error(e.what());
+    }
+    nlohmann::json r;
+    try {
+        r = scenarios::run_scenario(s);
+    } catch (const config_error& e) {
+        throw cli_error(e.what());
+    } catch (const std::exception& e) {
+        throw cli_error(std::string("the model refused the scenario: ") + e.what());
+    }
+    if (vm["json"].as<bool>())
+        std::cout << r.dump(1) << "\n";
+    else
+        std::cout << scenarios::format_result(r);
+    return r["expect_met"].get<bool>() ? 0 : 1;
+}
+
+} // namespace mtsim::app

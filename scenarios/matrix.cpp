@@ -1,0 +1,194 @@
+#include "scenarios/matrix.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "scenarios/scenario.h"
+
+extern char** environ;
+
+namespace mtsim::scenarios {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> collect_scenarios(const std::vector<std::string>& paths) {
+    std::vector<std::string> out;
+    for (const auto& p : paths) {
+        if (fs::is_directory(p)) {
+            std::vector<std::string> in;
+            for (const auto& e : fs::directory_iterator(p))
+                if (e.path().extension() == ".yaml") in.push_back(e.path().string());
+            std::sort(in.begin(), in.end());
+            out.insert(out.end(), in.begin(), in.end());
+        } else if (fs::exists(p))
+            out.push_back(p);
+        else
+            throw std::invalid_argument("no such scenario file or folder: " + p);
+    }
+    return out;
+}
+
+namespace {
+struct child {
+    pid_t pid = -1;
+    int fd = -1;
+    std::string out;
+    std::size_t cell = 0;
+};
+
+child spawn(const std::vector<std::string>& argv) {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    child c;
+    const int rc = posix_spawn(&c.pid, argv[0].c_str(), &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        throw std::runtime_error("cannot start " + argv[0]);
+    }
+    c.fd = fds[0];
+    return c;
+}
+} // namespace
+
+std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<std::string>& files,
+                                    const std::vector<std::string>& hosts, unsigned jobs,
+                                    const std::vector<std::string>& sets) {
+    std::vector<matrix_cell> cells;
+    std::vector<std::vector<std::string>> argvs;
+    for (const auto& f : files)
+        for (const auto& h : hosts) {
+            matrix_cell c;
+            c.scenario = scenario_name(f);
+            c.host = h;
+            cells.push_back(c);
+            std::vector<std::string> a{exe, "run", f, "--host", h, "--json"};
+            for (const auto& s : sets) {
+                a.push_back("--set");
+                a.push_back(s);
+            }
+            argvs.push_back(a);
+        }
+    std::vector<child> running;
+    std::size_t next = 0;
+    jobs = std::max(1u, jobs);
+    while (next < argvs.size() || !running.empty()) {
+        while (next < argvs.size() && running.size() < jobs) {
+            child c = spawn(argvs[next]);
+            c.cell = next++;
+            running.push_back(c);
+        }
+        std::vector<pollfd> pf;
+        for (const auto& c : running) pf.push_back({c.fd, POLLIN, 0});
+        poll(pf.data(), pf.size(), -1);
+        for (std::size_t i = running.size(); i-- > 0;) {
+            if (!(pf[i].revents & (POLLIN | POLLHUP))) continue;
+            char buf[65536];
+            const ssize_t n = read(running[i].fd, buf, sizeof buf);
+            if (n > 0) {
+                running[i].out.append(buf, std::size_t(n));
+                continue;
+            }
+            close(running[i].fd);
+            int status = 0;
+            waitpid(running[i].pid, &status, 0);
+            matrix_cell& cell = cells[running[i].cell];
+            const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            if (code != 0 && code != 1)
+                throw std::runtime_error(fmt::format("{} under {}: the run failed (status {})",
+                                                     cell.scenario, cell.host, code));
+            const auto j = nlohmann::json::parse(running[i].out);
+            cell.verdict = j["verdict"].get<std::string>();
+            cell.expected = j["expected"].is_null() ? "" : j["expected"].get<std::string>();
+            cell.expect_met = j["expect_met"].get<bool>();
+            cell.corruptions = j["corruptions"].get<std::uint64_t>();
+            cell.cycles = j["cycles"].get<std::uint64_t>();
+            running.erase(running.begin() + long(i));
+        }
+    }
+    return cells;
+}
+
+nlohmann::json matrix_json(const std::vector<matrix_cell>& cells) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : cells)
+        out.push_back({{"scenario", c.scenario},
+                       {"host", c.host},
+                       {"verdict", c.verdict},
+                       {"expected", c.expected},
+                       {"corruptions", c.corruptions},
+                       {"cycles", c.cycles}});
+    return out;
+}
+
+std::string matrix_csv(const std::vector<matrix_cell>& cells) {
+    std::string s = "scenario,host,verdict,expected,corruptions,cycles\n";
+    for (const auto& c : cells)
+        s += fmt::format("{},{},{},{},{},{}\n", c.scenario, c.host, c.verdict, c.expected,
+                         c.corruptions, c.cycles);
+    return s;
+}
+
+std::string matrix_table(const std::vector<matrix_cell>& cells, bool markdown) {
+    std::vector<std::string> scen, hosts;
+    std::map<std::pair<std::string, std::string>, const matrix_cell*> at;
+    for (const auto& c : cells) {
+        if (std::find(scen.begin(), scen.end(), c.scenario) == scen.end())
+            scen.push_back(c.scenario);
+        if (std::find(hosts.begin(), hosts.end(), c.host) == hosts.end()) hosts.push_back(c.host);
+        at[{c.scenario, c.host}] = &c;
+    }
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> head{"scenario"};
+    head.insert(head.end(), hosts.begin(), hosts.end());
+    rows.push_back(head);
+    for (const auto& s : scen) {
+        std::vector<std::string> r{s};
+        for (const auto& h : hosts) {
+            const auto it = at.find({s, h});
+            r.push_back(
+                it == at.end() ? "" : it->second->verdict + (it->second->expect_met ? "" : " !"));
+        }
+        rows.push_back(r);
+    }
+    std::vector<std::size_t> w(head.size(), 0);
+    for (const auto& r : rows)
+        for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
+    std::ostringstream os;
+    for (std::size_t ri = 0; ri < rows.size(); ++ri) {
+        for (std::size_t i = 0; i < rows[ri].size(); ++i) {
+            os << (markdown ? "| " : "") << rows[ri][i]
+               << std::string(w[i] - rows[ri][i].size(), ' ') << (markdown ? " " : "  ");
+        }
+        os << (markdown ? "|" : "") << "\n";
+        if (ri == 0 && markdown) {
+            for (std::size_t i = 0; i < w.size(); ++i) os << "|" << std::string(w[i] + 2, '-');
+            os << "|\n";
+        }
+    }
+    if (std::any_of(cells.begin(), cells.end(), [](const auto& c) { return !c.expect_met; }))
+        os << (markdown ? "\n" : "") << "! the verdict differs from the scenario's expect:\n";
+    return os.str();
+}
+
+} // namespace mtsim::scenarios

@@ -1,0 +1,30 @@
+// The matrix: every scenario under every host, each pair in its own child process
+// (`EXE run FILE --host H --json`), at most `jobs` at once; tables in three formats.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mtsim::scenarios {
+
+struct matrix_cell {
+    std::string scenario, host, verdict, expected;
+    bool expect_met = true;
+    std::uint64_t corruptions = 0, cycles = 0;
+};
+
+// Scenario files from files and folders (a folder: its *.yaml, sorted).
+std::vector<std::string> collect_scenarios(const std::vector<std::string>& paths);
+// Throws std::runtime_error naming the pair when a child fails.
+std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<std::string>& files,
+                                    const std::vector<std::string>& hosts, unsigned jobs,
+                                    const std::vector<std::string>& sets);
+nlohmann::json matrix_json(const std::vector<matrix_cell>& cells);
+std::string matrix_csv(const std::vector<matrix_cell>& cells);
+// Scenarios as rows, hosts as columns; a cell whose verdict differs from the file's
+// expectation is marked with '!'.
+std::string matrix_table(const std::vector<matrix_cell>& cells, bool markdown);
+
+} // namespace mtsim::scenarios

@@ -1,0 +1,94 @@
+#include "scenarios/runner.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <systemc>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "model/oracle.h"
+#include "scenarios/builder.h"
+
+namespace mtsim::scenarios {
+
+std::string mtsim_version() {
+    const std::string git = MTSIM_GIT_DESCRIBE;
+    return git.empty() ? MTSIM_PROJECT_VERSION : MTSIM_PROJECT_VERSION " (" + git + ")";
+}
+
+nlohmann::json run_scenario(const scenario& s) {
+    tlm_utils::tlm_quantumkeeper::set_global_quantum(
+        sc_core::sc_time(s.run.quantum_ns, sc_core::SC_NS));
+    oracle o;
+    platform p("platform", s, o);
+    sc_core::sc_start();
+    if (!p.all_finished())
+        throw std::runtime_error(
+            s.file + ": the simulation stopped with agents still waiting:" + p.unfinished() +
+            " (a wait without its signal, or a doorbell "
+            "the GPU never serves)");
+    const auto& sum = o.summary();
+    nlohmann::json r;
+    r["scenario"] = scenario_name(s.file);
+    r["file"] = s.file;
+    r["host"] = s.host_name;
+    r["verdict"] = std::string(to_string(sum.overall));
+    const auto exp = s.expected_for(s.host_name);
+    r["expected"] = exp ? nlohmann::json(std::string(to_string(*exp))) : nlohmann::json();
+    r["expect_met"] = !exp || *exp == sum.overall;
+    std::uint64_t corruptions = 0;
+    for (int v = 0; v < verdict_count; ++v)
+        if (is_corruption(verdict(v))) corruptions += sum.findings[v];
+    r["corruptions"] = corruptions;
+    r["findings"] = o.summary_json();
+    r["causes"] = p.causes();
+    r["cycles_per_agent"] = p.cycles_json();
+    r["cycles"] = p.cycles_json().value("vcpu0", std::uint64_t(0));
+    r["stats"] = p.stats_json();
+    scenario copy = s;
+    r["config"] = config_to_json(copy);
+    r["sets"] = s.sets;
+    r["seed"] = s.run.seed;
+    r["version"] = mtsim_version();
+    return r;
+}
+
+std::string format_result(const nlohmann::json& r) {
+    std::ostringstream os;
+    os << r["scenario"].get<std::string>() << " under " << r["host"].get<std::string>() << ": "
+       << r["verdict"].get<std::string>();
+    if (!r["expected"].is_null())
+        os << " (expected " << r["expected"].get<std::string>()
+           << (r["expect_met"].get<bool>() ? ", met" : ", NOT met") << ")";
+    os << "\ncorruptions: " << r["corruptions"] << "\n";
+    std::size_t shown = 0;
+    for (const auto& c : r["causes"]) {
+        if (shown++ == 3) {
+            os << "- ... " << r["causes"].size() - 3 << " more cause(s) in --json\n";
+            break;
+        }
+        os << "- " << c["finding"].get<std::string>() << "\n";
+        if (c.contains("copies_at_read")) {
+            os << "  line " << c["line"].get<std::string>() << " at the read:\n";
+            for (const auto& l : c["copies_at_read"]) {
+                os << "    " << l["where"].get<std::string>();
+                if (l.contains("state")) os << " " << l["state"].get<std::string>();
+                if (l.contains("dirty") && l["dirty"].get<bool>()) os << " dirty";
+                if (l.contains("holds")) os << ": " << l["holds"].get<std::string>();
+                os << "\n";
+            }
+        }
+        if (c.contains("ept")) os << "  EPT: " << c["ept"].dump() << "\n";
+        if (c.contains("flushes"))
+            for (const auto& f : c["flushes"]) os << "  flush: " << f.get<std::string>() << "\n";
+    }
+    os << "cycles:";
+    for (const auto& [k, v] : r["cycles_per_agent"].items()) os << " " << k << "=" << v;
+    os << "\nstats:";
+    for (const auto& [k, v] : r["stats"].items()) os << " " << k << "=" << v;
+    os << "\nseed " << r["seed"] << ", mtsim " << r["version"].get<std::string>() << "\n";
+    return os.str();
+}
+
+} // namespace mtsim::scenarios

@@ -1,0 +1,25 @@
+// The runner: one scenario under one host in this process (SystemC elaborates once per
+// process; `matrix` runs each pair in a child process, scenarios/matrix.h). The verdict is
+// the oracle's: bytes flowed through the model, the oracle compared them with what
+// happens-before says each reader must get.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "scenarios/scenario.h"
+
+namespace mtsim::scenarios {
+
+// "0.1.0 (git describe)" as configured at build time.
+std::string mtsim_version();
+
+// Elaborates and runs; the result: scenario, host, verdict, expected, expect_met,
+// corruptions, findings (with cause chains), cycles per agent, stats, config, seed, version.
+nlohmann::json run_scenario(const scenario& s);
+
+// Human-readable form of a result.
+std::string format_result(const nlohmann::json& r);
+
+} // namespace mtsim::scenarios

@@ -1,0 +1,460 @@
+#include "scenarios/scenario.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace mtsim::scenarios {
+
+namespace fs = std::filesystem;
+
+void run_config::describe(param_visitor& v) {
+    v.real("quantum_ns", quantum_ns, "TLM global quantum of every initiator", "ns", 0.001, 1e9);
+    v.uint("seed", seed, "recorded with the result (the model draws no random numbers)", "");
+}
+
+void platform_config::describe(param_visitor& v) {
+    v.section("cache", cache);
+    v.section("dram", dram);
+    v.section("iommu", iommu);
+    v.section("gpu", gpu);
+    v.section("vcpu", vcpu);
+    v.section("vmm", vmm);
+}
+
+void host_config::describe(param_visitor& v) {
+    v.text("description", description, "one line saying what this host is");
+    v.section("kvm", kvm);
+    v.flag("kvm_virtio_device", kvm_virtio_device,
+           "the VMM registers a non-coherent virtio-gpu with a KVM virtio device (seed 000)");
+    v.flag("memslot_noncoherent", memslot_noncoherent,
+           "the VMM flags the GPU's blob memslots KVM_MEM_NON_COHERENT_DMA (seed 003)");
+}
+
+void gpu_device_config::describe(param_visitor& v) {
+    v.choice("mode", mode, "virtio: host-owned GPU behind virtio-gpu; vfio: pass-through",
+             {"virtio", "vfio"});
+    v.flag("no_snoop", no_snoop, "descriptors touching guest buffers ask No-Snoop");
+    v.flag("kvm_vfio", kvm_vfio, "vfio: the VMM creates the KVM-VFIO device and adds the file");
+    v.flag("hotplug", hotplug, "vfio: KVM learns of the device only at the VMM's hotplug op");
+    v.size("bar_gpa", bar_gpa, "guest-physical address of the GPU's BAR (4 KiB)");
+}
+
+void guest_config::describe(param_visitor& v) {
+    v.text("pat", pat, "IA32_PAT: linux, reset, or a 64-bit value");
+    v.mem_type("mtrr_default", mtrr_default, "guest MTRR default type");
+    v.flag("cr0_cd", cr0_cd, "guest CR0.CD");
+    v.size("ram", ram, "guest RAM at gpa 0 (buffers of kind ram live here)", 1 * MiB, 1 * GiB);
+}
+
+void vmm_config::describe(param_visitor& v) {
+    v.uint("pcpu", pcpu, "pCPU the VMM thread starts on", "", 0, 63);
+    v.mem_type("pat", pat, "host PAT type of the VMM's mapping of guest memory");
+}
+
+void scenario::describe(param_visitor& v) {
+    v.section("run", run);
+    v.section("platform", platform);
+    v.section("host", host);
+    v.section("devices", devices);
+    v.section("guest", guest);
+    v.section("vmm", vmm);
+}
+
+const buffer& scenario::find_buffer(const std::string& name) const {
+    for (const auto& b : buffers)
+        if (b.name == name) return b;
+    throw std::out_of_range("no buffer named '" + name + "'");
+}
+
+std::optional<verdict> scenario::expected_for(const std::string& h) const {
+    if (auto it = expect.find(h); it != expect.end()) return it->second;
+    if (auto it = expect.find("default"); it != expect.end()) return it->second;
+    return std::nullopt;
+}
+
+std::string hosts_dir() {
+    if (const char* e = std::getenv("MTSIM_HOSTS_DIR")) return e;
+    return MTSIM_SCENARIOS_DIR "/hosts";
+}
+
+std::vector<std::string> host_names() {
+    std::vector<std::string> files, out;
+    for (const auto& e : fs::directory_iterator(hosts_dir()))
+        if (e.path().extension() == ".yaml") files.push_back(e.path().stem().string());
+    std::sort(files.begin(), files.end());
+    std::ifstream order(hosts_dir() + "/order.txt");
+    for (std::string h; std::getline(order, h);)
+        if (std::find(files.begin(), files.end(), h) != files.end()) out.push_back(h);
+    for (const auto& h : files)
+        if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
+    return out;
+}
+
+std::string scenario_name(const std::string& file) {
+    std::string stem = fs::path(file).stem().string();
+    std::size_t i = 0;
+    while (i < stem.size() && std::isdigit(static_cast<unsigned char>(stem[i]))) ++i;
+    if (i > 0 && i < stem.size() && std::islower(static_cast<unsigned char>(stem[i]))) ++i;
+    if (i > 0 && i < stem.size() && stem[i] == '-') return stem.substr(i + 1);
+    return stem;
+}
+
+namespace {
+
+[[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& key,
+                       const std::string& msg) {
+    throw config_error(file, n.IsDefined() ? unsigned(n.Mark().line + 1) : 0, key, msg);
+}
+
+YAML::Node parse_file(const std::string& file) {
+    std::ifstream in(file);
+    if (!in) throw config_error(file, 0, "", "cannot open the file");
+    try {
+        YAML::Node n = YAML::Load(in);
+        if (!n.IsMap()) throw config_error(file, 1, "", "a scenario is a YAML mapping");
+        return n;
+    } catch (const YAML::Exception& e) {
+        throw config_error(file, unsigned(e.mark.line + 1), "", e.msg);
+    }
+}
+
+// A mapping without the keys the describe() tree does not own.
+YAML::Node without(const YAML::Node& n, const std::set<std::string>& drop) {
+    YAML::Node out(YAML::NodeType::Map);
+    for (auto it = n.begin(); it != n.end(); ++it)
+        if (!drop.count(it->first.as<std::string>())) out[it->first] = it->second;
+    return out;
+}
+
+std::string scalar(const std::string& file, const YAML::Node& n, const std::string& key) {
+    if (!n.IsScalar()) fail(file, n, key, "expected a scalar");
+    return n.as<std::string>();
+}
+
+std::uint64_t number(const std::string& file, const YAML::Node& n, const std::string& key) {
+    const auto v = parse_size(scalar(file, n, key));
+    if (!v) fail(file, n, key, "expected an unsigned number (or a size such as 4KiB)");
+    return *v;
+}
+
+memtype type_of(const std::string& file, const YAML::Node& n, const std::string& key) {
+    const auto t = parse_memtype(scalar(file, n, key));
+    if (!t) fail(file, n, key, "expected a memory type: " + memtype_names());
+    return *t;
+}
+
+void parse_buffers(const std::string& file, const YAML::Node& list, scenario& s) {
+    if (!list.IsSequence()) fail(file, list, "guest.buffers", "expected a list of buffers");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const YAML::Node& b = list[i];
+        const std::string k = fmt::format("guest.buffers[{}]", i);
+        if (!b.IsMap()) fail(file, b, k, "expected a mapping with name, gpa, size");
+        buffer out;
+        out.line = unsigned(b.Mark().line + 1);
+        for (auto it = b.begin(); it != b.end(); ++it) {
+            const std::string key = it->first.as<std::string>();
+            const std::string kk = k + "." + key;
+            if (key == "name")
+                out.name = scalar(file, it->second, kk);
+            else if (key == "gpa")
+                out.gpa = number(file, it->second, kk);
+            else if (key == "size")
+                out.size = number(file, it->second, kk);
+            else if (key == "pat")
+                out.pat = type_of(file, it->second, kk);
+            else if (key == "kind") {
+                const std::string v = scalar(file, it->second, kk);
+                if (v == "ram")
+                    out.kind = buffer_kind::ram;
+                else if (v == "blob")
+                    out.kind = buffer_kind::blob;
+                else if (v == "pci_hole")
+                    out.kind = buffer_kind::pci_hole;
+                else if (v == "mmio_hole")
+                    out.kind = buffer_kind::mmio_hole;
+                else
+                    fail(file, it->second, kk, "expected one of: ram, blob, pci_hole, mmio_hole");
+            } else
+                fail(file, it->first, kk, "unknown key; valid: name, kind, gpa, size, pat");
+        }
+        if (out.name.empty()) fail(file, b, k + ".name", "a buffer needs a name");
+        if (out.size == 0 || out.size % 4096 || out.gpa % 4096)
+            fail(file, b, k, "gpa and size must be non-zero multiples of 4 KiB");
+        for (const auto& o : s.buffers) {
+            if (o.name == out.name) fail(file, b, k + ".name", "duplicate buffer name");
+            if (out.gpa < o.gpa + o.size && o.gpa < out.gpa + out.size)
+                fail(file, b, k + ".gpa", "overlaps buffer '" + o.name + "'");
+        }
+        s.buffers.push_back(out);
+    }
+}
+
+struct op_name {
+    const char* name;
+    op_type type;
+    bool cpu;
+    bool gpu;
+};
+constexpr op_name op_names[] = {
+    {"load", op_type::load, true, false},
+    {"store", op_type::store, true, false},
+    {"fill", op_type::fill, true, false},
+    {"nt_fill", op_type::nt_fill, true, false},
+    {"clflush", op_type::clflush, true, false},
+    {"clflushopt", op_type::clflushopt, true, false},
+    {"clwb", op_type::clwb, true, false},
+    {"sfence", op_type::sfence, true, false},
+    {"mfence", op_type::mfence, true, false},
+    {"wbinvd", op_type::wbinvd, true, false},
+    {"doorbell", op_type::doorbell, true, false},
+    {"signal", op_type::signal, true, false},
+    {"wait", op_type::wait, true, false},
+    {"vm_pause", op_type::vm_pause, true, false},
+    {"migrate", op_type::migrate, true, false},
+    {"hotplug", op_type::hotplug, true, false},
+    {"pause", op_type::pause, true, false},
+    {"wait_doorbell", op_type::gpu_wait_doorbell, false, true},
+    {"read", op_type::gpu_read, false, true},
+    {"write", op_type::gpu_write, false, true},
+    {"interrupt", op_type::gpu_interrupt, false, true},
+};
+
+bool is_memory_op(op_type t) {
+    switch (t) {
+    case op_type::load:
+    case op_type::store:
+    case op_type::fill:
+    case op_type::nt_fill:
+    case op_type::clflush:
+    case op_type::clflushopt:
+    case op_type::clwb:
+    case op_type::gpu_read:
+    case op_type::gpu_write:
+        return true;
+    default:
+        return false;
+    }
+}
+
+scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::string& k, bool gpu,
+                     const scenario& s) {
+    scenario_op op;
+    op.line = unsigned(n.Mark().line + 1);
+    std::string name;
+    YAML::Node arg(YAML::NodeType::Undefined);
+    bool has_arg = false;
+    if (n.IsScalar())
+        name = n.as<std::string>();
+    else if (n.IsMap() && n.size() == 1) {
+        name = n.begin()->first.as<std::string>();
+        arg = n.begin()->second;
+        has_arg = true;
+    } else
+        fail(file, n, k, "an op is a name or a one-key mapping {name: arguments}");
+    const op_name* found = nullptr;
+    std::string valid;
+    for (const auto& o : op_names) {
+        if ((gpu ? o.gpu : o.cpu)) valid += std::string(valid.empty() ? "" : ", ") + o.name;
+        if (name == o.name && (gpu ? o.gpu : o.cpu)) found = &o;
+    }
+    if (!found) fail(file, n, k, "unknown op '" + name + "'; valid: " + valid);
+    op.type = found->type;
+    const std::string ka = k + "." + name;
+    if (is_memory_op(op.type)) {
+        if (!has_arg || !arg.IsMap())
+            fail(file, n, ka, "expected {buffer: NAME, offset, len, repeat, stride}");
+        for (auto it = arg.begin(); it != arg.end(); ++it) {
+            const std::string key = it->first.as<std::string>();
+            const std::string kk = ka + "." + key;
+            if (key == "buffer")
+                op.buffer = scalar(file, it->second, kk);
+            else if (key == "offset")
+                op.offset = number(file, it->second, kk);
+            else if (key == "len")
+                op.len = number(file, it->second, kk);
+            else if (key == "repeat")
+                op.repeat = unsigned(number(file, it->second, kk));
+            else if (key == "stride")
+                op.stride = number(file, it->second, kk);
+            else
+                fail(file, it->first, kk,
+                     "unknown key; valid: buffer, offset, len, repeat, stride");
+        }
+        const buffer* b = nullptr;
+        for (const auto& x : s.buffers)
+            if (x.name == op.buffer) b = &x;
+        if (!b) fail(file, arg, ka + ".buffer", "no guest buffer named '" + op.buffer + "'");
+        if (op.len == 0) op.len = b->size - std::min(b->size, op.offset);
+        if (op.repeat == 0) fail(file, arg, ka + ".repeat", "must be at least 1");
+        const std::uint64_t last = op.offset + std::uint64_t(op.repeat - 1) * op.stride + op.len;
+        if (op.offset >= b->size || last > b->size)
+            fail(file, arg, ka,
+                 fmt::format("range ends at {:#x}, beyond buffer '{}' ({:#x} bytes)", last, b->name,
+                             b->size));
+    } else if (op.type == op_type::signal || op.type == op_type::wait ||
+               op.type == op_type::gpu_interrupt) {
+        if (!has_arg) fail(file, n, ka, "expected a name: {" + name + ": NAME}");
+        op.name = scalar(file, arg, ka);
+    } else if (op.type == op_type::migrate || op.type == op_type::pause) {
+        if (!has_arg) fail(file, n, ka, "expected a number");
+        op.value = number(file, arg, ka);
+        if (op.type == op_type::migrate && op.value >= s.platform.cache.pcpus)
+            fail(file, arg, ka,
+                 fmt::format("pCPU {} does not exist (platform.cache.pcpus = {})", op.value,
+                             s.platform.cache.pcpus));
+    } else if (has_arg)
+        fail(file, arg, ka, "'" + name + "' takes no arguments");
+    return op;
+}
+
+void parse_programs(const std::string& file, const YAML::Node& progs, scenario& s) {
+    if (!progs.IsMap()) fail(file, progs, "programs", "expected a mapping agent -> program");
+    std::vector<agent_program> vcpus, rest;
+    for (auto it = progs.begin(); it != progs.end(); ++it) {
+        const std::string agent = it->first.as<std::string>();
+        const std::string k = "programs." + agent;
+        const bool gpu = agent == "gpu";
+        const bool vmm = agent == "vmm";
+        unsigned idx = 0;
+        if (!gpu && !vmm) {
+            if (agent.rfind("vcpu", 0) != 0 || agent.size() == 4 ||
+                agent.find_first_not_of("0123456789", 4) != std::string::npos)
+                fail(file, it->first, k, "agents are vcpuN, vmm and gpu");
+            idx = unsigned(std::stoul(agent.substr(4)));
+        }
+        agent_program p;
+        p.agent = agent;
+        p.pcpu = vmm ? s.vmm.pcpu : idx % s.platform.cache.pcpus;
+        YAML::Node ops = it->second;
+        if (it->second.IsMap()) {
+            for (auto jt = it->second.begin(); jt != it->second.end(); ++jt) {
+                const std::string key = jt->first.as<std::string>();
+                if (key == "pcpu") {
+                    p.pcpu = unsigned(number(file, jt->second, k + ".pcpu"));
+                    if (p.pcpu >= s.platform.cache.pcpus)
+                        fail(file, jt->second, k + ".pcpu", "no such pCPU");
+                } else if (key != "ops")
+                    fail(file, jt->first, k + "." + key, "unknown key; valid: pcpu, ops");
+            }
+            ops = it->second["ops"];
+        }
+        if (!ops.IsDefined() || !ops.IsSequence())
+            fail(file, it->second, k, "expected a list of ops (or {pcpu: N, ops: [...]})");
+        for (std::size_t i = 0; i < ops.size(); ++i)
+            p.ops.push_back(parse_op(file, ops[i], fmt::format("{}[{}]", k, i), gpu, s));
+        (gpu || vmm ? rest : vcpus).push_back(p);
+    }
+    std::sort(vcpus.begin(), vcpus.end(),
+              [](const auto& a, const auto& b) { return a.agent < b.agent; });
+    for (std::size_t i = 0; i < vcpus.size(); ++i)
+        if (vcpus[i].agent != "vcpu" + std::to_string(i))
+            fail(file, progs, "programs", "vCPUs are numbered vcpu0, vcpu1, ... without gaps");
+    if (vcpus.empty()) fail(file, progs, "programs", "at least one vCPU program (vcpu0)");
+    std::sort(rest.begin(), rest.end(),
+              [](const auto& a, const auto& b) { return a.agent > b.agent; }); // vmm, gpu
+    s.programs = vcpus;
+    s.programs.insert(s.programs.end(), rest.begin(), rest.end());
+}
+
+void parse_expect(const std::string& file, const YAML::Node& e, scenario& s) {
+    if (!e.IsMap()) fail(file, e, "expect", "expected a mapping host -> verdict (or default)");
+    const auto hosts = host_names();
+    for (auto it = e.begin(); it != e.end(); ++it) {
+        const std::string h = it->first.as<std::string>();
+        if (h != "default" && std::find(hosts.begin(), hosts.end(), h) == hosts.end())
+            fail(file, it->first, "expect." + h, "unknown host; see `mtsim list hosts`");
+        const auto v = verdict_from_string(scalar(file, it->second, "expect." + h));
+        if (!v)
+            fail(file, it->second, "expect." + h,
+                 "expected clean, race, stale-read, torn, lost-write or corrupt-unknown");
+        s.expect[h] = *v;
+    }
+}
+
+const std::set<std::string> top_keys{"description", "include", "host", "run",      "platform",
+                                     "devices",     "guest",   "vmm",  "programs", "expect"};
+
+// Applies one file: its includes first, then its own sections (later files override).
+void apply_file(const std::string& file, scenario& s, int depth, bool main) {
+    if (depth > 8) throw config_error(file, 0, "include", "includes nest deeper than 8");
+    const YAML::Node root = parse_file(file);
+    for (auto it = root.begin(); it != root.end(); ++it) {
+        const std::string k = it->first.as<std::string>();
+        if (!top_keys.count(k))
+            fail(file, it->first, k,
+                 "unknown key; valid: description, include, host, run, platform, devices, guest, "
+                 "vmm, programs, expect");
+        if (!main && (k == "programs" || k == "expect"))
+            fail(file, it->first, k, "an included file holds shared parts only");
+    }
+    if (const YAML::Node inc = root["include"]) {
+        std::vector<YAML::Node> list;
+        if (inc.IsScalar())
+            list.push_back(inc);
+        else if (inc.IsSequence())
+            for (const auto& x : inc) list.push_back(x);
+        else
+            fail(file, inc, "include", "expected a path or a list of paths");
+        for (const auto& x : list) {
+            const std::string rel = scalar(file, x, "include");
+            const fs::path p = fs::path(file).parent_path() / rel;
+            if (!fs::exists(p)) fail(file, x, "include", "no such file: " + p.string());
+            apply_file(p.string(), s, depth + 1, false);
+        }
+    }
+    if (const YAML::Node d = root["description"]) s.description = scalar(file, d, "description");
+    if (const YAML::Node h = root["host"]) s.host_name = scalar(file, h, "host");
+    if (const YAML::Node n = root["run"]) load_yaml(n, file, s.run, "run");
+    if (const YAML::Node n = root["platform"]) load_yaml(n, file, s.platform, "platform");
+    if (const YAML::Node n = root["devices"]) load_yaml(n, file, s.devices, "devices");
+    if (const YAML::Node n = root["vmm"]) load_yaml(n, file, s.vmm, "vmm");
+    if (const YAML::Node n = root["guest"]) {
+        if (!n.IsMap()) fail(file, n, "guest", "expected a mapping");
+        load_yaml(without(n, {"buffers"}), file, s.guest, "guest");
+        if (const YAML::Node b = n["buffers"]) parse_buffers(file, b, s);
+    }
+    if (main) {
+        if (const YAML::Node n = root["programs"])
+            parse_programs(file, n, s);
+        else
+            fail(file, root, "programs", "a scenario needs programs");
+        if (const YAML::Node n = root["expect"]) parse_expect(file, n, s);
+    }
+}
+
+} // namespace
+
+scenario load_scenario(const std::string& file, const std::string& host_override,
+                       const std::vector<std::string>& sets) {
+    scenario s;
+    s.file = file;
+    apply_file(file, s, 0, true);
+    if (!host_override.empty()) s.host_name = host_override;
+    if (s.host_name.empty()) s.host_name = "linux-6.16";
+    const std::string hf = hosts_dir() + "/" + s.host_name + ".yaml";
+    if (!fs::exists(hf))
+        throw config_error(file, 0, "host",
+                           "unknown host '" + s.host_name + "'; see `mtsim list hosts`");
+    {
+        const YAML::Node h = parse_file(hf);
+        load_yaml(h, hf, s.host, "host");
+    }
+    for (const auto& a : sets) apply_set(a, s);
+    s.sets = sets;
+    return s;
+}
+
+std::string describe_file(const std::string& file) {
+    const YAML::Node root = parse_file(file);
+    if (!root["description"]) return "";
+    std::string d = root["description"].as<std::string>();
+    if (auto nl = d.find('\n'); nl != std::string::npos) d.resize(nl);
+    return d;
+}
+
+} // namespace mtsim::scenarios

@@ -1,0 +1,171 @@
+// The scenario language (scenarios/README.md is its reference): a YAML file resolved into one
+// `scenario` value. Every block parameter is reachable through the blocks' own describe()
+// (platform.*, host.*), so a file, an include and `--set a.b.c=v` accept the same keys; the
+// parts that are lists (guest buffers, programs, expectations) are parsed here with the YAML
+// marks. Every error is a config_error naming file:line and the dotted key; nothing is built
+// before the whole scenario resolved.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/cache_config.h"
+#include "cpu/vcpu.h"
+#include "gpu/gpu_config.h"
+#include "iommu/vtd.h"
+#include "kvm/hypervisor.h"
+#include "model/config.h"
+#include "model/dram.h"
+#include "model/oracle_verdict.h"
+
+namespace mtsim::scenarios {
+
+struct run_config {
+    double quantum_ns = 100.0; // tlm_global_quantum
+    std::uint64_t seed = 0;    // recorded with the result; the model draws no random numbers
+    void describe(param_visitor& v);
+};
+
+struct platform_config {
+    memory_system_config cache;
+    dram_config dram;
+    iommu::vtd_config iommu;
+    gpu::dma_engine_config gpu;
+    cpu::vcpu_config vcpu;
+    cpu::agent_config vmm;
+    void describe(param_visitor& v);
+};
+
+// A host: the KVM policy, its WBINVD handling and quirks, and what the VMM does for a
+// non-coherent GPU. hypervisor pcpus and self_snoop are taken from the platform.
+struct host_config {
+    std::string description;
+    kvm::hypervisor_config kvm;
+    bool kvm_virtio_device = false;   // VMM creates the KVM virtio device (seed 000)
+    bool memslot_noncoherent = false; // VMM flags the GPU's blob memslots (seed 003)
+    void describe(param_visitor& v);
+};
+
+struct gpu_device_config {
+    std::string mode = "virtio"; // virtio | vfio
+    bool no_snoop = true;        // descriptors touching guest buffers ask No-Snoop
+    bool kvm_vfio = true;        // vfio: the VMM creates the KVM-VFIO device and adds the file
+    bool hotplug = false;        // vfio: KVM registration waits for a `hotplug` op
+    std::uint64_t bar_gpa = 0xfe000000;
+    void describe(param_visitor& v);
+};
+
+struct devices_config {
+    gpu_device_config gpu;
+    void describe(param_visitor& v) { v.section("gpu", gpu); }
+};
+
+struct guest_config {
+    std::string pat = "linux"; // "linux", "reset" or a 64-bit IA32_PAT value
+    memtype mtrr_default = memtype::wb;
+    bool cr0_cd = false;
+    std::uint64_t ram = 16 * MiB;
+    void describe(param_visitor& v);
+};
+
+struct vmm_config {
+    unsigned pcpu = 1;
+    memtype pat = memtype::wb; // the VMM's host PAT type for guest memory
+    void describe(param_visitor& v);
+};
+
+enum class buffer_kind : std::uint8_t { ram, blob, pci_hole, mmio_hole };
+
+struct buffer {
+    std::string name;
+    buffer_kind kind = buffer_kind::ram;
+    std::uint64_t gpa = 0;
+    std::uint64_t size = 0;
+    memtype pat = memtype::wb; // the guest's page type
+    unsigned line = 0;         // source line
+};
+
+enum class op_type : std::uint8_t {
+    load,
+    store,
+    fill,
+    nt_fill,
+    clflush,
+    clflushopt,
+    clwb,
+    sfence,
+    mfence,
+    wbinvd,
+    doorbell,
+    signal,
+    wait,
+    vm_pause,
+    migrate,
+    hotplug,
+    pause,
+    gpu_wait_doorbell,
+    gpu_read,
+    gpu_write,
+    gpu_interrupt,
+};
+
+struct scenario_op {
+    op_type type = op_type::pause;
+    std::string buffer; // memory ops
+    std::uint64_t offset = 0;
+    std::uint64_t len = 0; // 0: to the buffer's end
+    unsigned repeat = 1;
+    std::uint64_t stride = 0;
+    std::string name;        // signal / wait / interrupt key
+    std::uint64_t value = 0; // migrate: pCPU; pause: cycles
+    unsigned line = 0;
+};
+
+struct agent_program {
+    std::string agent; // vcpuN | vmm | gpu
+    unsigned pcpu = 0;
+    std::vector<scenario_op> ops;
+};
+
+struct scenario {
+    std::string file;
+    std::string description;
+    std::string host_name;
+    run_config run;
+    platform_config platform;
+    host_config host;
+    devices_config devices;
+    guest_config guest;
+    vmm_config vmm;
+    std::vector<buffer> buffers;
+    std::vector<agent_program> programs;   // vCPUs first, then vmm, then gpu
+    std::map<std::string, verdict> expect; // host -> verdict; "default"
+    std::vector<std::string> sets;
+
+    const buffer& find_buffer(const std::string& name) const;
+    std::optional<verdict> expected_for(const std::string& host) const;
+    // Every parameter reachable by --set, as one tree (run, platform, host, devices, guest, vmm).
+    void describe(param_visitor& v);
+};
+
+// The folder of host files (scenarios/hosts/), from MTSIM_HOSTS_DIR or the source tree.
+std::string hosts_dir();
+// Host names in the order of hosts/order.txt, then any other host file by name.
+std::vector<std::string> host_names();
+
+// Loads FILE, its includes, the host (host_override when not empty, else the file's `host:`,
+// else linux-6.16) and the --set assignments. Throws config_error.
+scenario load_scenario(const std::string& file, const std::string& host_override,
+                       const std::vector<std::string>& sets);
+
+// A scenario's name: the file's stem without a leading ordering prefix ("07a-", "11-"), which
+// only orders the catalogue.
+std::string scenario_name(const std::string& file);
+
+// The first line of the file's `description:` (for `mtsim list scenarios`).
+std::string describe_file(const std::string& file);
+
+} // namespace mtsim::scenarios

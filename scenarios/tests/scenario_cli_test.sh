@@ -1,0 +1,117 @@
+#!/bin/bash
+# Command-line tests of `mtsim run`, `mtsim matrix` and `mtsim list` over the scenario layer.
+# usage: scenario_cli_test.sh MTSIM CASE   (run from the source tree's root)
+set -u
+mtsim=$1
+case_=$2
+data=scenarios/tests/data
+cat=scenarios/catalogue
+fail() { echo "FAIL: $*"; exit 1; }
+
+# bad input: exit 2, and the message names file:line and the key
+bad() {
+    local file=$1 line=$2 key=$3
+    out=$("$mtsim" run "$data/$file" 2>&1); rc=$?
+    [ $rc -eq 2 ] || fail "$file: exit $rc, expected 2 ($out)"
+    echo "$out" | grep -q "$data/$file:$line: key '$key'" ||
+        fail "$file: message does not name $file:$line key '$key': $out"
+}
+
+case $case_ in
+bad_inputs)
+    bad bad-unknown-key.yaml 5 platform.cache.l1d.sise
+    bad bad-op.yaml 8 'programs.vcpu0\[1\]'
+    bad bad-buffer-ref.yaml 7 'programs.vcpu0\[0\].load.buffer'
+    bad bad-range.yaml 4 platform.cache.pcpus
+    bad bad-expect.yaml 5 expect.default
+    bad bad-include.yaml 2 include
+    out=$("$mtsim" run "$data/bad-yaml.yaml" 2>&1); [ $? -eq 2 ] || fail "bad-yaml: $out"
+    echo "$out" | grep -q "bad-yaml.yaml:[0-9]" || fail "bad-yaml: no line: $out"
+    out=$("$mtsim" run "$cat/01-virtio-gpu-wc-upload.yaml" --host nosuch 2>&1)
+    [ $? -eq 2 ] || fail "unknown host accepted"
+    out=$("$mtsim" run "$cat/01-virtio-gpu-wc-upload.yaml" --set platform.cache.nosuch=1 2>&1)
+    [ $? -eq 2 ] && echo "$out" | grep -q "platform.cache.nosuch" || fail "bad --set: $out"
+    ;;
+exit_codes)
+    "$mtsim" run "$cat/01-virtio-gpu-wc-upload.yaml" --host linux-6.6 >/dev/null
+    [ $? -eq 0 ] || fail "expected stale-read met: exit not 0"
+    "$mtsim" run "$data/expect-wrong.yaml" >/dev/null
+    [ $? -eq 1 ] || fail "expect not met: exit not 1"
+    "$mtsim" run "$data/bad-op.yaml" >/dev/null 2>&1
+    [ $? -eq 2 ] || fail "bad input: exit not 2"
+    ;;
+set_override)
+    # self-snoop off turns the live-migration alias into a stale read under kvm-virtio-rfc
+    v=$("$mtsim" run "$cat/07a-live-migration-wc-alias.yaml" --host kvm-virtio-rfc --json |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])')
+    [ "$v" = clean ] || fail "self-snoop on: $v"
+    j=$("$mtsim" run "$cat/07a-live-migration-wc-alias.yaml" --host kvm-virtio-rfc --json \
+        --set platform.cache.self_snoop=false --set run.seed=7)
+    echo "$j" | python3 -c '
+import json,sys
+r=json.load(sys.stdin)
+assert r["verdict"]=="stale-read", r["verdict"]
+assert r["config"]["platform"]["cache"]["self_snoop"] is False
+assert r["seed"]==7 and r["version"] and r["sets"]' || fail "--set not applied"
+    ;;
+include_paths)
+    j=$("$mtsim" run "$data/include-relative.yaml" --json) || fail "include run failed"
+    echo "$j" | python3 -c '
+import json,sys
+r=json.load(sys.stdin)
+assert r["config"]["platform"]["cache"]["self_snoop"] is False
+assert r["config"]["platform"]["cache"]["pcpus"]==3
+assert r["verdict"]=="clean"' || fail "include not applied"
+    ;;
+matrix_json)
+    "$mtsim" matrix "$cat/04-vfio-snoop-control.yaml" "$cat/03-vfio-nosnoop-no-kvm-vfio.yaml" \
+        --hosts linux-6.6,amd-npt --json | python3 -c '
+import json,sys
+rows=json.load(sys.stdin)
+assert len(rows)==4, rows
+for r in rows:
+    assert {"scenario","host","verdict","corruptions","cycles"} <= set(r), r
+    assert r["verdict"]==("clean" if r["scenario"]=="vfio-snoop-control" else "stale-read"), r
+' || fail "matrix --json"
+    "$mtsim" list hosts | grep -q "^linux-6.16-honor-pat " || fail "list hosts"
+    [ "$("$mtsim" list hosts | wc -l)" -eq 10 ] || fail "list hosts: not 10 hosts"
+    "$mtsim" list scenarios | grep -q "^virtio-gpu-wc-upload " || fail "list scenarios"
+    ;;
+verdicts_doc)
+    "$mtsim" matrix "$cat" --markdown > /tmp/mtsim-verdicts.$$ || fail "matrix failed"
+    diff -u docs/verdicts.md /tmp/mtsim-verdicts.$$ ||
+        fail "docs/verdicts.md is out of date; regenerate it with: build/app/mtsim matrix scenarios/catalogue --markdown > docs/verdicts.md"
+    rm -f /tmp/mtsim-verdicts.$$
+    ;;
+quanta)
+    # A race-free scenario's verdict must not depend on the quantum.
+    ref=""
+    for q in 1 100 10000; do
+        out=$("$mtsim" matrix "$cat" --csv --set run.quantum_ns=$q | cut -d, -f1-3) ||
+            fail "matrix at quantum $q failed"
+        [ -z "$ref" ] && ref=$out
+        [ "$out" = "$ref" ] || fail "verdicts at quantum ${q} ns differ from 1 ns: $(diff <(echo "$ref") <(echo "$out"))"
+    done
+    ;;
+clflushopt_sweep)
+    stale=0
+    for d in 0 10 50 200 1000; do
+        w=$("$mtsim" run "$cat/11a-clflushopt-doorbell.yaml" --json \
+            --set platform.vcpu.core.store_buffer.flush_delay=$d | python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])')
+        [ "$w" = clean ] || fail "with SFENCE, flush_delay $d: $w"
+        n=$("$mtsim" run "$cat/11b-clflushopt-doorbell-no-sfence.yaml" --json \
+            --set platform.vcpu.core.store_buffer.flush_delay=$d | python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])')
+        [ "$n" = stale-read ] && stale=1
+    done
+    [ $stale -eq 1 ] || fail "without SFENCE no point of the sweep is stale"
+    ;;
+pci_hole_cycles)
+    "$mtsim" matrix "$cat/08a-pci-hole-scan.yaml" "$cat/08b-pci-hole-scan-mmio-exit.yaml" \
+        --hosts linux-6.16 --json | python3 -c '
+import json,sys
+c={r["scenario"]:r["cycles"] for r in json.load(sys.stdin)}
+assert c["pci-hole-scan-mmio-exit"] >= 2*c["pci-hole-scan"], c' || fail "PCI hole not 2x cheaper"
+    ;;
+*) fail "unknown case $case_" ;;
+esac
+echo ok

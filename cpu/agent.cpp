@@ -56,7 +56,8 @@ void agent_config::describe(param_visitor& v) {
 agent::agent(const sc_core::sc_module_name& name, const agent_config& cfg, const agent_setup& setup,
              requester_kind kind)
     : sc_module(name), port("port", setup.pcpus), m_cfg(cfg), m_setup(setup), m_kind(kind),
-      m_clock(cfg.clock_mhz), m_pcpu(setup.pcpu), m_sb(cfg.store_buffer.entries) {
+      m_clock(cfg.clock_mhz), m_pcpu(setup.pcpu), m_issue_time(m_clock.to_time(cfg.issue_latency)),
+      m_forward_time(m_clock.to_time(cfg.forward_latency)), m_sb(cfg.store_buffer.entries) {
     if (setup.pcpus == 0) throw std::invalid_argument(std::string(this->name()) + ": 0 pCPUs");
     if (setup.pcpu >= setup.pcpus)
         throw std::invalid_argument(
@@ -109,6 +110,12 @@ void agent::end_of_elaboration() {
     before_start_check();
 }
 
+void agent::start_of_simulation() {
+    m_fw.assign(port.size(), nullptr);
+    for (unsigned p = 0; p < port.size(); ++p)
+        m_fw[p] = m_bus ? m_bus->out(p).operator->() : port[p].operator->();
+}
+
 void agent::run() {
     m_qk.reset();
     const sc_core::sc_time start = sc_core::sc_time_stamp();
@@ -116,7 +123,7 @@ void agent::run() {
     const std::vector<op>& program_ops = m_program.ops();
     for (m_index = 0; m_index < program_ops.size(); ++m_index) {
         const op& o = program_ops[m_index];
-        m_qk.inc(m_clock.to_time(m_cfg.issue_latency));
+        m_qk.inc(m_issue_time);
         retire_due();
         try {
             execute(o);
@@ -265,10 +272,10 @@ void agent::memory_load(const op& o, std::uint64_t la, std::uint8_t* dst, unsign
         // UC: reads and writes reach memory in program order; nothing is forwarded.
         retire_stores(m_sb.size());
     } else {
-        switch (m_sb.forward(x.hpa, len, dst)) {
+        switch (m_sb.empty() ? forward_result::none : m_sb.forward(x.hpa, len, dst)) {
         case forward_result::full:
             ++m_forwarded;
-            m_qk.inc(m_clock.to_time(m_cfg.forward_latency));
+            m_qk.inc(m_forward_time);
             report(true, o, la, &x, dst, len, true);
             return;
         case forward_result::partial:
@@ -407,7 +414,10 @@ void agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std
     m_gp.set_byte_enable_length(0);
     m_gp.set_dmi_allowed(false);
     m_gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    port[m_pcpu]->b_transport(m_gp, delay);
+    if (m_fw.empty())
+        port[m_pcpu]->b_transport(m_gp, delay); // before the simulation started
+    else
+        m_fw[m_pcpu]->b_transport(m_gp, delay);
     if (!m_gp.is_response_ok())
         throw std::runtime_error(fmt::format("{} {} at {:#x} on pCPU {} failed: {}", to_string(k),
                                              len, hpa, m_pcpu, m_gp.get_response_string()));
@@ -420,8 +430,7 @@ sc_core::sc_time agent::retire_ready(cycles delay) const {
     return now() + m_clock.to_time(delay);
 }
 
-void agent::retire_due() {
-    if (m_sb.empty() && m_deferred.empty()) return; // nothing to retire: skip reading the time
+void agent::retire_due_now() {
     const sc_core::sc_time t = now();
     while (!m_sb.empty() && m_sb.oldest().ready <= t) retire_oldest(false);
     while (!m_deferred.empty() && m_deferred.front().ready <= t)
@@ -493,9 +502,8 @@ void agent::keep_result(const op& o, std::vector<std::uint8_t> bytes) {
     m_loads.push_back({m_index, o.label, o.addr, std::move(bytes), now()});
 }
 
-void agent::report(bool is_load, const op& o, std::uint64_t la, const xlate* x,
-                   const std::uint8_t* data, unsigned len, bool forwarded) {
-    if (!m_observer) return;
+void agent::notify_observer(bool is_load, const op& o, std::uint64_t la, const xlate* x,
+                            const std::uint8_t* data, unsigned len, bool forwarded) {
     access_record r;
     r.op_index = m_index;
     r.source = &o;
@@ -527,6 +535,7 @@ void bind_ports(agent& a, pcpu_bus& bus) {
         throw std::invalid_argument(fmt::format("{}: {} ports for a bus of {} pCPUs", a.name(),
                                                 a.port.size(), bus.pcpus()));
     for (unsigned p = 0; p < bus.pcpus(); ++p) a.port[p].bind(bus.in(p));
+    a.m_bus = &bus;
 }
 
 } // namespace mtsim::cpu

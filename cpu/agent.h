@@ -117,6 +117,8 @@ struct load_result {
 // Drains pCPU p's WC buffers (memory_system::serialize), adding its time to delay.
 using serialize_fn = std::function<void(unsigned pcpu, sc_core::sc_time& delay)>;
 
+class pcpu_bus;
+
 class agent : public sc_core::sc_module {
 public:
     using port_socket = tlm_utils::simple_initiator_socket<agent>;
@@ -212,6 +214,7 @@ private:
     };
 
     void end_of_elaboration() override;
+    void start_of_simulation() override;
     void run();
     void execute(const op& o);
     void load(const op& o, std::uint64_t la, std::uint64_t len, std::uint8_t* dst);
@@ -227,14 +230,23 @@ private:
                      const xlate& x);
 
     sc_core::sc_time retire_ready(cycles delay) const;
-    void retire_due();
+    void retire_due() {
+        if (m_sb.empty() && m_deferred.empty()) return; // nothing to retire: skip reading the time
+        retire_due_now();
+    }
+    void retire_due_now();
     void retire_oldest(bool forced);
     void retire_stores(std::size_t n); // forced, the agent waits for them
     void complete_flushes(std::uint64_t line, bool all, bool forced);
     void wait_for(const sc_core::sc_time& abs_done);
     void keep_result(const op& o, std::vector<std::uint8_t> bytes);
     void report(bool is_load, const op& o, std::uint64_t la, const xlate* x,
-                const std::uint8_t* data, unsigned len, bool forwarded);
+                const std::uint8_t* data, unsigned len, bool forwarded) {
+        if (m_observer) notify_observer(is_load, o, la, x, data, len, forwarded);
+    }
+    void notify_observer(bool is_load, const op& o, std::uint64_t la, const xlate* x,
+                         const std::uint8_t* data, unsigned len, bool forwarded);
+    friend void bind_ports(agent& a, pcpu_bus& bus);
 
     agent_config m_cfg;
     agent_setup m_setup;
@@ -245,6 +257,13 @@ private:
     serialize_fn m_serialize;
     agent_observer* m_observer = nullptr;
     tlm_utils::tlm_quantumkeeper m_qk;
+    sc_core::sc_time m_issue_time;   // issue_latency
+    sc_core::sc_time m_forward_time; // forward_latency
+    // Where port[p]'s requests go, resolved at the start of simulation: the target behind the
+    // pCPU bus when the agent was wired with bind_ports (the bus's hop is a pass-through that
+    // adds nothing, so the agent calls its out(p) target directly), else port[p]'s target.
+    pcpu_bus* m_bus = nullptr;
+    std::vector<tlm::tlm_fw_transport_if<>*> m_fw;
     store_buffer m_sb;
     std::deque<deferred_flush> m_deferred;
     sc_core::sc_time m_sb_free;    // absolute time the last retired store completed
@@ -259,7 +278,6 @@ private:
     std::array<std::unique_ptr<counter>, op_code_count> m_ops;
 };
 
-class pcpu_bus;
 // Binds a.port[p] to bus.in(p) for every pCPU (the platform builder's wiring of an agent).
 void bind_ports(agent& a, pcpu_bus& bus);
 

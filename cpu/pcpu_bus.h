@@ -2,6 +2,10 @@
 // several agents (vCPUs, the VMM's host thread) may run on pCPU p over a run: each agent binds
 // its port[p] to in(p), and out(p) is bound to memory_system.cpu[p] by the platform builder.
 // A pass-through: no delay, no state; the request's access_ext.who.pcpu names the pCPU.
+// Because the hop adds nothing, an agent wired with cpu::bind_ports sends its requests
+// straight to out(p)'s target once the simulation starts (cpu/agent.h); the sockets stay bound
+// so the topology and debug transport are unchanged. Anything added to pcpu_port::b_transport
+// must end that shortcut.
 #pragma once
 
 #include <systemc>

@@ -197,6 +197,9 @@ public:
     std::size_t valid_ept_entries() const;
 
     cycles hit_latency() const { return m_cfg.psc_hit_latency; }
+    // Whether any entry can be cached (entry count not 0): a walker skips the lookups if not.
+    bool caches_guest() const { return m_cfg.guest_psc_entries != 0; }
+    bool caches_ept() const { return m_cfg.ept_psc_entries != 0; }
 
 private:
     tlb_config m_cfg;

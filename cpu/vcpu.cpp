@@ -1,5 +1,6 @@
 #include "cpu/vcpu.h"
 
+#include <cstring>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -42,8 +43,7 @@ agent::xlate_status vcpu::translate(std::uint64_t la, access_kind kind, std::uin
         e.qualification = w.qualification;
         e.final_translation = field_get(field(qual_field::final_translation), w.qualification);
     } else {
-        e.final_translation =
-            w.steps.empty() ? w.gpa == w.exit_gpa : w.steps.back().for_guest_level == 0;
+        e.final_translation = w.exit_final;
     }
     e.is_write = kind == access_kind::write;
     e.size = e.final_translation ? len : 0;
@@ -136,18 +136,24 @@ void vcpu::on_finish() {
 std::uint64_t vcpu::read_entry(std::uint64_t pa, const access_ext& ext, sc_core::sc_time& delay) {
     std::uint8_t b[8];
     transport_at(tlm::TLM_READ_COMMAND, op_kind::load, pa, b, 8, ext.type, ext.source, true, delay);
-    // le_value(b, 8) with the size fixed, so that the compiler makes it one load (the walk's
-    // hot path: up to 24 entries per TLB miss).
+    // le_value(b, 8) as one load on a little-endian host (the walk's hot path: up to 24
+    // entries per TLB miss).
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    std::uint64_t v;
+    std::memcpy(&v, b, 8);
+#else
     std::uint64_t v = 0;
     for (unsigned i = 0; i < 8; ++i) v |= std::uint64_t{b[i]} << (8 * i);
+#endif
     return v;
 }
 
 void vcpu::write_entry(std::uint64_t pa, std::uint64_t value, const access_ext& ext,
                        sc_core::sc_time& delay) {
-    std::vector<std::uint8_t> b = le_bytes(value, 8);
-    transport_at(tlm::TLM_WRITE_COMMAND, op_kind::store, pa, b.data(), 8, ext.type, ext.source,
-                 true, delay);
+    std::uint8_t b[8];
+    for (unsigned i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(value >> (8 * i));
+    transport_at(tlm::TLM_WRITE_COMMAND, op_kind::store, pa, b, 8, ext.type, ext.source, true,
+                 delay);
 }
 
 } // namespace mtsim::cpu

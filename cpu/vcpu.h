@@ -29,9 +29,17 @@
 
 namespace mtsim::cpu {
 
+// A vCPU's MMU keeps no walk steps by default: the runtime never reads them, and copying up to
+// 24 per TLB miss is a cost of every walk. A `mtsim walk` view sets mmu.walk.record_steps.
+inline mmu_config vcpu_mmu_defaults() {
+    mmu_config m;
+    m.walk.record_steps = false;
+    return m;
+}
+
 struct vcpu_config {
     agent_config core;
-    mmu_config mmu;
+    mmu_config mmu = vcpu_mmu_defaults();
     bool user_mode = false; // guest accesses are made at CPL 3 (else supervisor)
     void describe(param_visitor& v) {
         v.section("core", core);

@@ -35,17 +35,24 @@ std::string_view to_string(walk_outcome o) {
 
 walker::walker(const walker_config& cfg, table_memory& mem, const clock& clk,
                paging_structure_caches* psc)
-    : m_cfg(cfg), m_mem(mem), m_clock(clk), m_psc(psc),
-      m_psc_hit_time(psc ? clk.to_time(psc->hit_latency()) : sc_core::SC_ZERO_TIME) {}
+    : m_cfg(cfg), m_mem(mem), m_clock(clk), m_psc(psc), m_guest_psc(psc && psc->caches_guest()),
+      m_ept_psc(psc && psc->caches_ept()),
+      m_psc_hit_time(psc ? clk.to_time(psc->hit_latency()) : sc_core::SC_ZERO_TIME) {
+    const std::uint64_t above_maxphy = bits(51, static_cast<unsigned>(cfg.ept.maxphyaddr));
+    for (auto& m : m_ept_reserved) m = above_maxphy;
+    for (const ept_reserved_rule& r : ept_reserved_rules)
+        m_ept_reserved[static_cast<unsigned>(r.kind)] |= r.mask;
+    if (!cfg.ept.pages_1g) m_ept_reserved[static_cast<unsigned>(ept_entry_kind::pdpte_1g)] = ~0ULL;
+    for (unsigned t = 0; t < 8; ++t)
+        if (ept_leaf_type_misconfigured(t)) m_bad_leaf_types |= 1u << t;
+}
 
-std::uint64_t walker::reference(walk_step st, bool write, std::uint64_t value, walk_result& out,
-                                sc_core::sc_time& delay) {
-    access_ext ext;
+std::uint64_t walker::reference(const walk_step& st, bool write, std::uint64_t value,
+                                walk_result& out, sc_core::sc_time& delay) {
+    access_ext& ext = m_ext; // who and page_walk were set when the walk began
     ext.type = st.type;
     ext.source = st.source;
     ext.op = write ? op_kind::store : op_kind::load;
-    ext.who = m_who;
-    ext.page_walk = true;
     const sc_core::sc_time before = delay;
     if (write) {
         m_mem.write_entry(st.address, value, ext, delay);
@@ -54,11 +61,15 @@ std::uint64_t walker::reference(walk_step st, bool write, std::uint64_t value, w
         value = m_mem.read_entry(st.address, ext, delay);
         ++out.reads;
     }
-    st.cost = m_clock.to_cycles(delay - before);
-    out.cost += st.cost;
-    st.write = write;
-    st.value = value;
-    if (m_cfg.record_steps) out.steps.push_back(st);
+    const cycles cost = reference_cycles(delay - before);
+    out.cost += cost;
+    if (m_cfg.record_steps) {
+        out.steps.push_back(st);
+        walk_step& rec = out.steps.back();
+        rec.cost = cost;
+        rec.write = write;
+        rec.value = value;
+    }
     return value;
 }
 
@@ -67,6 +78,7 @@ void walker::ept_violation(std::uint64_t gpa, unsigned access, unsigned rwx_and,
     out.outcome = walk_outcome::ept_violation;
     out.exit_stage = walk_stage::ept;
     out.exit_gpa = gpa;
+    out.exit_final = final;
     out.qualification = ept_qualification({access, rwx_and, true, final});
 }
 
@@ -83,12 +95,13 @@ void walker::page_fault(bool present, guest_reserved rsvd, const guest_regs& reg
 
 bool walker::ept_translate(const eptp& ep, std::uint64_t gpa, unsigned access, unsigned for_level,
                            ept_xlate& x, walk_result& out, sc_core::sc_time& delay) {
-    std::array<std::uint64_t, 6> entry_hpa{}, value{};
-    std::array<unsigned, 6> rwx_after{};
+    // Written for every level the walk visits before they are read.
+    std::array<std::uint64_t, 6> entry_hpa, value;
+    std::array<unsigned, 6> rwx_after;
     unsigned rwx = perm_r | perm_w | perm_x;
     unsigned level = ep.levels;
     std::uint64_t table = ep.root;
-    if (m_psc) {
+    if (m_ept_psc) {
         const ept_psc_entry* c = nullptr;
         if (const unsigned l = m_psc->find_ept(gpa, ep.levels, c)) {
             level = l - 1;
@@ -124,13 +137,15 @@ bool walker::ept_translate(const eptp& ep, std::uint64_t gpa, unsigned access, u
             ept_violation(gpa, access, 0, final, out);
             return false;
         }
-        if (const auto m = check_ept_entry(e, level, m_cfg.ept)) {
-            out.outcome = walk_outcome::ept_misconfig;
-            out.exit_stage = walk_stage::ept;
-            out.exit_gpa = gpa;
-            out.misconfig = *m;
-            return false;
-        }
+        if (!ept_entry_surely_ok(e, level))
+            if (const auto m = check_ept_entry(e, level, m_cfg.ept)) {
+                out.outcome = walk_outcome::ept_misconfig;
+                out.exit_stage = walk_stage::ept;
+                out.exit_gpa = gpa;
+                out.exit_final = final;
+                out.misconfig = *m;
+                return false;
+            }
         rwx &= ept_rwx(e);
         rwx_after[level] = rwx;
         if (is_leaf(ept_kind(level, e))) break;
@@ -160,7 +175,7 @@ bool walker::ept_translate(const eptp& ep, std::uint64_t gpa, unsigned access, u
             value[l] = want;
         }
     }
-    if (m_psc)
+    if (m_ept_psc)
         for (unsigned l = first; l > level; --l)
             m_psc->insert_ept(l, gpa, {address_of(value[l]), rwx_after[l]});
     const std::uint64_t leaf = value[level];
@@ -222,7 +237,8 @@ void walker::walk(const guest_regs& regs, const eptp& ep, std::uint64_t gva, acc
     out.kind = kind;
     out.user = user;
     out.cr0_cd = regs.cr0_cd;
-    m_who = who;
+    m_ext.who = who;
+    m_ext.page_walk = true;
     const std::uint64_t upper = gva >> 47;
     if (upper != 0 && upper != (~0ULL >> 47))
         throw std::domain_error(fmt::format(
@@ -238,7 +254,7 @@ void walker::walk(const guest_regs& regs, const eptp& ep, std::uint64_t gva, acc
     unsigned level = 4;
     std::uint64_t table = regs.cr3 & bits(51, 12);
     std::uint64_t pointer = regs.cr3;
-    if (m_psc) {
+    if (m_guest_psc) {
         const guest_psc_entry* c = nullptr;
         if (const unsigned l = m_psc->find_guest(gva, c)) {
             level = l - 1;
@@ -315,7 +331,7 @@ void walker::walk(const guest_regs& regs, const eptp& ep, std::uint64_t gva, acc
     out.type = t.type;
     out.source = t.source;
 
-    if (m_psc)
+    if (m_guest_psc)
         for (unsigned l = first; l > leaf_level; --l)
             m_psc->insert_guest(l, gva,
                                 {guest_frame(l, visit[l].value), visit[l].value, visit[l].rights});

@@ -43,7 +43,9 @@ struct walker_config {
     // walk_addr_generic: nested_access = have_ad ? WRITE : 0 | USER). Not in the reference
     // markdown, hence a parameter.
     bool ad_guest_tables_are_writes = true;
-    bool record_steps = true; // keep the step list (the `mtsim walk` view)
+    // Keep the step list (the `mtsim walk` view). The vCPU's runtime default is off
+    // (vcpu_config); exits and timing do not depend on it.
+    bool record_steps = true;
     void describe(param_visitor& v);
 };
 
@@ -96,6 +98,7 @@ struct walk_result {
 
     // exits
     std::uint64_t exit_gpa = 0;      // EPT exits: the guest-physical address being translated
+    bool exit_final = false;         // EPT exits: in the final translation (not a guest table's)
     std::uint64_t qualification = 0; // EPT violation
     ept_misconfig misconfig = ept_misconfig::write_without_read;
     std::uint32_t error_code = 0; // guest #PF (CR2 = gva)
@@ -165,8 +168,26 @@ private:
 
     bool ept_translate(const eptp& ep, std::uint64_t gpa, unsigned access, unsigned for_level,
                        ept_xlate& x, walk_result& out, sc_core::sc_time& delay);
-    std::uint64_t reference(walk_step st, bool write, std::uint64_t value, walk_result& out,
+    std::uint64_t reference(const walk_step& st, bool write, std::uint64_t value, walk_result& out,
                             sc_core::sc_time& delay);
+    // Cycles of one reference's delay (whole cycles, rounded up), remembering the last answer:
+    // most references of a walk cost the same.
+    cycles reference_cycles(const sc_core::sc_time& d) {
+        if (d != m_last_ref_time) {
+            m_last_ref_time = d;
+            m_last_ref_cycles = m_clock.to_cycles(d);
+        }
+        return m_last_ref_cycles;
+    }
+    // True when a present entry (bits 2:0 != 0) at `level` certainly has no misconfiguration:
+    // readable, no bit of its format's reserved mask (precomputed from ept_reserved_rules and
+    // the caps), a valid leaf memory type. Anything else goes to check_ept_entry, which decides.
+    bool ept_entry_surely_ok(std::uint64_t e, unsigned level) const {
+        if (!(e & perm_r)) return false;
+        const ept_entry_kind k = ept_kind(level, e);
+        if (e & m_ept_reserved[static_cast<unsigned>(k)]) return false;
+        return !is_leaf(k) || !((m_bad_leaf_types >> field_get(field(ept_field::memtype), e)) & 1);
+    }
     void ept_violation(std::uint64_t gpa, unsigned access, unsigned rwx_and, bool final,
                        walk_result& out);
     bool update_guest_flags(const eptp& ep, std::array<guest_visit, 5>& visit, unsigned first,
@@ -179,8 +200,14 @@ private:
     table_memory& m_mem;
     const clock& m_clock;
     paging_structure_caches* m_psc;
+    bool m_guest_psc = false; // m_psc caches guest entries (it has any)
+    bool m_ept_psc = false;   // m_psc caches EPT entries
     sc_core::sc_time m_psc_hit_time;
-    requester m_who{};
+    std::array<std::uint64_t, 6> m_ept_reserved{}; // per ept_entry_kind
+    unsigned m_bad_leaf_types = 0;                 // bit n: leaf memory type n misconfigured
+    sc_core::sc_time m_last_ref_time;
+    cycles m_last_ref_cycles{};
+    access_ext m_ext; // the references' extension, reused
 };
 
 } // namespace mtsim::cpu

@@ -40,5 +40,6 @@ int cmd_bench(const std::vector<std::string>& args);
 int cmd_stress(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_matrix(const std::vector<std::string>& args);
+int cmd_walk(const std::vector<std::string>& args);
 
 } // namespace mtsim::app

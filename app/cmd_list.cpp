@@ -1,17 +1,76 @@
-// mtsim list policies: every registered policy, its one-line description and its source.
+// mtsim list policies|scenarios|hosts|params|stats: each with its one-line description.
+// params: every parameter of the scenario tree (run, platform, host, devices, guest, vmm) from
+// the blocks' describe() declarations. stats: every statistic of the platform a scenario
+// elaborates (the first catalogue scenario unless one is named), from the stat registry.
 #include <filesystem>
 #include <iostream>
 
 #include "app/cli.h"
 #include "kvm/policy.h"
+#include "model/config.h"
+#include "model/oracle.h"
+#include "model/stats.h"
+#include "scenarios/builder.h"
 #include "scenarios/matrix.h"
 #include "scenarios/scenario.h"
 
 namespace mtsim::app {
 
+namespace {
+
+int list_params() {
+    const auto params = mtsim::list_params<scenarios::scenario>();
+    std::size_t wp = 0, wd = 0, wu = 0;
+    for (const auto& p : params) {
+        wp = std::max(wp, p.path.size());
+        wd = std::max(wd, p.default_value.size());
+        wu = std::max(wu, p.unit.size());
+    }
+    auto pad = [](const std::string& x, std::size_t w) {
+        return x + std::string(w + 2 - x.size(), ' ');
+    };
+    std::cout << pad("parameter", wp) << pad("default", wd) << pad("unit", wu) << "description\n";
+    for (const auto& p : params)
+        std::cout << pad(p.path, wp) << pad(p.default_value, wd) << pad(p.unit, wu) << p.description
+                  << (p.constraint.empty() ? "" : " " + p.constraint) << "\n";
+    return 0;
+}
+
+int list_stats(const std::string& file) {
+    scenarios::scenario s;
+    try {
+        s = scenarios::load_scenario(file, "", {});
+    } catch (const config_error& e) {
+        throw cli_error(e.what());
+    }
+    oracle o;
+    scenarios::platform p("platform", s, o);
+    const auto stats = mtsim::list_stats();
+    std::size_t wp = 0, wu = 0;
+    for (const auto& st : stats) {
+        wp = std::max(wp, st.path.size());
+        wu = std::max(wu, st.unit.size());
+    }
+    std::cout << "# statistics of the platform of " << file << " under " << s.host_name << "\n";
+    for (const auto& st : stats)
+        std::cout << st.path << std::string(wp + 2 - st.path.size(), ' ') << st.unit
+                  << std::string(wu + 2 - st.unit.size(), ' ') << st.description
+                  << (st.kind == "derived" ? " (derived)" : "") << "\n";
+    return 0;
+}
+
+} // namespace
+
 int cmd_list(const std::vector<std::string>& args) {
-    static const char* kinds = "policies, scenarios, hosts";
+    static const char* kinds = "policies, scenarios, hosts, params, stats [SCENARIO]";
+    if (args.size() == 2 && args[0] == "stats") return list_stats(args[1]);
     if (args.size() != 1) throw cli_error(std::string("expected one of: ") + kinds);
+    if (args[0] == "params") return list_params();
+    if (args[0] == "stats") {
+        const auto files = scenarios::collect_scenarios({MTSIM_CATALOGUE_DIR});
+        if (files.empty()) throw cli_error("the scenario catalogue is empty; name a scenario");
+        return list_stats(files.front());
+    }
     if (args[0] == "policies") {
         std::size_t w = 0;
         for (const auto* p : kvm::all_policies()) w = std::max(w, p->name().size());

@@ -10,12 +10,13 @@ namespace mtsim::app {
 const std::vector<command>& commands() {
     static const std::vector<command> cmds{
         {"memtype", "explain how an effective memory type is resolved, step by step", cmd_memtype},
-        {"list", "list policies, scenarios (the catalogue) or hosts", cmd_list},
+        {"list", "list policies, scenarios, hosts, params or stats", cmd_list},
         {"bench", "simulated accesses per host second, relative to a bare TLM loop", cmd_bench},
         {"stress", "random coherence tester: SWMR and data-value checks after every op",
          cmd_stress},
         {"run", "run one scenario under one host: verdict, corruptions and their causes", cmd_run},
         {"matrix", "every scenario under every host, each in its own process: a table", cmd_matrix},
+        {"walk", "one vCPU's 2-D page walk step by step: entries, types, cycles, exit", cmd_walk},
     };
     return cmds;
 }

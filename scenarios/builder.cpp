@@ -103,6 +103,7 @@ platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& 
     regs.pat = pat.value();
     regs.cr0_cd = s.guest.cr0_cd;
     build_guest_tables(regs);
+    apply_raw_ptes(regs);
 
     // Agents: one oracle agent each, in the scenario's order (vCPUs, vmm, gpu).
     unsigned ringers = 0;
@@ -282,6 +283,66 @@ void platform::build_guest_tables(cpu::guest_regs& regs) {
     map_page(s.devices.gpu.bar_gpa, bits_for(memtype::uc, 0, "guest.pat"));
 }
 
+// guest.raw_pte: the guest tables live in guest RAM (no cache holds them yet), so the edit is
+// a DRAM write like the builder's own.
+void platform::apply_raw_ptes(const cpu::guest_regs& regs) {
+    const scenario& s = m_s;
+    for (std::size_t i = 0; i < s.raw_ptes.size(); ++i) {
+        const raw_entry& r = s.raw_ptes[i];
+        const std::string key = fmt::format("guest.raw_pte[{}]", i);
+        std::uint64_t table = regs.cr3 & 0x000ffffffffff000ULL;
+        std::uint64_t at = 0;
+        for (unsigned l = 4; l >= r.level; --l) {
+            at = table + 8 * level_index(r.address, l);
+            if (!hpa_of_gpa(at))
+                throw config_error(
+                    s.file, r.line, key,
+                    fmt::format("the level-{} table at gpa {:#x} is not in guest RAM", l, table));
+            if (l == r.level) break;
+            std::uint64_t e = 0;
+            mem.peek(hpa_of_gpa(at), reinterpret_cast<unsigned char*>(&e), 8);
+            if (!(e & G_P))
+                throw config_error(s.file, r.line, key,
+                                   fmt::format("gva {:#x} is not mapped: its level-{} entry is not "
+                                               "present",
+                                               r.address, l));
+            table = e & 0x000ffffffffff000ULL;
+        }
+        std::uint64_t e = 0;
+        mem.peek(hpa_of_gpa(at), reinterpret_cast<unsigned char*>(&e), 8);
+        e = r.apply(e);
+        mem.poke(hpa_of_gpa(at), reinterpret_cast<const unsigned char*>(&e), 8);
+    }
+}
+
+// raw_ept: the current value is what a coherent reader sees at the entry KVM's tables hold
+// for the gpa (0 when a table above is missing: write_raw_ept builds it).
+void platform::apply_raw_ept(kvm::host_context& ctx) {
+    const scenario& s = m_s;
+    const unsigned levels = hv.ept().config().levels;
+    for (std::size_t i = 0; i < s.raw_ept.size(); ++i) {
+        const raw_entry& r = s.raw_ept[i];
+        const std::string key = fmt::format("raw_ept[{}]", i);
+        if (r.level > levels)
+            throw config_error(s.file, r.line, key + ".level",
+                               fmt::format("the EPT has {} levels", levels));
+        std::uint64_t table = hv.ept().root();
+        std::uint64_t current = 0;
+        for (unsigned l = levels; l >= r.level; --l) {
+            std::uint64_t e = 0;
+            const auto b = ms.read_coherent(table + 8 * level_index(r.address, l), 8);
+            std::memcpy(&e, b.data(), 8);
+            if (l == r.level) {
+                current = e;
+                break;
+            }
+            if (!(e & 7) || (l <= 3 && (e & 0x80))) break; // not present, or a leaf above
+            table = e & 0x000ffffffffff000ULL;
+        }
+        hv.write_raw_ept(r.address, r.level, r.apply(current), ctx);
+    }
+}
+
 std::uint64_t platform::device_addr(const buffer& b) const {
     return is_vfio(m_s) ? b.gpa : hpa_of_gpa(b.gpa);
 }
@@ -367,6 +428,7 @@ void platform::start_of_simulation() {
                                                kvm::kvm_virtio_device::attr_noncoherent_set, ctx);
     }
     gpu.program_ring(ring_hpa, m_ring_entries);
+    if (!m_defer_raw_ept) apply_raw_ept(ctx);
 }
 
 std::uint64_t platform::gva(const scenario_op& op, unsigned r) const {

@@ -78,6 +78,16 @@ public:
     bool all_finished() const;
     std::string unfinished() const;
 
+    // The vCPUs in scenario order (vcpu0, vcpu1, ...).
+    std::size_t vcpu_count() const { return m_vcpus.size(); }
+    cpu::vcpu& vcpu(std::size_t i) { return *m_vcpus.at(i); }
+    // The scenario's raw EPT entries are written at the start of the simulation unless
+    // deferred (`mtsim walk` writes them after KVM built the entries the walk needs). Each
+    // set/clear edit reads the entry's current value coherently; a level beyond the EPT's
+    // is a config_error naming the entry's line.
+    void defer_raw_ept() { m_defer_raw_ept = true; }
+    void apply_raw_ept(kvm::host_context& ctx);
+
     // mmio_handler: the VMM's device emulation (GPU BAR, MMIO-exit PCI hole).
     void mmio_read(std::uint64_t gpa, unsigned size, std::uint8_t* data,
                    sc_core::sc_time& delay) override;
@@ -109,6 +119,7 @@ private:
     void start_of_simulation() override;
     void build_memslots();
     void build_guest_tables(cpu::guest_regs& regs);
+    void apply_raw_ptes(const cpu::guest_regs& regs);
     void build_gpu_ring();
     cpu::program cpu_program(const agent_program& p, cpu::agent& a);
     std::uint64_t gva(const scenario_op& op, unsigned r) const;
@@ -145,6 +156,7 @@ private:
     std::uint64_t m_next_table_gpa = 0;
     std::uint64_t m_pattern = 0;
     bool m_vfio_registered = false;
+    bool m_defer_raw_ept = false;
     kvm::kvm_vfio_device* m_vfio = nullptr;
     nlohmann::json m_causes = nlohmann::json::array();
 };

@@ -194,6 +194,50 @@ void parse_buffers(const std::string& file, const YAML::Node& list, scenario& s)
     }
 }
 
+void parse_raw(const std::string& file, const YAML::Node& list, const std::string& key,
+               const char* addr_key, unsigned max_level, std::vector<raw_entry>& out) {
+    if (!list.IsSequence())
+        fail(file, list, key,
+             fmt::format("expected a list of {{{}, level, value | set/clear}}", addr_key));
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const YAML::Node& n = list[i];
+        const std::string k = fmt::format("{}[{}]", key, i);
+        if (!n.IsMap())
+            fail(file, n, k, fmt::format("expected a mapping with {}, level", addr_key));
+        raw_entry r;
+        r.line = unsigned(n.Mark().line + 1);
+        bool has_addr = false, has_level = false, has_edit = false;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            const std::string kk = it->first.as<std::string>();
+            const std::string full = k + "." + kk;
+            if (kk == addr_key) {
+                r.address = number(file, it->second, full);
+                has_addr = true;
+            } else if (kk == "level") {
+                r.level = unsigned(number(file, it->second, full));
+                if (r.level < 1 || r.level > max_level)
+                    fail(file, it->second, full, fmt::format("expected 1..{}", max_level));
+                has_level = true;
+            } else if (kk == "value") {
+                r.value = number(file, it->second, full);
+            } else if (kk == "set") {
+                r.set = number(file, it->second, full);
+                has_edit = true;
+            } else if (kk == "clear") {
+                r.clear = number(file, it->second, full);
+                has_edit = true;
+            } else
+                fail(file, it->first, full,
+                     fmt::format("unknown key; valid: {}, level, value, set, clear", addr_key));
+        }
+        if (!has_addr) fail(file, n, k + "." + addr_key, "missing");
+        if (!has_level) fail(file, n, k + ".level", "missing");
+        if (r.value && has_edit) fail(file, n, k, "give either value or set/clear, not both");
+        if (!r.value && !has_edit) fail(file, n, k, "give value, or set and/or clear");
+        out.push_back(r);
+    }
+}
+
 struct op_name {
     const char* name;
     op_type type;
@@ -376,8 +420,9 @@ void parse_expect(const std::string& file, const YAML::Node& e, scenario& s) {
     }
 }
 
-const std::set<std::string> top_keys{"description", "include", "host", "run",      "platform",
-                                     "devices",     "guest",   "vmm",  "programs", "expect"};
+const std::set<std::string> top_keys{"description", "include",  "host",  "run",
+                                     "platform",    "devices",  "guest", "vmm",
+                                     "raw_ept",     "programs", "expect"};
 
 // Applies one file: its includes first, then its own sections (later files override).
 void apply_file(const std::string& file, scenario& s, int depth, bool main) {
@@ -388,7 +433,7 @@ void apply_file(const std::string& file, scenario& s, int depth, bool main) {
         if (!top_keys.count(k))
             fail(file, it->first, k,
                  "unknown key; valid: description, include, host, run, platform, devices, guest, "
-                 "vmm, programs, expect");
+                 "vmm, raw_ept, programs, expect");
         if (!main && (k == "programs" || k == "expect"))
             fail(file, it->first, k, "an included file holds shared parts only");
     }
@@ -415,9 +460,12 @@ void apply_file(const std::string& file, scenario& s, int depth, bool main) {
     if (const YAML::Node n = root["vmm"]) load_yaml(n, file, s.vmm, "vmm");
     if (const YAML::Node n = root["guest"]) {
         if (!n.IsMap()) fail(file, n, "guest", "expected a mapping");
-        load_yaml(without(n, {"buffers"}), file, s.guest, "guest");
+        load_yaml(without(n, {"buffers", "raw_pte"}), file, s.guest, "guest");
         if (const YAML::Node b = n["buffers"]) parse_buffers(file, b, s);
+        if (const YAML::Node r = n["raw_pte"])
+            parse_raw(file, r, "guest.raw_pte", "gva", 4, s.raw_ptes);
     }
+    if (const YAML::Node r = root["raw_ept"]) parse_raw(file, r, "raw_ept", "gpa", 5, s.raw_ept);
     if (main) {
         if (const YAML::Node n = root["programs"])
             parse_programs(file, n, s);

@@ -124,6 +124,22 @@ struct scenario_op {
     unsigned line = 0;
 };
 
+// A raw page-table entry edit (`guest.raw_pte`, `raw_ept`): the entry at `level` on the path
+// of `address` (a gva for guest tables, a gpa for EPT) becomes `value`, or its current value
+// with `clear` bits cleared and then `set` bits set. How a scenario produces every guest #PF,
+// EPT violation and EPT misconfiguration on purpose.
+struct raw_entry {
+    std::uint64_t address = 0;
+    unsigned level = 1;
+    std::optional<std::uint64_t> value;
+    std::uint64_t set = 0;
+    std::uint64_t clear = 0;
+    unsigned line = 0;
+    std::uint64_t apply(std::uint64_t current) const {
+        return value ? *value : (current & ~clear) | set;
+    }
+};
+
 struct agent_program {
     std::string agent; // vcpuN | vmm | gpu
     unsigned pcpu = 0;
@@ -141,7 +157,9 @@ struct scenario {
     guest_config guest;
     vmm_config vmm;
     std::vector<buffer> buffers;
-    std::vector<agent_program> programs;   // vCPUs first, then vmm, then gpu
+    std::vector<raw_entry> raw_ptes;     // guest.raw_pte: applied after the guest tables are built
+    std::vector<raw_entry> raw_ept;      // raw_ept: applied after KVM's devices are set up
+    std::vector<agent_program> programs; // vCPUs first, then vmm, then gpu
     std::map<std::string, verdict> expect; // host -> verdict; "default"
     std::vector<std::string> sets;
 

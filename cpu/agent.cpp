@@ -37,12 +37,18 @@ void store_buffer_config::describe(param_visitor& v) {
              "policy timed: a store retires this long after it executed at the earliest");
     v.cycles("flush_delay", flush_delay,
              "policy timed: a deferred CLFLUSHOPT/CLWB completes this long after it executed");
+    v.uint("fill_buffers", fill_buffers,
+           "lines whose cacheable store misses overlap when stores retire (1: one at a time)",
+           "lines", 1, 64);
 }
 
 void agent_config::describe(param_visitor& v) {
     v.real("clock_mhz", clock_mhz, "core clock", "MHz", 1.0, 100000.0);
-    v.uint("line_size", line_size, "line CLFLUSH* act on and the store size of fill and copy",
-           "bytes", 16, 256);
+    v.uint("line_size", line_size, "line CLFLUSH* act on", "bytes", 16, 256);
+    v.uint("fill_width", fill_width,
+           "bytes per store (and load) of fill and copy, never crossing a line: 8 models "
+           "rep stosq / 64-bit moves, the line size full-line vector stores",
+           "bytes", 1, 256);
     v.cycles("issue_latency", issue_latency, "pipeline cost of issuing any operation");
     v.cycles("forward_latency", forward_latency,
              "a load served entirely by store-to-load forwarding");
@@ -57,7 +63,8 @@ agent::agent(const sc_core::sc_module_name& name, const agent_config& cfg, const
              requester_kind kind)
     : sc_module(name), port("port", setup.pcpus), m_cfg(cfg), m_setup(setup), m_kind(kind),
       m_clock(cfg.clock_mhz), m_pcpu(setup.pcpu), m_issue_time(m_clock.to_time(cfg.issue_latency)),
-      m_forward_time(m_clock.to_time(cfg.forward_latency)), m_sb(cfg.store_buffer.entries) {
+      m_forward_time(m_clock.to_time(cfg.forward_latency)), m_sb(cfg.store_buffer.entries),
+      m_fill(cfg.store_buffer.fill_buffers) {
     if (setup.pcpus == 0) throw std::invalid_argument(std::string(this->name()) + ": 0 pCPUs");
     if (setup.pcpu >= setup.pcpus)
         throw std::invalid_argument(
@@ -188,10 +195,11 @@ void agent::execute(const op& o) {
         return;
     case op_code::fill: {
         const std::uint64_t line = m_cfg.line_size;
+        const std::uint64_t width = std::min<std::uint64_t>(m_cfg.fill_width, line);
         std::vector<std::uint8_t> chunk(line);
         for (std::uint64_t off = 0; off < o.len;) {
             const std::uint64_t a = o.addr + off;
-            const std::uint64_t n = std::min(line - (a & (line - 1)), o.len - off);
+            const std::uint64_t n = std::min({width, line - (a & (line - 1)), o.len - off});
             for (std::uint64_t i = 0; i < n; ++i) chunk[i] = o.data[(off + i) % o.data.size()];
             store(o, a, chunk.data(), n, o.nt ? op_kind::nt_store : op_kind::store);
             off += n;
@@ -201,10 +209,11 @@ void agent::execute(const op& o) {
     }
     case op_code::copy: {
         const std::uint64_t line = m_cfg.line_size;
+        const std::uint64_t width = std::min<std::uint64_t>(m_cfg.fill_width, line);
         std::vector<std::uint8_t> chunk(line);
         for (std::uint64_t off = 0; off < o.len;) {
             const std::uint64_t d = o.addr + off;
-            const std::uint64_t n = std::min(line - (d & (line - 1)), o.len - off);
+            const std::uint64_t n = std::min({width, line - (d & (line - 1)), o.len - off});
             load(o, o.src + off, n, chunk.data());
             store(o, d, chunk.data(), n, o.nt ? op_kind::nt_store : op_kind::store);
             off += n;
@@ -443,13 +452,31 @@ void agent::retire_oldest(bool forced) {
     for (std::uint64_t l = s.hpa & line_mask; l < s.end(); l += m_cfg.line_size)
         complete_flushes(l, false, forced);
     const sc_core::sc_time stamp = sc_core::sc_time_stamp();
-    // Due stores go at their ready time, forced ones now (a ready time in the past was due).
+    // Due stores go at their ready time, forced ones now (a ready time in the past was due);
+    // a cacheable store waits for a fill buffer, any other for the previous store.
+    sc_core::sc_time gate = m_sb_free;
+    fill_slot* slot = nullptr;
+    if (is_cacheable(s.type) && s.op == op_kind::store) {
+        const std::uint64_t line = s.hpa & line_mask;
+        const std::size_t k = m_fill.size();
+        fill_slot& newest = m_fill[(m_fill_next + k - 1) % k];
+        if (k > 1 && newest.line == line) {
+            slot = &newest; // merges into the buffer already fetching its line
+            gate = stamp;
+        } else {
+            slot = &m_fill[m_fill_next];
+            m_fill_next = static_cast<unsigned>((m_fill_next + 1) % k);
+            gate = slot->done;
+            slot->line = line;
+        }
+    }
     sc_core::sc_time at = std::min(s.ready, now());
-    at = std::max({at, m_sb_free, stamp});
+    at = std::max({at, gate, stamp});
     sc_core::sc_time d = at - stamp;
     transport_at(tlm::TLM_WRITE_COMMAND, s.op, s.hpa, s.data.data(),
                  static_cast<unsigned>(s.data.size()), s.type, s.source, false, d);
-    m_sb_free = stamp + d;
+    m_sb_free = std::max(stamp + d, m_sb_free);
+    if (slot) slot->done = m_sb_free;
     ++m_retired;
 }
 

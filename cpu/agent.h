@@ -16,7 +16,12 @@
 //   ordered), callbacks (a synchronization point stands for a doorbell or flag write, which
 //   TSO orders after older stores), exits, WBINVD, migration and the end of the program.
 //   Retiring in the background does not delay the agent; a forced drain waits until the last
-//   retired store completed.
+//   retired store completed. Stores become visible in program order (each completes no
+//   earlier than the one before), but the misses of cacheable (WB/WT/WP) stores overlap: up
+//   to `fill_buffers` lines may be in flight, a store to the line of the newest one merges
+//   into it, and a store to a new line waits only for the oldest buffer to free (x86 cores
+//   prefetch ownership for queued stores). Every other store starts after the previous one
+//   completed.
 // - CLFLUSH drains the store buffer, then flushes. CLFLUSHOPT and CLWB retire the buffered
 //   stores up to the youngest one to the same line, then wait in a deferral queue: they may
 //   complete before older stores to other lines are visible. A deferred flush completes on
@@ -57,6 +62,7 @@ struct store_buffer_config {
     retire_policy policy = retire_policy::timed;
     cycles retire_delay{20};
     cycles flush_delay{50};
+    unsigned fill_buffers = 10; // lines whose cacheable store misses may be in flight at once
     void describe(param_visitor& v);
 };
 
@@ -65,7 +71,8 @@ enum class keep_loads : std::uint8_t { all, labelled, none };
 
 struct agent_config {
     double clock_mhz = 3000.0;
-    unsigned line_size = 64;   // the line CLFLUSH* act on; fill and copy issue stores this size
+    unsigned line_size = 64;   // the line CLFLUSH* act on
+    unsigned fill_width = 64;  // bytes per store (and load) that fill and copy issue
     cycles issue_latency{1};   // pipeline cost of issuing any op
     cycles forward_latency{4}; // a load served entirely by the store buffer
     store_buffer_config store_buffer;
@@ -266,7 +273,14 @@ private:
     std::vector<tlm::tlm_fw_transport_if<>*> m_fw;
     store_buffer m_sb;
     std::deque<deferred_flush> m_deferred;
-    sc_core::sc_time m_sb_free;    // absolute time the last retired store completed
+    sc_core::sc_time m_sb_free; // absolute time the last retired store completed
+    // Line fill buffers: the lines of the last cacheable stores retired and when each is done.
+    struct fill_slot {
+        std::uint64_t line = ~std::uint64_t{0};
+        sc_core::sc_time done;
+    };
+    std::vector<fill_slot> m_fill;
+    unsigned m_fill_next = 0;      // the slot the next new line takes (round robin = oldest)
     sc_core::sc_time m_flush_done; // absolute time the last deferred flush completed
     std::uint64_t m_store_seq = 0;
     std::size_t m_index = 0;

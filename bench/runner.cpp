@@ -1,14 +1,12 @@
 #include "bench/runner.h"
 
+#include "model/child_process.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
-#include <spawn.h>
 #include <stdexcept>
 #include <sys/wait.h>
-#include <unistd.h>
-
-extern char** environ;
 
 namespace mtsim::bench {
 
@@ -16,35 +14,9 @@ namespace {
 
 // Runs argv[0] with argv, returns its standard output; throws unless it exits with status 0.
 std::string run_child(const std::vector<std::string>& argv) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
-    }
-    std::string out;
-    char buf[4096];
-    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    close(fds[0]);
+    child_process c = spawn_child(argv);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    std::string out = collect_child(c, status);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         std::string cmd;
         for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;

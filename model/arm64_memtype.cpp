@@ -2,20 +2,13 @@
 
 #include <cctype>
 #include <fmt/format.h>
+
+#include "model/text.h"
 #include <stdexcept>
 
 namespace mtsim {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
 
 std::string_view row_name(arm64_s2_row r) {
     switch (r) {

@@ -1,18 +1,12 @@
 #include "model/memtype.h"
 
-#include <cctype>
+#include "model/text.h"
 
 namespace mtsim {
 
 std::optional<memtype> parse_memtype(std::string_view s) {
-    for (memtype t : all_memtypes) {
-        std::string_view n = to_string(t);
-        if (n.size() != s.size()) continue;
-        bool eq = true;
-        for (std::size_t i = 0; i < n.size() && eq; ++i)
-            eq = std::toupper(static_cast<unsigned char>(s[i])) == n[i];
-        if (eq) return t;
-    }
+    for (memtype t : all_memtypes)
+        if (iequals(to_string(t), s)) return t;
     return std::nullopt;
 }
 

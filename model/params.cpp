@@ -7,18 +7,11 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "model/text.h"
+
 namespace mtsim {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
 
 std::string join(const std::vector<std::string_view>& names) {
     std::string out;

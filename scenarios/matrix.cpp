@@ -8,15 +8,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "model/child_process.h"
 #include "scenarios/scenario.h"
-
-extern char** environ;
 
 namespace mtsim::scenarios {
 
@@ -40,35 +38,12 @@ std::vector<std::string> collect_scenarios(const std::vector<std::string>& paths
 }
 
 namespace {
+// One running cell: its child process and what it printed so far.
 struct child {
-    pid_t pid = -1;
-    int fd = -1;
+    child_process p;
     std::string out;
     std::size_t cell = 0;
 };
-
-child spawn(const std::vector<std::string>& argv) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    child c;
-    const int rc = posix_spawn(&c.pid, argv[0].c_str(), &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        throw std::runtime_error("cannot start " + argv[0]);
-    }
-    c.fd = fds[0];
-    return c;
-}
 } // namespace
 
 std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<std::string>& files,
@@ -94,24 +69,24 @@ std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<st
     jobs = std::max(1u, jobs);
     while (next < argvs.size() || !running.empty()) {
         while (next < argvs.size() && running.size() < jobs) {
-            child c = spawn(argvs[next]);
-            c.cell = next++;
+            child c{spawn_child(argvs[next]), {}, next};
+            ++next;
             running.push_back(c);
         }
         std::vector<pollfd> pf;
-        for (const auto& c : running) pf.push_back({c.fd, POLLIN, 0});
+        for (const auto& c : running) pf.push_back({c.p.stdout_fd, POLLIN, 0});
         poll(pf.data(), pf.size(), -1);
         for (std::size_t i = running.size(); i-- > 0;) {
             if (!(pf[i].revents & (POLLIN | POLLHUP))) continue;
             char buf[65536];
-            const ssize_t n = read(running[i].fd, buf, sizeof buf);
+            const ssize_t n = read(running[i].p.stdout_fd, buf, sizeof buf);
             if (n > 0) {
                 running[i].out.append(buf, std::size_t(n));
                 continue;
             }
-            close(running[i].fd);
+            close(running[i].p.stdout_fd);
             int status = 0;
-            waitpid(running[i].pid, &status, 0);
+            waitpid(running[i].p.pid, &status, 0);
             matrix_cell& cell = cells[running[i].cell];
             const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
             if (code != 0 && code != 1)

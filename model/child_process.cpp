@@ -1,0 +1,54 @@
+#include "model/child_process.h"
+
+#include <cerrno>
+#include <cstring>
+#include <spawn.h>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace mtsim {
+
+child_process spawn_child(const std::vector<std::string>& argv) {
+    if (argv.empty()) throw std::invalid_argument("spawn_child: no program");
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    child_process c;
+    const int rc = posix_spawn(&c.pid, argv[0].c_str(), &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+    }
+    c.stdout_fd = fds[0];
+    return c;
+}
+
+std::string collect_child(child_process& c, int& status) {
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = read(c.stdout_fd, buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    close(c.stdout_fd);
+    c.stdout_fd = -1;
+    status = 0;
+    while (waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return out;
+}
+
+} // namespace mtsim

@@ -13,6 +13,10 @@ cache_array::cache_array(const cache_level_config& cfg, unsigned line_size)
     m_lines.resize(frames);
     m_tags.assign(frames, no_tag);
     m_valid_ways.assign(m_sets, 0);
+    if ((m_ways & (m_ways - 1)) == 0) {
+        m_way_shift = 0;
+        while ((std::uint32_t(1) << m_way_shift) < m_ways) ++m_way_shift;
+    }
     m_fp_stride = (m_ways + fp_group - 1) / fp_group * fp_group;
     m_fp.assign(m_sets * m_fp_stride, no_fp);
     for (std::size_t i = 0; i < m_lines.size(); ++i) m_lines[i].data = &m_storage[i * line_size];

@@ -127,11 +127,15 @@ private:
         std::uint32_t set, way;
     };
     frame_pos pos(const cache_line* l) const {
-        // Frames are fewer than 2^32 (size <= 1 GiB): a 32-bit division is enough.
+        // Frames are fewer than 2^32 (size <= 1 GiB): a 32-bit division is enough. With a
+        // power-of-two way count (every default) a shift replaces it: pos() runs several
+        // times per miss and a division's latency is most of its cost.
         const auto idx = static_cast<std::uint32_t>(l - m_lines.data());
-        const std::uint32_t set = idx / m_ways;
+        const std::uint32_t set = m_way_shift != no_shift ? idx >> m_way_shift : idx / m_ways;
         return {idx, set, idx - set * m_ways};
     }
+    static constexpr std::uint32_t no_shift = ~std::uint32_t(0);
+    std::uint32_t m_way_shift = no_shift; // log2(ways) when ways is a power of two
     // Bit i set when group[i] == want, for the fp_group bytes at group.
     static std::uint32_t match_group(const std::uint8_t* group, std::uint8_t want) {
 #if defined(__SSE2__)

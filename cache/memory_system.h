@@ -46,6 +46,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -275,6 +276,14 @@ private:
                    sc_core::sc_time& delay);
 
     sc_core::sc_time t(cycles c) const { return m_clock.to_time(c); }
+    // Copies one whole line. A miss copies several; with the default 64-byte line the size is
+    // a constant, so the compiler emits a few vector moves instead of a libc call.
+    void copy_line(std::uint8_t* dst, const std::uint8_t* src) const {
+        if (m_cfg.line_size == 64)
+            std::memcpy(dst, src, 64);
+        else
+            std::memcpy(dst, src, m_cfg.line_size);
+    }
     std::uint64_t line_of(std::uint64_t addr) const { return addr >> m_line_shift; }
     std::uint64_t base_of(std::uint64_t la) const { return la << m_line_shift; }
 

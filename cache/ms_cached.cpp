@@ -33,12 +33,12 @@ void memory_system::copy_to_l1(unsigned p, std::uint64_t la, private_copy& pc) {
     cache_array& l1 = *m_pcpu[p].l1;
     cache_line* frame = l1.slot_for(la);
     if (frame->valid) {
-        if (frame->dirty) std::memcpy(frame->l2->data, frame->data, m_cfg.line_size);
+        if (frame->dirty) copy_line(frame->l2->data, frame->data);
         l1.invalidate(frame);
     }
     l1.install(frame, la);
     frame->l2 = pc.l2;
-    std::memcpy(frame->data, pc.l2->data, m_cfg.line_size);
+    copy_line(frame->data, pc.l2->data);
     pc.l1 = frame;
 }
 
@@ -59,7 +59,7 @@ memory_system::private_copy memory_system::fill_private(unsigned p, std::uint64_
     cache_line* frame = l2.slot_for(la);
     if (frame->valid) evict_private(p, frame, when);
     l2.install(frame, la);
-    std::memcpy(frame->data, data, m_cfg.line_size);
+    copy_line(frame->data, data);
     private_copy pc{nullptr, frame};
     copy_to_l1(p, la, pc);
     return pc;

@@ -75,7 +75,7 @@ void memory_system::dma_write(std::uint64_t addr, const std::uint8_t* src, unsig
         delay += m_time.snoop;
     if (cache_line* l = m_llc->find(la)) {
         if (!have_line && l->dirty) {
-            std::memcpy(line.data(), l->data, m_cfg.line_size);
+            copy_line(line.data(), l->data);
             have_line = true;
         }
         m_llc->invalidate(l);

@@ -52,7 +52,7 @@ const transition& memory_system::step(unsigned p, std::uint64_t la, private_copy
     const transition& tr = lookup(p, la, s, ev);
     if (tr.actions & act::write_back) {
         if (!pc.l2) broken(p, la, s, ev, "writes back a line the pCPU does not hold");
-        std::memcpy(wb_out, pc.l1 ? pc.l1->data : pc.l2->data, m_cfg.line_size);
+        copy_line(wb_out, pc.l1 ? pc.l1->data : pc.l2->data);
     }
     if (ev == proto_event::drop && s == mesi::m) ++m_stats.invd_dirty_lost;
     const mesi next = tr.next;
@@ -65,7 +65,7 @@ const transition& memory_system::step(unsigned p, std::uint64_t la, private_copy
         pc = {};
     } else {
         if (pc.l1 && pc.l1->dirty && s == mesi::m && next != mesi::m) {
-            std::memcpy(pc.l2->data, pc.l1->data, m_cfg.line_size);
+            copy_line(pc.l2->data, pc.l1->data);
             pc.l1->dirty = false;
         }
         pc.l2->state = next;
@@ -111,7 +111,7 @@ unsigned memory_system::snoop_others(std::uint64_t la, int except, proto_event e
         ++n;
         ++m_stats.snoops;
         if (step(q, la, pc, ev, tmp.data()).actions & act::write_back) {
-            std::memcpy(wb, tmp.data(), m_cfg.line_size);
+            copy_line(wb, tmp.data());
             got_dirty = true;
         }
     }
@@ -138,13 +138,13 @@ void memory_system::home_fetch(std::uint64_t la, std::uint8_t* dst, sc_core::sc_
     if (cache_line* l = m_llc->find(la)) {
         ++m_stats.llc_hits;
         m_llc->touch(l);
-        std::memcpy(dst, l->data, m_cfg.line_size);
+        copy_line(dst, l->data);
         return;
     }
     ++m_stats.llc_misses;
     dram_read(base_of(la), dst, m_cfg.line_size, delay);
     cache_line* l = llc_allocate(la, delay);
-    std::memcpy(l->data, dst, m_cfg.line_size);
+    copy_line(l->data, dst);
 }
 
 cache_line* memory_system::llc_allocate(std::uint64_t la, sc_core::sc_time when) {
@@ -162,7 +162,7 @@ void memory_system::evict_llc(cache_line* l, sc_core::sc_time when) {
         m_stats.back_invalidations +=
             snoop_others(la, -1, proto_event::snoop_inv, wb.data(), dirty);
         if (dirty) {
-            std::memcpy(l->data, wb.data(), m_cfg.line_size);
+            copy_line(l->data, wb.data());
             l->dirty = true;
         }
     }
@@ -174,14 +174,14 @@ void memory_system::writeback_to_llc(std::uint64_t la, const std::uint8_t* data,
                                      sc_core::sc_time when) {
     cache_line* l = m_llc->find(la);
     if (!l) l = llc_allocate(la, when);
-    std::memcpy(l->data, data, m_cfg.line_size);
+    copy_line(l->data, data);
     l->dirty = true;
 }
 
 void memory_system::writeback_to_dram(std::uint64_t la, const std::uint8_t* data,
                                       sc_core::sc_time& delay) {
     if (cache_line* l = m_llc->find(la)) {
-        std::memcpy(l->data, data, m_cfg.line_size);
+        copy_line(l->data, data);
         l->dirty = false;
     }
     dram_write(base_of(la), data, nullptr, m_cfg.line_size, delay);

@@ -80,7 +80,7 @@ void memory_system::whole_cache_op(unsigned p, proto_event ev, sc_core::sc_time&
             const unsigned n = snoop_others(la, -1, ev, wb.data(), dirty);
             if (ev != proto_event::clean) m_stats.back_invalidations += n;
             if (dirty) {
-                std::memcpy(l.data, wb.data(), m_cfg.line_size);
+                copy_line(l.data, wb.data());
                 l.dirty = true;
             }
         }

@@ -31,20 +31,30 @@ struct cycles {
 class clock {
 public:
     // frequency in MHz; the period is rounded to the SystemC time resolution (1 ps default).
-    explicit clock(double mhz = 1000.0) : m_period(1.0e6 / mhz, sc_core::SC_PS), m_mhz(mhz) {}
+    explicit clock(double mhz = 1000.0)
+        : m_period(1.0e6 / mhz, sc_core::SC_PS), m_mhz(mhz),
+          m_inv_period(m_period.value() ? 1.0 / static_cast<double>(m_period.value()) : 0.0) {}
 
     sc_core::sc_time period() const { return m_period; }
     double mhz() const { return m_mhz; }
     sc_core::sc_time to_time(cycles c) const { return m_period * static_cast<double>(c.n); }
     // Whole cycles elapsed in t, rounded up: a partial cycle still occupies the resource.
+    // Exact, without a 64-bit division on the hot path (the DRAM calls this per access and a
+    // division costs more host time than the rest of it): a floating-point estimate of the
+    // quotient, corrected by integer compares.
     cycles to_cycles(const sc_core::sc_time& t) const {
         const std::uint64_t p = m_period.value();
-        return cycles{(t.value() + p - 1) / p};
+        const std::uint64_t x = t.value() + p - 1;
+        std::uint64_t q = static_cast<std::uint64_t>(static_cast<double>(x) * m_inv_period);
+        while (q > 0 && q * p > x) --q;
+        while ((q + 1) * p <= x) ++q;
+        return cycles{q};
     }
 
 private:
     sc_core::sc_time m_period;
     double m_mhz;
+    double m_inv_period; // 1 / period in time-resolution units
 };
 
 } // namespace mtsim

@@ -38,6 +38,10 @@ dram::dram(const sc_core::sc_module_name& name, const dram_config& cfg)
     validate(m_cfg);
     while ((std::uint64_t(1) << m_interleave_shift) < m_cfg.interleave_bytes) ++m_interleave_shift;
     if (is_pow2(m_cfg.channels)) m_channel_mask = m_cfg.channels - 1;
+    if (is_pow2(m_cfg.bytes_per_cycle)) {
+        m_transfer_pow2 = true;
+        while ((std::uint64_t(1) << m_transfer_shift) < m_cfg.bytes_per_cycle) ++m_transfer_shift;
+    }
     m_busy_until.assign(m_cfg.channels, cycles{0});
     for (unsigned ch = 0; ch < m_cfg.channels; ++ch)
         m_stats.push_back(std::make_unique<channel_stats>(std::string(this->name()) + ".ch" +
@@ -153,7 +157,8 @@ void dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
             m_cfg.interleave_bytes - (addr & (m_cfg.interleave_bytes - 1));
         const std::uint64_t n = std::min(left, in_granule);
         const unsigned ch = channel_of(addr);
-        const cycles transfer{ceil_div(n, m_cfg.bytes_per_cycle)};
+        const cycles transfer{m_transfer_pow2 ? (n + m_cfg.bytes_per_cycle - 1) >> m_transfer_shift
+                                              : ceil_div(n, m_cfg.bytes_per_cycle)};
         const cycles start = std::max(arrival, m_busy_until[ch]);
         m_busy_until[ch] = start + transfer;
         completion = std::max(completion, m_busy_until[ch] + m_cfg.latency);

@@ -104,6 +104,8 @@ private:
     // Derived from m_cfg once: the access path then shifts and masks instead of dividing.
     unsigned m_interleave_shift = 0;
     std::uint64_t m_channel_mask = 0; // channels - 1 when channels is a power of two, else 0
+    unsigned m_transfer_shift = 0;    // log2(bytes_per_cycle) when a power of two
+    bool m_transfer_pow2 = false;
     // The last page find_page() looked up (nullptr: not allocated), so that a stream of line
     // accesses to one page does one hash lookup per page. touch_page() resets it.
     mutable std::uint64_t m_last_page_number = ~std::uint64_t(0);

@@ -30,6 +30,22 @@ TEST_CASE("clock rounds a partial cycle up when converting back") {
         CHECK(c.to_cycles(c.to_time(cycles{n})) == cycles{n});
 }
 
+TEST_CASE("to_cycles equals the integer ceiling division for every clock and many times") {
+    for (double mhz : {1.0, 7.0, 333.0, 1000.0, 1600.0, 2000.0, 2900.0, 3000.0, 4700.0}) {
+        const mtsim::clock c(mhz);
+        const std::uint64_t p = c.period().value();
+        std::uint64_t x = 1;
+        for (int i = 0; i < 2000; ++i) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            for (std::uint64_t v : {x >> 20, x >> 11, std::uint64_t(i), std::uint64_t(i) * p,
+                                    std::uint64_t(i) * p + 1}) {
+                const sc_time t = sc_time::from_value(v);
+                CHECK(c.to_cycles(t) == cycles{(v + p - 1) / p});
+            }
+        }
+    }
+}
+
 TEST_CASE("cycles arithmetic and ordering") {
     cycles a{3};
     a += cycles{4};

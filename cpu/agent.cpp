@@ -71,6 +71,11 @@ agent::agent(const sc_core::sc_module_name& name, const agent_config& cfg, const
             fmt::format("{}: starts on pCPU {} of {}", this->name(), setup.pcpu, setup.pcpus));
     if (cfg.line_size == 0 || (cfg.line_size & (cfg.line_size - 1)) != 0)
         throw std::invalid_argument(std::string(this->name()) + ": line_size not a power of two");
+    // Zero would stall fill/copy forever (no progress per store) or leave no fill buffer.
+    if (cfg.fill_width == 0)
+        throw std::invalid_argument(std::string(this->name()) + ": fill_width is 0");
+    if (cfg.store_buffer.fill_buffers == 0)
+        throw std::invalid_argument(std::string(this->name()) + ": store_buffer.fill_buffers is 0");
     for (unsigned c = 0; c < op_code_count; ++c) {
         const auto code = static_cast<op_code>(c);
         m_ops[c] = std::make_unique<counter>(

@@ -183,3 +183,14 @@ TEST_CASE("A plain VMM copy reads its stale cached line after a non-snooped devi
 TEST_CASE("A VMM copy with CLFLUSH around each line reads the device's bytes") {
     CHECK(copy_after_non_snooped_write(true) == fill(128, 0xd0));
 }
+
+TEST_CASE("an agent with a zero fill width or no fill buffer is refused by name") {
+    cpu::agent_config a;
+    a.fill_width = 0;
+    CHECK_THROWS_WITH_AS(cpu::host_cpu("h0", a, {0, 1, 0}), doctest::Contains("fill_width"),
+                         std::invalid_argument);
+    cpu::agent_config b;
+    b.store_buffer.fill_buffers = 0;
+    CHECK_THROWS_WITH_AS(cpu::host_cpu("h1", b, {0, 1, 0}), doctest::Contains("fill_buffers"),
+                         std::invalid_argument);
+}

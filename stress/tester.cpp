@@ -11,6 +11,7 @@
 
 #include "cache/memory_system.h"
 #include "model/dram.h"
+#include "model/stats.h"
 
 namespace mtsim::stress {
 
@@ -304,6 +305,8 @@ stress_report run_stress(const stress_config& cfg, const table_patch& patch) {
     r.violations = top.check().violations();
     r.reported = top.check().reported();
     r.host_seconds = std::chrono::duration<double>(t1 - t0).count();
+    r.simulated_ns = sc_core::sc_time_stamp().to_seconds() * 1e9;
+    r.counters = dump_stats();
     const protocol_table& table = top.table();
     for (unsigned st = 0; st < mesi_count; ++st) {
         for (unsigned ev = 0; ev < proto_event_count; ++ev) {
@@ -332,6 +335,8 @@ nlohmann::json to_json(const stress_report& r) {
             {"ops", r.ops},
             {"ops_per_s", r.ops_per_s()},
             {"seed", r.seed},
+            {"simulated_ns", r.simulated_ns},
+            {"counters", r.counters},
             {"coverage",
              {{"cells_defined", r.cells_defined},
               {"cells_taken", r.cells_taken},

@@ -30,6 +30,8 @@ struct stress_report {
     unsigned cells_defined = 0, cells_taken = 0;
     std::vector<std::string> cells_never_taken;
     double host_seconds = 0.0; // wall time of sc_start
+    double simulated_ns = 0.0; // simulated time when sc_start returned
+    nlohmann::json counters;   // every statistic of the run (model/stats.h dump_stats())
     double ops_per_s() const { return host_seconds > 0 ? double(ops) / host_seconds : 0.0; }
 };
 
@@ -39,8 +41,9 @@ using table_patch = std::function<void(protocol_table&)>;
 
 stress_report run_stress(const stress_config& cfg, const table_patch& patch = {});
 
-// {"violations", "ops", "ops_per_s", "seed", "coverage": {cells_defined, cells_taken,
-// never_taken}, "reported": [{kind, line, seq, message, history, copies}]}
+// {"violations", "ops", "ops_per_s", "seed", "simulated_ns", "coverage": {cells_defined,
+// cells_taken, never_taken}, "counters": {...}, "reported": [{kind, line, seq, message,
+// history, copies}]}
 nlohmann::json to_json(const stress_report& r);
 std::string to_text(const stress_report& r);
 

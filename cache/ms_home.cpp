@@ -119,7 +119,7 @@ unsigned memory_system::snoop_others(std::uint64_t la, int except, proto_event e
 }
 
 void memory_system::llc_port(sc_core::sc_time& delay) {
-    const sc_core::sc_time arrival = sc_core::sc_time_stamp() + delay;
+    const sc_core::sc_time arrival = simcontext()->time_stamp() + delay; // see model/dram.cpp
     std::size_t best = 0;
     for (std::size_t i = 1; i < m_port_busy.size(); ++i)
         if (m_port_busy[i] < m_port_busy[best]) best = i;

@@ -127,6 +127,20 @@ void dram::move_data(tlm::tlm_generic_payload& gp) {
     const unsigned char* be = gp.get_byte_enable_ptr();
     const std::size_t be_len = gp.get_byte_enable_length();
     if (be == nullptr || be_len == 0) {
+        const std::uint64_t off = addr % page_bytes;
+        if (len == 64 && off + 64 <= page_bytes) {
+            // A cache line, the common case: fixed-size copies the compiler inlines.
+            if (gp.is_read()) {
+                if (const page* p = find_page(addr))
+                    std::memcpy(data, p->data() + off, 64);
+                else
+                    std::memset(data, 0, 64);
+            } else {
+                page* p = find_page(addr);
+                std::memcpy((p ? *p : touch_page(addr)).data() + off, data, 64);
+            }
+            return;
+        }
         if (gp.is_read())
             peek(addr, data, len);
         else
@@ -145,7 +159,9 @@ void dram::move_data(tlm::tlm_generic_payload& gp) {
 
 void dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     if (!accept(gp)) return;
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    // The simulation context of this module, read directly: sc_time_stamp() looks the
+    // context up on every call, and the DRAM is on every miss path.
+    const sc_core::sc_time now = simcontext()->time_stamp();
     const cycles arrival = m_clock.to_cycles(now + delay);
     const bool write = gp.is_write();
 

@@ -17,7 +17,7 @@ cache_array::cache_array(const cache_level_config& cfg, unsigned line_size)
         m_way_shift = 0;
         while ((std::uint32_t(1) << m_way_shift) < m_ways) ++m_way_shift;
     }
-    m_fp_stride = (m_ways + fp_group - 1) / fp_group * fp_group;
+    m_fp_stride = fingerprint::stride(m_ways);
     m_fp.assign(m_sets * m_fp_stride, no_fp);
     for (std::size_t i = 0; i < m_lines.size(); ++i) m_lines[i].data = &m_storage[i * line_size];
     m_repl = make_replacement(cfg.replacement, m_sets, m_ways, cfg.seed);

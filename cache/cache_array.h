@@ -6,11 +6,8 @@
 #include <memory>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "cache/cache_config.h"
+#include "cache/fingerprint.h"
 #include "cache/protocol.h"
 #include "cache/replacement/replacement.h"
 
@@ -47,7 +44,7 @@ public:
             return nullptr;
         }
         const std::uint8_t* fp = &m_fp[set * m_fp_stride];
-        const std::uint8_t want = fingerprint(line_addr);
+        const std::uint8_t want = fp_of(line_addr);
         for (std::uint32_t w0 = 0; w0 < m_ways; w0 += fp_group) {
             // Only ways whose fingerprint matches can hold the line; their full tag decides.
             for (std::uint32_t bits = match_group(fp + w0, want); bits != 0; bits &= bits - 1) {
@@ -72,7 +69,7 @@ public:
         const frame_pos f = pos(frame);
         if (!frame->valid) ++m_valid_ways[f.set];
         m_tags[f.index] = line_addr;
-        m_fp[std::size_t(f.set) * m_fp_stride + f.way] = fingerprint(line_addr);
+        m_fp[std::size_t(f.set) * m_fp_stride + f.way] = fp_of(line_addr);
         frame->line_addr = line_addr;
         frame->valid = true;
         frame->dirty = false;
@@ -107,21 +104,16 @@ private:
     std::vector<std::uint64_t> m_tags;
     std::vector<std::uint32_t> m_valid_ways; // per set: a full set skips the invalid-way scan
     static constexpr std::uint64_t no_tag = ~std::uint64_t(0);
-    // One byte per way, derived from the tag, never no_fp for a valid way; no_fp marks an
-    // invalid way and the padding after the last way. Sets are fp_group-byte aligned groups
-    // so that a lookup compares a whole group at once (SSE2) and reads a full tag only for a
-    // candidate: a miss in a 16-way set then reads 16 bytes instead of 128.
-    static constexpr std::uint32_t fp_group = 16;
+    // One fingerprint byte per way (cache/fingerprint.h); no_fp marks an invalid way and the
+    // padding after the last way: a miss in a 16-way set reads 16 bytes instead of 128.
+    static constexpr std::uint32_t fp_group = fingerprint::group;
     // Sets of at most scan_ways ways (their tags fill one host cache line) are scanned tag by
     // tag: for them that is cheaper than the fingerprint compare.
     static constexpr std::uint32_t scan_ways = 8;
-    static constexpr std::uint8_t no_fp = 0;
+    static constexpr std::uint8_t no_fp = fingerprint::none;
     std::vector<std::uint8_t> m_fp;
     std::size_t m_fp_stride; // bytes per set: ways rounded up to fp_group
-    static std::uint8_t fingerprint(std::uint64_t line_addr) {
-        // The top byte of a multiplicative hash, with bit 0 forced so it is never no_fp.
-        return static_cast<std::uint8_t>(((line_addr * 0x9E3779B97F4A7C15ull) >> 56) | 1);
-    }
+    static std::uint8_t fp_of(std::uint64_t line_addr) { return fingerprint::of(line_addr); }
     struct frame_pos {
         std::size_t index;
         std::uint32_t set, way;
@@ -136,18 +128,8 @@ private:
     }
     static constexpr std::uint32_t no_shift = ~std::uint32_t(0);
     std::uint32_t m_way_shift = no_shift; // log2(ways) when ways is a power of two
-    // Bit i set when group[i] == want, for the fp_group bytes at group.
     static std::uint32_t match_group(const std::uint8_t* group, std::uint8_t want) {
-#if defined(__SSE2__)
-        const __m128i g = _mm_loadu_si128(reinterpret_cast<const __m128i*>(group));
-        return static_cast<std::uint32_t>(
-            _mm_movemask_epi8(_mm_cmpeq_epi8(g, _mm_set1_epi8(static_cast<char>(want)))));
-#else
-        std::uint32_t bits = 0;
-        for (std::uint32_t i = 0; i < fp_group; ++i)
-            if (group[i] == want) bits |= std::uint32_t(1) << i;
-        return bits;
-#endif
+        return fingerprint::match(group, want);
     }
     std::unique_ptr<replacement_policy> m_repl;
 };

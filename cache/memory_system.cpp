@@ -60,6 +60,7 @@ memory_system::memory_system(const sc_core::sc_module_name& name, const memory_s
         }
     }
     m_llc = std::make_unique<cache_array>(m_cfg.llc, m_cfg.line_size);
+    m_dir = snoop_filter(m_pcpu[0].l2->sets(), m_cfg.pcpus * m_cfg.l2.ways);
     m_port_busy.assign(m_cfg.llc_ports, sc_core::SC_ZERO_TIME);
     m_time = {t(m_cfg.l1d.latency),        t(m_cfg.l2.latency),    t(m_cfg.llc.latency),
               t(m_cfg.llc_port_occupancy), t(m_cfg.snoop_latency), t(m_cfg.wc_store_latency)};

@@ -1,10 +1,18 @@
 // The home agent's snoop filter: for each line some pCPU holds, the set of holders and the
-// owner (E or M). An open-addressing hash table (linear probing, backward-shift deletion) so
-// that the miss path does no heap allocation; it grows by doubling and never shrinks.
+// owner (E or M). It is a duplicate-tag directory with the geometry of the private L2s: the
+// same set index as an L2 and pcpus x L2-ways entries per set. Every private copy lives in
+// its pCPU's L2 (the L1D is inclusive in it), so the lines of one L2 set index held anywhere
+// number at most pcpus x ways: the filter is exact and bounded, never evicts, and an insert
+// that finds its set full is a broken invariant (std::logic_error), not a policy decision.
+// A lookup compares one fingerprint byte per entry (cache/fingerprint.h); entries never move.
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
+
+#include "cache/fingerprint.h"
 
 namespace mtsim {
 
@@ -17,67 +25,65 @@ public:
     };
     static constexpr std::uint64_t empty = ~std::uint64_t(0);
 
-    snoop_filter() : m_slots(1024), m_shift(64 - 10) {}
+    // sets: a power of two (the L2's set count); ways: entries per set (pcpus x L2 ways).
+    snoop_filter(std::uint32_t sets = 1, std::uint32_t ways = 1)
+        : m_ways(ways), m_set_mask(sets - 1), m_stride(fingerprint::stride(ways)),
+          m_entries(std::size_t(sets) * ways),
+          m_fp(std::size_t(sets) * m_stride, fingerprint::none) {
+        if (sets == 0 || (sets & (sets - 1)) != 0 || ways == 0)
+            throw std::invalid_argument("snoop filter: sets must be a power of two, ways >= 1");
+    }
 
     entry* find(std::uint64_t line) {
-        for (std::size_t i = home(line);; i = (i + 1) & mask()) {
-            if (m_slots[i].line == line) return &m_slots[i];
-            if (m_slots[i].line == empty) return nullptr;
-        }
+        const std::size_t set = static_cast<std::size_t>(line & m_set_mask);
+        const std::uint8_t* fp = &m_fp[set * m_stride];
+        const std::uint8_t want = fingerprint::of(line);
+        entry* base = &m_entries[set * m_ways];
+        for (std::uint32_t w0 = 0; w0 < m_ways; w0 += fingerprint::group)
+            for (std::uint32_t bits = fingerprint::match(fp + w0, want); bits; bits &= bits - 1) {
+                const std::uint32_t w = w0 + static_cast<std::uint32_t>(__builtin_ctz(bits));
+                if (base[w].line == line) return &base[w];
+            }
+        return nullptr;
     }
     const entry* find(std::uint64_t line) const {
         return const_cast<snoop_filter*>(this)->find(line);
     }
+    // The entry of line, created empty (no sharers, no owner) when absent.
     entry& get(std::uint64_t line) {
-        std::size_t i = home(line);
-        for (; m_slots[i].line != empty; i = (i + 1) & mask())
-            if (m_slots[i].line == line) return m_slots[i];
-        if ((m_used + 1) * 4 > m_slots.size() * 3) {
-            grow();
-            i = home(line);
-            while (m_slots[i].line != empty) i = (i + 1) & mask();
-        }
-        m_slots[i] = entry{line, 0, -1};
-        ++m_used;
-        return m_slots[i];
-    }
-    // Removes e (from find or get); other entries may move, so earlier pointers are stale.
-    void erase(entry* e) {
-        std::size_t hole = static_cast<std::size_t>(e - m_slots.data());
-        std::size_t i = hole;
-        for (;;) {
-            i = (i + 1) & mask();
-            if (m_slots[i].line == empty) break;
-            const std::size_t h = home(m_slots[i].line);
-            // Move slot i into the hole unless its home lies cyclically in (hole, i].
-            const bool stays = hole <= i ? (hole < h && h <= i) : (hole < h || h <= i);
-            if (!stays) {
-                m_slots[hole] = m_slots[i];
-                hole = i;
+        if (entry* e = find(line)) return *e;
+        const std::size_t set = static_cast<std::size_t>(line & m_set_mask);
+        std::uint8_t* fp = &m_fp[set * m_stride];
+        for (std::uint32_t w0 = 0; w0 < m_ways; w0 += fingerprint::group)
+            if (const std::uint32_t bits = fingerprint::match(fp + w0, fingerprint::none)) {
+                const std::uint32_t w = w0 + static_cast<std::uint32_t>(__builtin_ctz(bits));
+                if (w >= m_ways) break; // padding after the last entry
+                fp[w] = fingerprint::of(line);
+                ++m_used;
+                return m_entries[set * m_ways + w] = entry{line, 0, -1};
             }
-        }
-        m_slots[hole] = entry{};
+        throw std::logic_error("snoop filter: set " + std::to_string(set) + " is full (" +
+                               std::to_string(m_ways) + " entries) inserting line " +
+                               std::to_string(line) +
+                               ": more private copies of one L2 set than the L2s can hold");
+    }
+    // Removes e (from find or get). Other entries stay where they are.
+    void erase(entry* e) {
+        const std::size_t idx = static_cast<std::size_t>(e - m_entries.data());
+        const std::size_t set = static_cast<std::size_t>(e->line & m_set_mask);
+        m_fp[set * m_stride + (idx - set * m_ways)] = fingerprint::none;
+        *e = entry{};
         --m_used;
     }
     std::size_t size() const { return m_used; }
+    std::size_t capacity() const { return m_entries.size(); }
 
 private:
-    std::size_t mask() const { return m_slots.size() - 1; }
-    // Fibonacci hashing: the top bits of the product spread consecutive lines evenly.
-    std::size_t home(std::uint64_t line) const {
-        return static_cast<std::size_t>((line * 0x9E3779B97F4A7C15ull) >> m_shift);
-    }
-    void grow() {
-        std::vector<entry> old(m_slots.size() * 2);
-        old.swap(m_slots);
-        --m_shift;
-        m_used = 0;
-        for (const entry& e : old)
-            if (e.line != empty) get(e.line) = e;
-    }
-
-    std::vector<entry> m_slots;
-    unsigned m_shift; // 64 - log2(slots)
+    std::uint32_t m_ways;
+    std::uint64_t m_set_mask;
+    std::uint32_t m_stride; // fingerprint bytes per set (whole groups, padded with none)
+    std::vector<entry> m_entries;
+    std::vector<std::uint8_t> m_fp;
     std::size_t m_used = 0;
 };
 

@@ -1,0 +1,41 @@
+// Tag fingerprints: one byte per way, derived from the tag and never `none` for a valid way,
+// compared a group of 16 at a time (SSE2), so that a lookup reads a full tag only for a
+// candidate way. Shared by the cache arrays and the snoop filter.
+#pragma once
+
+#include <cstdint>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace mtsim::fingerprint {
+
+inline constexpr std::uint32_t group = 16; // bytes compared at once
+inline constexpr std::uint8_t none = 0;    // an invalid way, or padding after the last way
+
+inline std::uint8_t of(std::uint64_t tag) {
+    // The top byte of a multiplicative hash, with bit 0 forced so it is never `none`.
+    return static_cast<std::uint8_t>(((tag * 0x9E3779B97F4A7C15ull) >> 56) | 1);
+}
+
+// Bit i set when g[i] == want, for the `group` bytes at g.
+inline std::uint32_t match(const std::uint8_t* g, std::uint8_t want) {
+#if defined(__SSE2__)
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(g));
+    return static_cast<std::uint32_t>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(want)))));
+#else
+    std::uint32_t bits = 0;
+    for (std::uint32_t i = 0; i < group; ++i)
+        if (g[i] == want) bits |= std::uint32_t(1) << i;
+    return bits;
+#endif
+}
+
+// Bytes one set of `ways` fingerprints occupies: whole groups.
+inline std::uint32_t stride(std::uint32_t ways) {
+    return (ways + group - 1) / group * group;
+}
+
+} // namespace mtsim::fingerprint

@@ -21,6 +21,7 @@ cache_array::cache_array(const cache_level_config& cfg, unsigned line_size)
     m_fp.assign(m_sets * m_fp_stride, no_fp);
     for (std::size_t i = 0; i < m_lines.size(); ++i) m_lines[i].data = &m_storage[i * line_size];
     m_repl = make_replacement(cfg.replacement, m_sets, m_ways, cfg.seed);
+    m_lru = dynamic_cast<lru_policy*>(m_repl.get());
 }
 
 cache_line* cache_array::slot_for(std::uint64_t line_addr) {
@@ -32,7 +33,7 @@ cache_line* cache_array::slot_for(std::uint64_t line_addr) {
             if (const std::uint32_t bits = match_group(fp + w0, no_fp))
                 return &m_lines[base + w0 + static_cast<std::uint32_t>(__builtin_ctz(bits))];
     }
-    return &m_lines[base + m_repl->victim(set)];
+    return &m_lines[base + (m_lru ? m_lru->victim_now(set) : m_repl->victim(set))];
 }
 
 } // namespace mtsim

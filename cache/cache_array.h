@@ -9,6 +9,7 @@
 #include "cache/cache_config.h"
 #include "cache/fingerprint.h"
 #include "cache/protocol.h"
+#include "cache/replacement/lru.h"
 #include "cache/replacement/replacement.h"
 
 namespace mtsim {
@@ -59,7 +60,7 @@ public:
     }
     void touch(const cache_line* l) {
         const frame_pos f = pos(l);
-        m_repl->touch(f.set, f.way);
+        repl_touch(f.set, f.way);
     }
     // The frame a new line_addr would occupy: an invalid way if any, else the policy's victim
     // (still valid: the caller evicts it before calling install()).
@@ -75,7 +76,7 @@ public:
         frame->dirty = false;
         frame->state = mesi::i;
         frame->l2 = nullptr;
-        m_repl->touch(f.set, f.way);
+        repl_touch(f.set, f.way);
     }
     void invalidate(cache_line* l) {
         const frame_pos f = pos(l);
@@ -86,7 +87,10 @@ public:
         l->dirty = false;
         l->state = mesi::i;
         l->l2 = nullptr;
-        m_repl->invalidate(f.set, f.way);
+        if (m_lru)
+            m_lru->invalidate_now(f.set, f.way);
+        else
+            m_repl->invalidate(f.set, f.way);
     }
 
     std::vector<cache_line>& lines() { return m_lines; }
@@ -132,6 +136,14 @@ private:
         return fingerprint::match(group, want);
     }
     std::unique_ptr<replacement_policy> m_repl;
+    // m_repl when it is LRU (every default level): called directly, without a virtual call.
+    lru_policy* m_lru = nullptr;
+    void repl_touch(std::uint32_t set, std::uint32_t way) {
+        if (m_lru)
+            m_lru->touch_now(set, way);
+        else
+            m_repl->touch(set, way);
+    }
 };
 
 } // namespace mtsim

@@ -77,8 +77,12 @@ unsigned memory_system::snoop_for_request(unsigned p, std::uint64_t la, proto_ev
     return n;
 }
 
-void memory_system::cached_load(unsigned p, std::uint64_t addr, std::uint8_t* dst, unsigned len,
-                                sc_core::sc_time& delay, bool l1_missed) {
+// The WB load and store paths are flattened: every call below them inlined into one body (the
+// miss path was mostly call overhead: some twenty calls per miss). Measured with
+// `mtsim bench --workload miss`; see bench/README.md.
+[[gnu::flatten]] void memory_system::cached_load(unsigned p, std::uint64_t addr, std::uint8_t* dst,
+                                                 unsigned len, sc_core::sc_time& delay,
+                                                 bool l1_missed) {
     const std::uint64_t la = line_of(addr);
     const unsigned off = static_cast<unsigned>(addr & m_line_mask);
     private_copy pc = private_lookup(p, la, delay, l1_missed);
@@ -106,8 +110,9 @@ void memory_system::cached_load(unsigned p, std::uint64_t addr, std::uint8_t* ds
     std::memcpy(dst, buf.data() + off, len);
 }
 
-void memory_system::cached_store(unsigned p, std::uint64_t addr, const std::uint8_t* src,
-                                 unsigned len, sc_core::sc_time& delay, bool l1_missed) {
+[[gnu::flatten]] void memory_system::cached_store(unsigned p, std::uint64_t addr,
+                                                  const std::uint8_t* src, unsigned len,
+                                                  sc_core::sc_time& delay, bool l1_missed) {
     const std::uint64_t la = line_of(addr);
     const unsigned off = static_cast<unsigned>(addr & m_line_mask);
     auto write = [&](private_copy& pc) {

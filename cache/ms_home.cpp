@@ -52,6 +52,7 @@ const transition& memory_system::step(unsigned p, std::uint64_t la, private_copy
     const transition& tr = lookup(p, la, s, ev);
     if (tr.actions & act::write_back) {
         if (!pc.l2) broken(p, la, s, ev, "writes back a line the pCPU does not hold");
+        if (!wb_out) broken(p, la, s, ev, "writes back where the event carries no data");
         copy_line(wb_out, pc.l1 ? pc.l1->data : pc.l2->data);
     }
     if (ev == proto_event::drop && s == mesi::m) ++m_stats.invd_dirty_lost;

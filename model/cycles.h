@@ -37,7 +37,11 @@ public:
 
     sc_core::sc_time period() const { return m_period; }
     double mhz() const { return m_mhz; }
-    sc_core::sc_time to_time(cycles c) const { return m_period * static_cast<double>(c.n); }
+    // Integer product: sc_time * double goes through a volatile double in SystemC 2.3 and sits
+    // on the critical path of every DRAM access.
+    sc_core::sc_time to_time(cycles c) const {
+        return sc_core::sc_time::from_value(m_period.value() * c.n);
+    }
     // Whole cycles elapsed in t, rounded up: a partial cycle still occupies the resource.
     // Exact, without a 64-bit division on the hot path (the DRAM calls this per access and a
     // division costs more host time than the rest of it): a floating-point estimate of the

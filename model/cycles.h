@@ -33,7 +33,7 @@ public:
     // frequency in MHz; the period is rounded to the SystemC time resolution (1 ps default).
     explicit clock(double mhz = 1000.0)
         : m_period(1.0e6 / mhz, sc_core::SC_PS), m_mhz(mhz),
-          m_inv_period(m_period.value() ? 1.0 / static_cast<double>(m_period.value()) : 0.0) {}
+          m_recip(m_period.value() > 1 ? ~std::uint64_t(0) / m_period.value() : 0) {}
 
     sc_core::sc_time period() const { return m_period; }
     double mhz() const { return m_mhz; }
@@ -43,22 +43,23 @@ public:
         return sc_core::sc_time::from_value(m_period.value() * c.n);
     }
     // Whole cycles elapsed in t, rounded up: a partial cycle still occupies the resource.
-    // Exact, without a 64-bit division on the hot path (the DRAM calls this per access and a
-    // division costs more host time than the rest of it): a floating-point estimate of the
-    // quotient, corrected by integer compares.
+    // Exact, without a 64-bit division on the hot path (the DRAM calls this per access, on the
+    // chain every later access waits for): the high half of x * floor((2^64-1)/p) is x/p or
+    // short by one or two, then corrected by integer compares.
     cycles to_cycles(const sc_core::sc_time& t) const {
         const std::uint64_t p = m_period.value();
         const std::uint64_t x = t.value() + p - 1;
-        std::uint64_t q = static_cast<std::uint64_t>(static_cast<double>(x) * m_inv_period);
-        while (q > 0 && q * p > x) --q;
-        while ((q + 1) * p <= x) ++q;
+        if (m_recip == 0) return cycles{p ? x / p : 0}; // a period of one resolution unit
+        std::uint64_t q =
+            static_cast<std::uint64_t>((static_cast<unsigned __int128>(x) * m_recip) >> 64);
+        while (x - q * p >= p) ++q;
         return cycles{q};
     }
 
 private:
     sc_core::sc_time m_period;
     double m_mhz;
-    double m_inv_period; // 1 / period in time-resolution units
+    std::uint64_t m_recip; // floor((2^64 - 1) / period), 0 when the period is 1
 };
 
 } // namespace mtsim

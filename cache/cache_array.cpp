@@ -13,13 +13,14 @@ cache_array::cache_array(const cache_level_config& cfg, unsigned line_size)
     m_lines.resize(frames);
     m_tags.assign(frames, no_tag);
     m_valid_ways.assign(m_sets, 0);
-    if ((m_ways & (m_ways - 1)) == 0) {
-        m_way_shift = 0;
-        while ((std::uint32_t(1) << m_way_shift) < m_ways) ++m_way_shift;
-    }
+    if (m_ways == 0 || m_ways > 255) throw std::invalid_argument("cache array: 1 to 255 ways");
     m_fp_stride = fingerprint::stride(m_ways);
     m_fp.assign(m_sets * m_fp_stride, no_fp);
-    for (std::size_t i = 0; i < m_lines.size(); ++i) m_lines[i].data = &m_storage[i * line_size];
+    for (std::size_t i = 0; i < m_lines.size(); ++i) {
+        m_lines[i].data = &m_storage[i * line_size];
+        m_lines[i].set = static_cast<std::uint32_t>(i / m_ways);
+        m_lines[i].way = static_cast<std::uint8_t>(i % m_ways);
+    }
     m_repl = make_replacement(cfg.replacement, m_sets, m_ways, cfg.seed);
     m_lru = dynamic_cast<lru_policy*>(m_repl.get());
 }

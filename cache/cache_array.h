@@ -19,9 +19,12 @@ struct cache_line {
     bool valid = false;
     bool dirty = false;       // L1: newer than the L2 copy; LLC: newer than DRAM
     mesi state = mesi::i;     // L2: the pCPU's coherence state (L1 copies read their L2's)
+    std::uint8_t way = 0;     // the frame's place in its array, fixed at construction
+    std::uint32_t set = 0;    // (they fill padding: the struct stays 32 bytes)
     cache_line* l2 = nullptr; // L1 only: the L2 line holding this pCPU's state
     std::uint8_t* data = nullptr;
 };
+static_assert(sizeof(cache_line) <= 32, "frame metadata: two per host cache line");
 
 class cache_array {
 public:
@@ -123,15 +126,8 @@ private:
         std::uint32_t set, way;
     };
     frame_pos pos(const cache_line* l) const {
-        // Frames are fewer than 2^32 (size <= 1 GiB): a 32-bit division is enough. With a
-        // power-of-two way count (every default) a shift replaces it: pos() runs several
-        // times per miss and a division's latency is most of its cost.
-        const auto idx = static_cast<std::uint32_t>(l - m_lines.data());
-        const std::uint32_t set = m_way_shift != no_shift ? idx >> m_way_shift : idx / m_ways;
-        return {idx, set, idx - set * m_ways};
+        return {std::size_t(l->set) * m_ways + l->way, l->set, l->way};
     }
-    static constexpr std::uint32_t no_shift = ~std::uint32_t(0);
-    std::uint32_t m_way_shift = no_shift; // log2(ways) when ways is a power of two
     static std::uint32_t match_group(const std::uint8_t* group, std::uint8_t want) {
         return fingerprint::match(group, want);
     }

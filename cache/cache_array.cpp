@@ -29,7 +29,7 @@ cache_line* cache_array::slot_for(std::uint64_t line_addr) {
     const std::uint32_t set = static_cast<std::uint32_t>(line_addr & m_set_mask);
     const std::size_t base = static_cast<std::size_t>(set) * m_ways;
     if (m_valid_ways[set] < m_ways) {
-        const std::uint8_t* fp = &m_fp[set * m_fp_stride];
+        const fingerprint::fp* fp = &m_fp[set * m_fp_stride];
         for (std::uint32_t w0 = 0; w0 < m_ways; w0 += fp_group)
             if (const std::uint32_t bits = match_group(fp + w0, no_fp))
                 return &m_lines[base + w0 + static_cast<std::uint32_t>(__builtin_ctz(bits))];

@@ -47,8 +47,8 @@ public:
                 if (tags[w] == line_addr) return &m_lines[base + w];
             return nullptr;
         }
-        const std::uint8_t* fp = &m_fp[set * m_fp_stride];
-        const std::uint8_t want = fp_of(line_addr);
+        const fingerprint::fp* fp = &m_fp[set * m_fp_stride];
+        const fingerprint::fp want = fp_of(line_addr);
         for (std::uint32_t w0 = 0; w0 < m_ways; w0 += fp_group) {
             // Only ways whose fingerprint matches can hold the line; their full tag decides.
             for (std::uint32_t bits = match_group(fp + w0, want); bits != 0; bits &= bits - 1) {
@@ -117,10 +117,10 @@ private:
     // Sets of at most scan_ways ways (their tags fill one host cache line) are scanned tag by
     // tag: for them that is cheaper than the fingerprint compare.
     static constexpr std::uint32_t scan_ways = 8;
-    static constexpr std::uint8_t no_fp = fingerprint::none;
-    std::vector<std::uint8_t> m_fp;
+    static constexpr fingerprint::fp no_fp = fingerprint::none;
+    std::vector<fingerprint::fp> m_fp;
     std::size_t m_fp_stride; // bytes per set: ways rounded up to fp_group
-    static std::uint8_t fp_of(std::uint64_t line_addr) { return fingerprint::of(line_addr); }
+    static fingerprint::fp fp_of(std::uint64_t line_addr) { return fingerprint::of(line_addr); }
     struct frame_pos {
         std::size_t index;
         std::uint32_t set, way;
@@ -128,7 +128,7 @@ private:
     frame_pos pos(const cache_line* l) const {
         return {std::size_t(l->set) * m_ways + l->way, l->set, l->way};
     }
-    static std::uint32_t match_group(const std::uint8_t* group, std::uint8_t want) {
+    static std::uint32_t match_group(const fingerprint::fp* group, fingerprint::fp want) {
         return fingerprint::match(group, want);
     }
     std::unique_ptr<replacement_policy> m_repl;

@@ -11,22 +11,27 @@
 
 namespace mtsim::fingerprint {
 
-inline constexpr std::uint32_t group = 16; // bytes compared at once
-inline constexpr std::uint8_t none = 0;    // an invalid way, or padding after the last way
+// A byte, but not a character type: stores to fingerprint arrays then do not alias every other
+// object, so the compiler keeps array pointers in registers across them.
+enum class fp : std::uint8_t {};
 
-inline std::uint8_t of(std::uint64_t tag) {
+inline constexpr std::uint32_t group = 16; // bytes compared at once
+inline constexpr fp none = fp{0};          // an invalid way, or padding after the last way
+
+inline fp of(std::uint64_t tag) {
     // The top byte of a multiplicative hash, with bit 0 forced so it is never `none`.
-    return static_cast<std::uint8_t>(((tag * 0x9E3779B97F4A7C15ull) >> 56) | 1);
+    return static_cast<fp>(((tag * 0x9E3779B97F4A7C15ull) >> 56) | 1);
 }
 
 // Bit i set when g[i] == want, for the `group` bytes at g.
-inline std::uint32_t match(const std::uint8_t* g, std::uint8_t want) {
+inline std::uint32_t match(const fp* g, fp want) {
 #if defined(__SSE2__)
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(g));
     // The byte is replicated in a general register first: _mm_set1_epi8 compiles (SSE2) to a
     // byte store and a 4-byte reload, a failed store forwarding that cost more than the rest
     // of a miss's lookups together.
-    const __m128i w = _mm_set1_epi32(static_cast<int>(want * 0x01010101u));
+    const __m128i w =
+        _mm_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(want) * 0x01010101u));
     return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, w)));
 #else
     std::uint32_t bits = 0;

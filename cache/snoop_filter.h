@@ -36,8 +36,8 @@ public:
 
     entry* find(std::uint64_t line) {
         const std::size_t set = static_cast<std::size_t>(line & m_set_mask);
-        const std::uint8_t* fp = &m_fp[set * m_stride];
-        const std::uint8_t want = fingerprint::of(line);
+        const fingerprint::fp* fp = &m_fp[set * m_stride];
+        const fingerprint::fp want = fingerprint::of(line);
         entry* base = &m_entries[set * m_ways];
         for (std::uint32_t w0 = 0; w0 < m_ways; w0 += fingerprint::group)
             for (std::uint32_t bits = fingerprint::match(fp + w0, want); bits; bits &= bits - 1) {
@@ -53,7 +53,7 @@ public:
     entry& get(std::uint64_t line) {
         if (entry* e = find(line)) return *e;
         const std::size_t set = static_cast<std::size_t>(line & m_set_mask);
-        std::uint8_t* fp = &m_fp[set * m_stride];
+        fingerprint::fp* fp = &m_fp[set * m_stride];
         for (std::uint32_t w0 = 0; w0 < m_ways; w0 += fingerprint::group)
             if (const std::uint32_t bits = fingerprint::match(fp + w0, fingerprint::none)) {
                 const std::uint32_t w = w0 + static_cast<std::uint32_t>(__builtin_ctz(bits));
@@ -83,7 +83,7 @@ private:
     std::uint64_t m_set_mask;
     std::uint32_t m_stride; // fingerprint bytes per set (whole groups, padded with none)
     std::vector<entry> m_entries;
-    std::vector<std::uint8_t> m_fp;
+    std::vector<fingerprint::fp> m_fp;
     std::size_t m_used = 0;
 };
 

@@ -16,6 +16,10 @@
 
 namespace mtsim {
 
+// A link is an enum, not std::uint8_t: a store through a character type may alias any object,
+// which made the compiler reload every array pointer of the miss path after each LRU update.
+enum class lru_link : std::uint8_t {};
+
 class lru_policy final : public replacement_policy {
 public:
     lru_policy(std::uint32_t sets, std::uint32_t ways)
@@ -24,12 +28,12 @@ public:
             throw std::invalid_argument("lru replacement needs 1 to 256 ways");
         // Initial order: way 0 least recently used, way ways-1 most.
         for (std::uint32_t s = 0; s < sets; ++s) {
-            std::uint8_t* b = block(s);
-            b[mru] = static_cast<std::uint8_t>(ways - 1);
-            b[lru_end] = 0;
+            lru_link* b = block(s);
+            b[mru] = to_link(ways - 1);
+            b[lru_end] = to_link(0);
             for (std::uint32_t w = 0; w < ways; ++w) {
-                newer(b, w) = static_cast<std::uint8_t>(w + 1 < ways ? w + 1 : w);
-                older(b, w) = static_cast<std::uint8_t>(w > 0 ? w - 1 : w);
+                newer(b, w) = to_link(w + 1 < ways ? w + 1 : w);
+                older(b, w) = to_link(w > 0 ? w - 1 : w);
             }
         }
     }
@@ -40,46 +44,48 @@ public:
 
     // The same operations, callable without a virtual dispatch.
     void touch_now(std::uint32_t set, std::uint32_t way) {
-        std::uint8_t* b = block(set);
-        if (b[mru] == way) return;
+        lru_link* b = block(set);
+        if (way_of(b[mru]) == way) return;
         unlink(b, way);
         older(b, way) = b[mru];
-        newer(b, b[mru]) = static_cast<std::uint8_t>(way);
-        b[mru] = static_cast<std::uint8_t>(way);
+        newer(b, way_of(b[mru])) = to_link(way);
+        b[mru] = to_link(way);
     }
     void invalidate_now(std::uint32_t set, std::uint32_t way) {
-        std::uint8_t* b = block(set);
-        if (b[lru_end] == way) return;
+        lru_link* b = block(set);
+        if (way_of(b[lru_end]) == way) return;
         unlink(b, way);
         newer(b, way) = b[lru_end];
-        older(b, b[lru_end]) = static_cast<std::uint8_t>(way);
-        b[lru_end] = static_cast<std::uint8_t>(way);
+        older(b, way_of(b[lru_end])) = to_link(way);
+        b[lru_end] = to_link(way);
     }
     // The contract asks for a victim only when every way is valid; recency alone decides then.
-    std::uint32_t victim_now(std::uint32_t set) { return block(set)[lru_end]; }
+    std::uint32_t victim_now(std::uint32_t set) { return way_of(block(set)[lru_end]); }
 
 private:
     static constexpr std::size_t mru = 0, lru_end = 1; // offsets of the ends in a block
-    std::uint8_t* block(std::uint32_t set) { return &m_links[set * m_stride]; }
-    std::uint8_t& newer(std::uint8_t* b, std::uint32_t way) { return b[2 + way]; }
-    std::uint8_t& older(std::uint8_t* b, std::uint32_t way) { return b[2 + m_ways + way]; }
+    static lru_link to_link(std::uint32_t way) { return static_cast<lru_link>(way); }
+    static std::uint32_t way_of(lru_link l) { return static_cast<std::uint32_t>(l); }
+    lru_link* block(std::uint32_t set) { return &m_links[set * m_stride]; }
+    lru_link& newer(lru_link* b, std::uint32_t way) { return b[2 + way]; }
+    lru_link& older(lru_link* b, std::uint32_t way) { return b[2 + m_ways + way]; }
     // Takes `way` out of its set's list; it is not at both ends (the set has >= 2 ways here).
-    void unlink(std::uint8_t* b, std::uint32_t way) {
-        const std::uint8_t n = newer(b, way);
-        const std::uint8_t o = older(b, way);
-        if (b[mru] == way)
+    void unlink(lru_link* b, std::uint32_t way) {
+        const lru_link n = newer(b, way);
+        const lru_link o = older(b, way);
+        if (way_of(b[mru]) == way)
             b[mru] = o;
         else
-            older(b, n) = o;
-        if (b[lru_end] == way)
+            older(b, way_of(n)) = o;
+        if (way_of(b[lru_end]) == way)
             b[lru_end] = n;
         else
-            newer(b, o) = n;
+            newer(b, way_of(o)) = n;
     }
 
     std::uint32_t m_ways;
-    std::size_t m_stride;              // bytes per set block
-    std::vector<std::uint8_t> m_links; // per set: mru, lru, newer[ways], older[ways]
+    std::size_t m_stride;          // links per set block
+    std::vector<lru_link> m_links; // per set: mru, lru, newer[ways], older[ways]
 };
 
 } // namespace mtsim

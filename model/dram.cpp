@@ -46,8 +46,7 @@ dram::dram(const sc_core::sc_module_name& name, const dram_config& cfg)
     for (unsigned ch = 0; ch < m_cfg.channels; ++ch)
         m_stats.push_back(std::make_unique<channel_stats>(std::string(this->name()) + ".ch" +
                                                           std::to_string(ch)));
-    tsock.register_b_transport(this, &dram::b_transport);
-    tsock.register_transport_dbg(this, &dram::transport_dbg);
+    tsock.bind(*this);
 }
 
 unsigned dram::channel_of(std::uint64_t addr) const {
@@ -120,27 +119,35 @@ bool dram::accept(tlm::tlm_generic_payload& gp) const {
     return true;
 }
 
+// A whole cache line without byte enables inside one page, the common case: fixed-size copies
+// the compiler inlines, in the caller. Returns false when the payload is something else.
+[[gnu::always_inline]] inline bool dram::move_line(tlm::tlm_generic_payload& gp) {
+    const std::uint64_t addr = gp.get_address();
+    const std::uint64_t off = addr % page_bytes;
+    if (gp.get_data_length() != 64 || off + 64 > page_bytes ||
+        (gp.get_byte_enable_ptr() != nullptr && gp.get_byte_enable_length() != 0))
+        return false;
+    unsigned char* data = gp.get_data_ptr();
+    if (gp.is_read()) {
+        if (const page* p = find_page(addr))
+            std::memcpy(data, p->data() + off, 64);
+        else
+            std::memset(data, 0, 64);
+    } else {
+        page* p = find_page(addr);
+        std::memcpy((p ? *p : touch_page(addr)).data() + off, data, 64);
+    }
+    return true;
+}
+
 void dram::move_data(tlm::tlm_generic_payload& gp) {
+    if (move_line(gp)) return;
     const std::uint64_t addr = gp.get_address();
     const std::size_t len = gp.get_data_length();
     unsigned char* data = gp.get_data_ptr();
     const unsigned char* be = gp.get_byte_enable_ptr();
     const std::size_t be_len = gp.get_byte_enable_length();
     if (be == nullptr || be_len == 0) {
-        const std::uint64_t off = addr % page_bytes;
-        if (len == 64 && off + 64 <= page_bytes) {
-            // A cache line, the common case: fixed-size copies the compiler inlines.
-            if (gp.is_read()) {
-                if (const page* p = find_page(addr))
-                    std::memcpy(data, p->data() + off, 64);
-                else
-                    std::memset(data, 0, 64);
-            } else {
-                page* p = find_page(addr);
-                std::memcpy((p ? *p : touch_page(addr)).data() + off, data, 64);
-            }
-            return;
-        }
         if (gp.is_read())
             peek(addr, data, len);
         else
@@ -186,9 +193,23 @@ void dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
         left -= n;
     }
 
-    move_data(gp);
+    if (!move_line(gp)) move_data(gp);
     delay = m_clock.to_time(completion) - now;
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+tlm::tlm_sync_enum dram::nb_transport_fw(tlm::tlm_generic_payload&, tlm::tlm_phase&,
+                                         sc_core::sc_time&) {
+    SC_REPORT_ERROR("mtsim/dram", (std::string(name()) +
+                                   ": nb_transport_fw is not modelled (the controller is LT: "
+                                   "use b_transport)")
+                                      .c_str());
+    return tlm::TLM_COMPLETED;
+}
+
+bool dram::get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
+    dmi.allow_none(); // every access must meet the channel calendars
+    return false;
 }
 
 unsigned int dram::transport_dbg(tlm::tlm_generic_payload& gp) {

@@ -25,7 +25,6 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "model/cycles.h"
 #include "model/params.h"
@@ -57,9 +56,12 @@ struct dram_config {
 // Throws std::invalid_argument naming the parameter when cfg cannot describe a controller.
 void validate(const dram_config& cfg);
 
-class dram : public sc_core::sc_module {
+// The controller implements the forward interface itself (no simple_target_socket callback
+// layer: it sits on every cache miss). It is LT only: nb_transport_fw is refused, and no DMI
+// is granted (every access must meet the channel calendars).
+class dram : public sc_core::sc_module, public tlm::tlm_fw_transport_if<> {
 public:
-    tlm_utils::simple_target_socket<dram> tsock;
+    tlm::tlm_target_socket<> tsock;
 
     static constexpr std::uint64_t page_bytes = 4096;
 
@@ -86,16 +88,22 @@ public:
     void peek(std::uint64_t addr, unsigned char* dst, std::size_t len) const;
     void poke(std::uint64_t addr, const unsigned char* src, std::size_t len);
 
+    // tlm_fw_transport_if
+    void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) override;
+    unsigned int transport_dbg(tlm::tlm_generic_payload& gp) override;
+    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
+                                       sc_core::sc_time& delay) override;
+    bool get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) override;
+
 private:
     using page = std::array<unsigned char, page_bytes>;
 
-    void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-    unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
     // Checks command, range and streaming width; sets the error response and returns false
     // when the payload is not something this controller serves.
     bool accept(tlm::tlm_generic_payload& gp) const;
     // Moves the payload's bytes (honouring byte enables) without timing.
     void move_data(tlm::tlm_generic_payload& gp);
+    bool move_line(tlm::tlm_generic_payload& gp);
     page* find_page(std::uint64_t addr) const;
     page& touch_page(std::uint64_t addr);
 

@@ -269,3 +269,20 @@ TEST_CASE("channel counters appear in the stats tree under the module's name") {
         CHECK(j["mem"]["ch0"]["bytes"] == 0);
     });
 }
+
+TEST_CASE("the controller is LT only: nb_transport_fw is refused and no DMI is granted") {
+    run_with(test_cfg(), [](driver& d, dram&) {
+        std::vector<unsigned char> buf(64);
+        tlm::tlm_generic_payload gp;
+        gp.set_command(tlm::TLM_READ_COMMAND);
+        gp.set_address(0x40);
+        gp.set_data_ptr(buf.data());
+        gp.set_data_length(64);
+        tlm::tlm_phase phase = tlm::BEGIN_REQ;
+        sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+        CHECK_THROWS_WITH(d.isock->nb_transport_fw(gp, phase, delay),
+                          doctest::Contains("nb_transport_fw is not modelled"));
+        tlm::tlm_dmi dmi;
+        CHECK_FALSE(d.isock->get_direct_mem_ptr(gp, dmi));
+    });
+}

@@ -81,6 +81,20 @@ public:
         frame->l2 = nullptr;
         repl_touch(f.set, f.way);
     }
+    // A valid `frame` takes line_addr in place of its line, which the caller has already
+    // written back and removed from every protocol structure. The same end state as
+    // invalidate() then install() for every replacement policy (invalidating a way and then
+    // touching it leaves what touching it alone leaves), with one replacement update.
+    void replace(cache_line* frame, std::uint64_t line_addr) {
+        const frame_pos f = pos(frame);
+        m_tags[f.index] = line_addr;
+        m_fp[std::size_t(f.set) * m_fp_stride + f.way] = fp_of(line_addr);
+        frame->line_addr = line_addr;
+        frame->dirty = false;
+        frame->state = mesi::i;
+        frame->l2 = nullptr;
+        repl_touch(f.set, f.way);
+    }
     void invalidate(cache_line* l) {
         const frame_pos f = pos(l);
         if (l->valid) --m_valid_ways[f.set];

@@ -219,6 +219,8 @@ private:
     // Victim and snoop write-backs are buffered: `when` only feeds DRAM's calendar.
     cache_line* llc_allocate(std::uint64_t la, sc_core::sc_time when);
     void evict_llc(cache_line* l, sc_core::sc_time when);
+    // evict_llc() without freeing the frame: back-invalidation (inclusive LLC) and write-back.
+    void release_llc(cache_line* l, sc_core::sc_time when);
     void writeback_to_llc(std::uint64_t la, const std::uint8_t* data, sc_core::sc_time when);
     void writeback_to_dram(std::uint64_t la, const std::uint8_t* data, sc_core::sc_time& delay);
     // A memory write that passes the home agent: merges into the LLC copy (which is then

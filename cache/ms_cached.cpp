@@ -34,9 +34,10 @@ void memory_system::copy_to_l1(unsigned p, std::uint64_t la, private_copy& pc) {
     cache_line* frame = l1.slot_for(la);
     if (frame->valid) {
         if (frame->dirty) copy_line(frame->l2->data, frame->data);
-        l1.invalidate(frame);
+        l1.replace(frame, la);
+    } else {
+        l1.install(frame, la);
     }
-    l1.install(frame, la);
     frame->l2 = pc.l2;
     copy_line(frame->data, pc.l2->data);
     pc.l1 = frame;

@@ -150,12 +150,21 @@ void memory_system::home_fetch(std::uint64_t la, std::uint8_t* dst, sc_core::sc_
 
 cache_line* memory_system::llc_allocate(std::uint64_t la, sc_core::sc_time when) {
     cache_line* frame = m_llc->slot_for(la);
-    if (frame->valid) evict_llc(frame, when);
-    m_llc->install(frame, la);
+    if (frame->valid) {
+        release_llc(frame, when);
+        m_llc->replace(frame, la);
+    } else {
+        m_llc->install(frame, la);
+    }
     return frame;
 }
 
 void memory_system::evict_llc(cache_line* l, sc_core::sc_time when) {
+    release_llc(l, when);
+    m_llc->invalidate(l);
+}
+
+void memory_system::release_llc(cache_line* l, sc_core::sc_time when) {
     const std::uint64_t la = l->line_addr;
     if (m_cfg.llc_inclusive) {
         std::array<std::uint8_t, max_line_size> wb;
@@ -168,7 +177,6 @@ void memory_system::evict_llc(cache_line* l, sc_core::sc_time when) {
         }
     }
     if (l->dirty) dram_write(base_of(la), l->data, nullptr, m_cfg.line_size, when);
-    m_llc->invalidate(l);
 }
 
 void memory_system::writeback_to_llc(std::uint64_t la, const std::uint8_t* data,

@@ -1,6 +1,8 @@
 // Replacement policies and the set-associative array, without the SystemC kernel.
 #include <doctest/doctest.h>
 
+#include <random>
+
 #include <set>
 
 #include "cache/cache_array.h"
@@ -75,4 +77,47 @@ TEST_CASE("cache array: invalid ways fill first, then the policy picks the victi
     a.invalidate(f0);
     CHECK(a.slot_for(4) == f0); // an invalid way before any victim
     CHECK(a.find(0) == nullptr);
+}
+
+TEST_CASE("cache array: replace() ends where invalidate() then install() ends, for every policy") {
+    for (replacement_kind k :
+         {replacement_kind::lru, replacement_kind::tree_plru, replacement_kind::random}) {
+        CAPTURE(static_cast<int>(k));
+        const cache_level_config cfg{16 * 8 * 64, 8, cycles{1}, k, 9};
+        cache_array a(cfg, 64), b(cfg, 64);
+        std::mt19937_64 rng(3);
+        for (int i = 0; i < 20000; ++i) {
+            const std::uint64_t la = rng() % 400;
+            cache_line* fa = a.find(la);
+            cache_line* fb = b.find(la);
+            REQUIRE((fa == nullptr) == (fb == nullptr));
+            if (fa) {
+                if (rng() % 4 == 0) {
+                    a.invalidate(fa);
+                    b.invalidate(fb);
+                } else {
+                    a.touch(fa);
+                    b.touch(fb);
+                }
+                continue;
+            }
+            fa = a.slot_for(la);
+            fb = b.slot_for(la);
+            REQUIRE(fa - a.lines().data() == fb - b.lines().data()); // same victim choice
+            if (fa->valid) {
+                a.invalidate(fa);
+                a.install(fa, la);
+                b.replace(fb, la);
+            } else {
+                a.install(fa, la);
+                b.install(fb, la);
+            }
+        }
+        for (std::uint64_t la = 0; la < 400; ++la) {
+            const cache_line* fa = a.find(la);
+            const cache_line* fb = b.find(la);
+            REQUIRE((fa == nullptr) == (fb == nullptr));
+            if (fa) CHECK(fa - a.lines().data() == fb - b.lines().data());
+        }
+    }
 }

@@ -43,8 +43,8 @@ memory_system::memory_system(const sc_core::sc_module_name& name, const memory_s
     m_line_mask = m_cfg.line_size - 1;
     cpu.init(m_cfg.pcpus);
     for (unsigned p = 0; p < m_cfg.pcpus; ++p) {
-        cpu[p].register_b_transport(this, &memory_system::cpu_b_transport, static_cast<int>(p));
-        cpu[p].register_transport_dbg(this, &memory_system::cpu_transport_dbg, static_cast<int>(p));
+        m_cpu_ports.push_back(std::make_unique<cpu_port>(*this, p));
+        cpu[p].bind(*m_cpu_ports.back());
     }
     dma.register_b_transport(this, &memory_system::dma_b_transport);
     dma.register_transport_dbg(this, &memory_system::dma_transport_dbg);
@@ -84,10 +84,30 @@ memory_system::~memory_system() {
     m_dram_gp.clear_extension(&m_dram_ext);
 }
 
-void memory_system::cpu_b_transport(int id, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+void memory_system::cpu_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    m_mem.cpu_b_transport(m_p, gp, delay);
+}
+
+unsigned int memory_system::cpu_port::transport_dbg(tlm::tlm_generic_payload& gp) {
+    return m_mem.dma_transport_dbg(gp);
+}
+
+tlm::tlm_sync_enum memory_system::cpu_port::nb_transport_fw(tlm::tlm_generic_payload&,
+                                                            tlm::tlm_phase&, sc_core::sc_time&) {
+    refuse(m_mem, "cpu[" + std::to_string(m_p) +
+                      "]: nb_transport_fw is not modelled (the memory system is LT: use "
+                      "b_transport)");
+}
+
+bool memory_system::cpu_port::get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
+    dmi.allow_none(); // every access must go through the caches
+    return false;
+}
+
+void memory_system::cpu_b_transport(unsigned p, tlm::tlm_generic_payload& gp,
+                                    sc_core::sc_time& delay) {
     const access_ext* ext = gp.get_extension<access_ext>();
     if (!ext) refuse(*this, "cpu request without access_ext");
-    const unsigned p = static_cast<unsigned>(id);
     if (ext->who.pcpu != p)
         refuse(*this, "request on cpu[" + std::to_string(p) + "] says pCPU " +
                           std::to_string(ext->who.pcpu));
@@ -240,10 +260,6 @@ void memory_system::data_access(unsigned p, const access_ext& ext, tlm::tlm_gene
 void memory_system::serialize(unsigned pcpu, sc_core::sc_time& delay) {
     if (pcpu >= m_cfg.pcpus) refuse(*this, "serialize on pCPU " + std::to_string(pcpu));
     drain_wc(pcpu, delay);
-}
-
-unsigned int memory_system::cpu_transport_dbg(int, tlm::tlm_generic_payload& gp) {
-    return dma_transport_dbg(gp);
 }
 
 unsigned int memory_system::dma_transport_dbg(tlm::tlm_generic_payload& gp) {

@@ -133,9 +133,10 @@ struct memory_system_stats {
 
 class memory_system : public sc_core::sc_module {
 public:
-    using cpu_socket = tlm_utils::simple_target_socket_tagged<memory_system>;
-
-    sc_core::sc_vector<cpu_socket> cpu;                 // one per pCPU
+    // One per pCPU. The memory system implements each port's forward interface itself (no
+    // simple_target_socket callback layer: it is on every CPU access). LT only: nb_transport_fw
+    // is refused and no DMI is granted (every access must go through the caches).
+    sc_core::sc_vector<tlm::tlm_target_socket<>> cpu;
     tlm_utils::simple_target_socket<memory_system> dma; // device-facing (IOMMU output)
     tlm_utils::simple_initiator_socket<memory_system> to_dram;
 
@@ -165,6 +166,21 @@ public:
     std::vector<std::uint8_t> read_dram(std::uint64_t addr, std::size_t len) const;
 
 private:
+    class cpu_port final : public tlm::tlm_fw_transport_if<> {
+    public:
+        cpu_port(memory_system& m, unsigned p) : m_mem(m), m_p(p) {}
+        void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) override;
+        unsigned int transport_dbg(tlm::tlm_generic_payload& gp) override;
+        tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
+                                           sc_core::sc_time& delay) override;
+        bool get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) override;
+
+    private:
+        memory_system& m_mem;
+        unsigned m_p;
+    };
+    std::vector<std::unique_ptr<cpu_port>> m_cpu_ports;
+
     struct wc_buffer {
         bool valid = false;
         bool coherent = false;  // holds streaming-store data to cacheable memory
@@ -185,8 +201,7 @@ private:
     };
 
     // socket entry points, dispatch, DRAM access (memory_system.cpp)
-    void cpu_b_transport(int id, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-    unsigned int cpu_transport_dbg(int id, tlm::tlm_generic_payload& gp);
+    void cpu_b_transport(unsigned p, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
     void dma_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
     unsigned int dma_transport_dbg(tlm::tlm_generic_payload& gp);
     void data_access(unsigned p, const access_ext& ext, tlm::tlm_generic_payload& gp,

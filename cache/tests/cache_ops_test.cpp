@@ -137,6 +137,24 @@ TEST_CASE("requests without access_ext, on the wrong socket or with bad ops are 
                     std::invalid_argument);
 }
 
+TEST_CASE("cpu ports are LT only: nb_transport_fw is refused and no DMI is granted") {
+    rig r;
+    r.start();
+    std::uint8_t b[8] = {};
+    tlm::tlm_generic_payload gp;
+    gp.set_command(tlm::TLM_READ_COMMAND);
+    gp.set_address(0x40);
+    gp.set_data_ptr(b);
+    gp.set_data_length(8);
+    tlm::tlm_phase phase = tlm::BEGIN_REQ;
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+    CHECK_THROWS_WITH_AS(r.cpu[1]->nb_transport_fw(gp, phase, d),
+                         doctest::Contains("cpu[1]: nb_transport_fw is not modelled"),
+                         std::invalid_argument);
+    tlm::tlm_dmi dmi;
+    CHECK_FALSE(r.cpu[0]->get_direct_mem_ptr(gp, dmi));
+}
+
 TEST_CASE("accesses spanning two lines are split and both lines are served") {
     rig r;
     r.start();

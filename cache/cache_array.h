@@ -17,11 +17,16 @@ namespace mtsim {
 struct cache_line {
     std::uint64_t line_addr = 0; // address >> log2(line size)
     bool valid = false;
-    bool dirty = false;       // L1: newer than the L2 copy; LLC: newer than DRAM
-    mesi state = mesi::i;     // L2: the pCPU's coherence state (L1 copies read their L2's)
-    std::uint8_t way = 0;     // the frame's place in its array, fixed at construction
-    std::uint32_t set = 0;    // (they fill padding: the struct stays 32 bytes)
-    cache_line* l2 = nullptr; // L1 only: the L2 line holding this pCPU's state
+    bool dirty = false;    // L1: newer than the L2 copy; LLC: newer than DRAM
+    mesi state = mesi::i;  // L2: the pCPU's coherence state (L1 copies read their L2's)
+    std::uint8_t way = 0;  // the frame's place in its array, fixed at construction
+    std::uint32_t set = 0; // (they fill padding: the struct stays 32 bytes)
+    union {
+        cache_line* l2 = nullptr; // L1 frames: the L2 line holding this pCPU's state
+        // L2 frames: the L1 frame that last took a copy of this line, or nullptr. A hint: the
+        // copy is there only if that frame is valid and links back (memory_system checks).
+        cache_line* l1_hint;
+    };
     std::uint8_t* data = nullptr;
 };
 static_assert(sizeof(cache_line) <= 32, "frame metadata: two per host cache line");

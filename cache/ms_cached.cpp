@@ -39,13 +39,18 @@ void memory_system::copy_to_l1(unsigned p, std::uint64_t la, private_copy& pc) {
         l1.install(frame, la);
     }
     frame->l2 = pc.l2;
+    pc.l2->l1_hint = frame;
     copy_line(frame->data, pc.l2->data);
     pc.l1 = frame;
 }
 
 void memory_system::evict_private(unsigned p, cache_line* l2line, sc_core::sc_time when) {
     const std::uint64_t la = l2line->line_addr;
-    private_copy pc{m_pcpu[p].l1->find(la), l2line};
+    // The L1D copy, if any, is the frame that last took one (copy_to_l1 is the only way in),
+    // and only while that frame still links back: no L1D search.
+    cache_line* l1 = l2line->l1_hint;
+    if (l1 && !(l1->valid && l1->l2 == l2line && l1->line_addr == la)) l1 = nullptr;
+    private_copy pc{l1, l2line};
     const mesi s = l2line->state;
     std::array<std::uint8_t, max_line_size> wb;
     if (step(p, la, pc, proto_event::evict, wb.data()).actions & act::write_back)

@@ -92,16 +92,8 @@ unsigned int memory_system::cpu_port::transport_dbg(tlm::tlm_generic_payload& gp
     return m_mem.dma_transport_dbg(gp);
 }
 
-tlm::tlm_sync_enum memory_system::cpu_port::nb_transport_fw(tlm::tlm_generic_payload&,
-                                                            tlm::tlm_phase&, sc_core::sc_time&) {
-    refuse(m_mem, "cpu[" + std::to_string(m_p) +
-                      "]: nb_transport_fw is not modelled (the memory system is LT: use "
-                      "b_transport)");
-}
-
-bool memory_system::cpu_port::get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
-    dmi.allow_none(); // every access must go through the caches
-    return false;
+std::string memory_system::cpu_port::lt_target_name() const {
+    return std::string(m_mem.name()) + ".cpu[" + std::to_string(m_p) + "]";
 }
 
 void memory_system::cpu_b_transport(unsigned p, tlm::tlm_generic_payload& gp,

@@ -61,6 +61,7 @@
 #include "cache/snoop_filter.h"
 #include "model/access_ext.h"
 #include "model/cycles.h"
+#include "model/lt_target.h"
 #include "model/stats.h"
 
 namespace mtsim {
@@ -133,9 +134,8 @@ struct memory_system_stats {
 
 class memory_system : public sc_core::sc_module {
 public:
-    // One per pCPU. The memory system implements each port's forward interface itself (no
-    // simple_target_socket callback layer: it is on every CPU access). LT only: nb_transport_fw
-    // is refused and no DMI is granted (every access must go through the caches).
+    // One per pCPU, each bound to a port object of the memory system (model/lt_target.h: LT
+    // only, no DMI, every access goes through the caches).
     sc_core::sc_vector<tlm::tlm_target_socket<>> cpu;
     tlm_utils::simple_target_socket<memory_system> dma; // device-facing (IOMMU output)
     tlm_utils::simple_initiator_socket<memory_system> to_dram;
@@ -166,16 +166,14 @@ public:
     std::vector<std::uint8_t> read_dram(std::uint64_t addr, std::size_t len) const;
 
 private:
-    class cpu_port final : public tlm::tlm_fw_transport_if<> {
+    class cpu_port final : public lt_target {
     public:
         cpu_port(memory_system& m, unsigned p) : m_mem(m), m_p(p) {}
         void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) override;
         unsigned int transport_dbg(tlm::tlm_generic_payload& gp) override;
-        tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
-                                           sc_core::sc_time& delay) override;
-        bool get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) override;
 
     private:
+        std::string lt_target_name() const override;
         memory_system& m_mem;
         unsigned m_p;
     };

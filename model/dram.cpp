@@ -198,20 +198,6 @@ void dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-tlm::tlm_sync_enum dram::nb_transport_fw(tlm::tlm_generic_payload&, tlm::tlm_phase&,
-                                         sc_core::sc_time&) {
-    SC_REPORT_ERROR("mtsim/dram", (std::string(name()) +
-                                   ": nb_transport_fw is not modelled (the controller is LT: "
-                                   "use b_transport)")
-                                      .c_str());
-    return tlm::TLM_COMPLETED;
-}
-
-bool dram::get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
-    dmi.allow_none(); // every access must meet the channel calendars
-    return false;
-}
-
 unsigned int dram::transport_dbg(tlm::tlm_generic_payload& gp) {
     if (!accept(gp)) return 0;
     move_data(gp);

@@ -27,6 +27,7 @@
 #include <tlm>
 
 #include "model/cycles.h"
+#include "model/lt_target.h"
 #include "model/params.h"
 #include "model/stats.h"
 
@@ -56,10 +57,9 @@ struct dram_config {
 // Throws std::invalid_argument naming the parameter when cfg cannot describe a controller.
 void validate(const dram_config& cfg);
 
-// The controller implements the forward interface itself (no simple_target_socket callback
-// layer: it sits on every cache miss). It is LT only: nb_transport_fw is refused, and no DMI
-// is granted (every access must meet the channel calendars).
-class dram : public sc_core::sc_module, public tlm::tlm_fw_transport_if<> {
+// The controller implements the forward interface itself (model/lt_target.h): LT only, no DMI
+// (every access must meet the channel calendars).
+class dram : public sc_core::sc_module, public lt_target {
 public:
     tlm::tlm_target_socket<> tsock;
 
@@ -88,14 +88,12 @@ public:
     void peek(std::uint64_t addr, unsigned char* dst, std::size_t len) const;
     void poke(std::uint64_t addr, const unsigned char* src, std::size_t len);
 
-    // tlm_fw_transport_if
+    // tlm_fw_transport_if (nb_transport_fw and DMI: lt_target)
     void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) override;
     unsigned int transport_dbg(tlm::tlm_generic_payload& gp) override;
-    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
-                                       sc_core::sc_time& delay) override;
-    bool get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) override;
 
 private:
+    std::string lt_target_name() const override { return name(); }
     using page = std::array<unsigned char, page_bytes>;
 
     // Checks command, range and streaming width; sets the error response and returns false

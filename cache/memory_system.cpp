@@ -60,7 +60,7 @@ memory_system::memory_system(const sc_core::sc_module_name& name, const memory_s
         }
     }
     m_llc = std::make_unique<cache_array>(m_cfg.llc, m_cfg.line_size);
-    m_dir = snoop_filter(m_pcpu[0].l2->sets(), m_cfg.pcpus * m_cfg.l2.ways);
+    m_dir = snoop_filter(m_pcpu[0].l2->sets(), m_cfg.pcpus, m_cfg.l2.ways);
     m_port_busy.assign(m_cfg.llc_ports, sc_core::SC_ZERO_TIME);
     m_time = {t(m_cfg.l1d.latency),        t(m_cfg.l2.latency),    t(m_cfg.llc.latency),
               t(m_cfg.llc_port_occupancy), t(m_cfg.snoop_latency), t(m_cfg.wc_store_latency)};
@@ -358,9 +358,8 @@ std::vector<line_view> memory_system::copies(std::uint64_t addr) const {
 }
 
 directory_view memory_system::directory(std::uint64_t addr) const {
-    const snoop_filter::entry* d = m_dir.find(line_of(addr));
-    if (!d) return {};
-    return {d->sharers, d->owner};
+    const snoop_filter::holders h = m_dir.find(line_of(addr));
+    return {h.sharers, h.owner};
 }
 
 bool memory_system::in_wc_buffer(unsigned pcpu, std::uint64_t addr) const {

@@ -222,7 +222,6 @@ private:
     [[noreturn]] [[gnu::cold]] void broken(unsigned p, std::uint64_t la, mesi s, proto_event ev,
                                            const char* what) const;
     private_copy find_private(unsigned p, std::uint64_t la);
-    void dir_update(unsigned p, std::uint64_t la, mesi next);
     // Applies ev to every holder of la except pCPU `except` (-1: all); dirty data found is
     // copied to wb and got_dirty set. Returns how many copies were snooped.
     unsigned snoop_others(std::uint64_t la, int except, proto_event ev, std::uint8_t* wb,

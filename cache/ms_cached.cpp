@@ -109,8 +109,7 @@ unsigned memory_system::snoop_for_request(unsigned p, std::uint64_t la, proto_ev
     const bool snooped = snoop_for_request(p, la, proto_event::snoop_read, delay) > 0;
     std::array<std::uint8_t, max_line_size> buf;
     home_fetch(la, buf.data(), delay);
-    const snoop_filter::entry* d = snooped ? m_dir.find(la) : nullptr;
-    const bool others = d && (d->sharers & ~(std::uint64_t(1) << p));
+    const bool others = snooped && (m_dir.find(la).sharers & ~(std::uint64_t(1) << p));
     pc = fill_private(p, la, buf.data(), delay);
     step(p, la, pc, others ? proto_event::fill_shared : proto_event::fill_exclusive, nullptr);
     std::memcpy(dst, buf.data() + off, len);

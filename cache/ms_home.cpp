@@ -60,6 +60,7 @@ const transition& memory_system::step(unsigned p, std::uint64_t la, private_copy
     if (next == s && !(next == mesi::i && pc.l2)) return tr;
     if (!pc.l2) broken(p, la, s, ev, "changes state without a copy (only a fill installs one)");
     pcpu_caches& c = m_pcpu[p];
+    const cache_line* l2 = pc.l2;
     if (next == mesi::i) {
         if (pc.l1) c.l1->invalidate(pc.l1);
         c.l2->invalidate(pc.l2);
@@ -73,33 +74,18 @@ const transition& memory_system::step(unsigned p, std::uint64_t la, private_copy
     }
     const bool owner_before = s == mesi::e || s == mesi::m;
     const bool owner_after = next == mesi::e || next == mesi::m;
-    if (!(owner_before && owner_after)) dir_update(p, la, next);
+    // The frame keeps its coordinates after invalidation: its filter slot is cleared by them.
+    if (next == mesi::i)
+        m_dir.clear(p, l2->set, l2->way);
+    else if (!(owner_before && owner_after))
+        m_dir.record(p, l2->set, l2->way, la, owner_after);
     return tr;
-}
-
-void memory_system::dir_update(unsigned p, std::uint64_t la, mesi next) {
-    const std::uint64_t bit = std::uint64_t(1) << p;
-    if (next == mesi::i) {
-        snoop_filter::entry* d = m_dir.find(la);
-        if (!d) return;
-        d->sharers &= ~bit;
-        if (d->owner == int(p)) d->owner = -1;
-        if (d->sharers == 0) m_dir.erase(d);
-        return;
-    }
-    snoop_filter::entry& d = m_dir.get(la);
-    d.sharers |= bit;
-    if (next == mesi::e || next == mesi::m)
-        d.owner = int(p);
-    else if (d.owner == int(p))
-        d.owner = -1;
 }
 
 unsigned memory_system::snoop_others(std::uint64_t la, int except, proto_event ev, std::uint8_t* wb,
                                      bool& got_dirty) {
-    const snoop_filter::entry* d = m_dir.find(la);
-    if (!d) return 0;
-    const std::uint64_t sharers = d->sharers; // step() edits (and may move) the entry
+    const std::uint64_t sharers = m_dir.find(la).sharers;
+    if (!sharers) return 0;
     unsigned n = 0;
     std::array<std::uint8_t, max_line_size> tmp;
     for (unsigned q = 0; q < m_cfg.pcpus; ++q) {

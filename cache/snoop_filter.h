@@ -1,10 +1,13 @@
-// The home agent's snoop filter: for each line some pCPU holds, the set of holders and the
-// owner (E or M). It is a duplicate-tag directory with the geometry of the private L2s: the
-// same set index as an L2 and pcpus x L2-ways entries per set. Every private copy lives in
-// its pCPU's L2 (the L1D is inclusive in it), so the lines of one L2 set index held anywhere
-// number at most pcpus x ways: the filter is exact and bounded, never evicts, and an insert
-// that finds its set full is a broken invariant (std::logic_error), not a policy decision.
-// A lookup compares one fingerprint byte per entry (cache/fingerprint.h); entries never move.
+// The home agent's snoop filter: which pCPUs hold a line, and which of them holds it E or M.
+// It is a duplicate-tag directory: one slot mirrors each private L2 frame (pCPU p, set s,
+// way w), laid out set by set so that one set's pcpus x ways slots are contiguous. Every
+// private copy lives in its pCPU's L2 (the L1D is inclusive in it), so the filter is exact,
+// bounded and never evicts. A change of holder is one slot write at the frame's coordinates;
+// only "who holds this line" searches, comparing one fingerprint byte per slot of the line's
+// set (cache/fingerprint.h) and reading a full tag for candidates only.
+// The slots are written by the protocol step (cache/ms_home.cpp), not by the L2 arrays: a
+// table cell that drops or keeps a copy without saying so leaves the filter and the L2s in
+// disagreement, which the stress checker reports.
 #pragma once
 
 #include <cstdint>
@@ -18,71 +21,77 @@ namespace mtsim {
 
 class snoop_filter {
 public:
-    struct entry {
-        std::uint64_t line = empty;
+    struct holders {
         std::uint64_t sharers = 0; // bit p: pCPU p holds the line
         int owner = -1;            // pCPU holding it E or M, -1 when none
     };
-    static constexpr std::uint64_t empty = ~std::uint64_t(0);
 
-    // sets: a power of two (the L2's set count); ways: entries per set (pcpus x L2 ways).
-    snoop_filter(std::uint32_t sets = 1, std::uint32_t ways = 1)
-        : m_ways(ways), m_set_mask(sets - 1), m_stride(fingerprint::stride(ways)),
-          m_entries(std::size_t(sets) * ways),
+    // sets: a power of two (the L2's set count); pcpus (at most 64) x ways: the slots per set.
+    snoop_filter(std::uint32_t sets = 1, std::uint32_t pcpus = 1, std::uint32_t ways = 1)
+        : m_ways(ways), m_slots(pcpus * ways), m_set_mask(sets - 1),
+          m_stride(fingerprint::stride(pcpus * ways)),
+          m_tag(std::size_t(sets) * pcpus * ways, no_line),
+          m_excl(std::size_t(sets) * pcpus * ways, kind::shared),
           m_fp(std::size_t(sets) * m_stride, fingerprint::none) {
-        if (sets == 0 || (sets & (sets - 1)) != 0 || ways == 0)
-            throw std::invalid_argument("snoop filter: sets must be a power of two, ways >= 1");
+        if (sets == 0 || (sets & (sets - 1)) != 0 || pcpus == 0 || pcpus > 64 || ways == 0)
+            throw std::invalid_argument(
+                "snoop filter: sets must be a power of two, 1 to 64 pCPUs, ways >= 1");
     }
 
-    entry* find(std::uint64_t line) {
+    holders find(std::uint64_t line) const {
         const std::size_t set = static_cast<std::size_t>(line & m_set_mask);
         const fingerprint::fp* fp = &m_fp[set * m_stride];
         const fingerprint::fp want = fingerprint::of(line);
-        entry* base = &m_entries[set * m_ways];
-        for (std::uint32_t w0 = 0; w0 < m_ways; w0 += fingerprint::group)
-            for (std::uint32_t bits = fingerprint::match(fp + w0, want); bits; bits &= bits - 1) {
-                const std::uint32_t w = w0 + static_cast<std::uint32_t>(__builtin_ctz(bits));
-                if (base[w].line == line) return &base[w];
+        const std::size_t base = set * m_slots;
+        holders h;
+        for (std::uint32_t s0 = 0; s0 < m_slots; s0 += fingerprint::group)
+            for (std::uint32_t bits = fingerprint::match(fp + s0, want); bits; bits &= bits - 1) {
+                const std::uint32_t s = s0 + static_cast<std::uint32_t>(__builtin_ctz(bits));
+                if (m_tag[base + s] != line) continue;
+                const unsigned p = s / m_ways;
+                h.sharers |= std::uint64_t(1) << p;
+                if (m_excl[base + s] == kind::exclusive) h.owner = int(p);
             }
-        return nullptr;
+        return h;
     }
-    const entry* find(std::uint64_t line) const {
-        return const_cast<snoop_filter*>(this)->find(line);
+
+    // pCPU p's L2 frame (set, way) now holds line: E or M when exclusive, S otherwise.
+    void record(unsigned p, std::uint32_t set, std::uint32_t way, std::uint64_t line,
+                bool exclusive) {
+        if ((line & m_set_mask) != set)
+            throw std::logic_error("snoop filter: line " + std::to_string(line) +
+                                   " recorded in set " + std::to_string(set));
+        const std::size_t s = std::size_t(p) * m_ways + way;
+        const std::size_t i = std::size_t(set) * m_slots + s;
+        if (m_tag[i] == no_line) ++m_used;
+        m_tag[i] = line;
+        m_excl[i] = exclusive ? kind::exclusive : kind::shared;
+        m_fp[std::size_t(set) * m_stride + s] = fingerprint::of(line);
     }
-    // The entry of line, created empty (no sharers, no owner) when absent.
-    entry& get(std::uint64_t line) {
-        if (entry* e = find(line)) return *e;
-        const std::size_t set = static_cast<std::size_t>(line & m_set_mask);
-        fingerprint::fp* fp = &m_fp[set * m_stride];
-        for (std::uint32_t w0 = 0; w0 < m_ways; w0 += fingerprint::group)
-            if (const std::uint32_t bits = fingerprint::match(fp + w0, fingerprint::none)) {
-                const std::uint32_t w = w0 + static_cast<std::uint32_t>(__builtin_ctz(bits));
-                if (w >= m_ways) break; // padding after the last entry
-                fp[w] = fingerprint::of(line);
-                ++m_used;
-                return m_entries[set * m_ways + w] = entry{line, 0, -1};
-            }
-        throw std::logic_error("snoop filter: set " + std::to_string(set) + " is full (" +
-                               std::to_string(m_ways) + " entries) inserting line " +
-                               std::to_string(line) +
-                               ": more private copies of one L2 set than the L2s can hold");
+
+    // pCPU p's L2 frame (set, way) holds nothing any more.
+    void clear(unsigned p, std::uint32_t set, std::uint32_t way) {
+        const std::size_t s = std::size_t(p) * m_ways + way;
+        const std::size_t i = std::size_t(set) * m_slots + s;
+        if (m_tag[i] != no_line) --m_used;
+        m_tag[i] = no_line;
+        m_excl[i] = kind::shared;
+        m_fp[std::size_t(set) * m_stride + s] = fingerprint::none;
     }
-    // Removes e (from find or get). Other entries stay where they are.
-    void erase(entry* e) {
-        const std::size_t idx = static_cast<std::size_t>(e - m_entries.data());
-        const std::size_t set = static_cast<std::size_t>(e->line & m_set_mask);
-        m_fp[set * m_stride + (idx - set * m_ways)] = fingerprint::none;
-        *e = entry{};
-        --m_used;
-    }
-    std::size_t size() const { return m_used; }
-    std::size_t capacity() const { return m_entries.size(); }
+
+    std::size_t size() const { return m_used; } // slots holding a line
+    std::size_t capacity() const { return m_tag.size(); }
 
 private:
-    std::uint32_t m_ways;
+    // A byte, not a character type, so that stores to it do not alias every other object.
+    enum class kind : std::uint8_t { shared, exclusive };
+    static constexpr std::uint64_t no_line = ~std::uint64_t(0);
+    std::uint32_t m_ways;   // L2 ways: slot s of a set belongs to pCPU s / m_ways
+    std::uint32_t m_slots;  // per set: pcpus x ways
     std::uint64_t m_set_mask;
     std::uint32_t m_stride; // fingerprint bytes per set (whole groups, padded with none)
-    std::vector<entry> m_entries;
+    std::vector<std::uint64_t> m_tag;
+    std::vector<kind> m_excl;
     std::vector<fingerprint::fp> m_fp;
     std::size_t m_used = 0;
 };

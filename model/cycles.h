@@ -33,13 +33,18 @@ public:
     // frequency in MHz; the period is rounded to the SystemC time resolution (1 ps default).
     explicit clock(double mhz = 1000.0)
         : m_period(1.0e6 / mhz, sc_core::SC_PS), m_mhz(mhz),
-          m_recip(m_period.value() > 1 ? ~std::uint64_t(0) / m_period.value() : 0) {}
+          m_recip(m_period.value() > 1 ? ~std::uint64_t(0) / m_period.value() : 0),
+          m_exact_cycles(m_period.value() > 0 ? ((std::uint64_t(1) << 52) - 1) / m_period.value()
+                                              : 0) {}
 
     sc_core::sc_time period() const { return m_period; }
     double mhz() const { return m_mhz; }
-    // Integer product: sc_time * double goes through a volatile double in SystemC 2.3 and sits
-    // on the critical path of every DRAM access.
+    // The period times c, exactly. sc_time * double is inline in SystemC 2.3 (from_value is a
+    // library call that looks the simulation context up, on every DRAM access) and exact while
+    // the product stays below 2^52 resolution units (SystemC adds 0.5 before truncating, which
+    // is exact only there): 2^52 ps is 75 simulated minutes. Beyond, the integer product.
     sc_core::sc_time to_time(cycles c) const {
+        if (c.n <= m_exact_cycles) return m_period * static_cast<double>(c.n);
         return sc_core::sc_time::from_value(m_period.value() * c.n);
     }
     // Whole cycles elapsed in t, rounded up: a partial cycle still occupies the resource.
@@ -59,7 +64,8 @@ public:
 private:
     sc_core::sc_time m_period;
     double m_mhz;
-    std::uint64_t m_recip; // floor((2^64 - 1) / period), 0 when the period is 1
+    std::uint64_t m_recip;        // floor((2^64 - 1) / period), 0 when the period is 1
+    std::uint64_t m_exact_cycles; // the most cycles to_time converts through a double
 };
 
 } // namespace mtsim

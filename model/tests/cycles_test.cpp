@@ -20,6 +20,21 @@ TEST_CASE("clock converts cycles to time by its period") {
     CHECK(c1g.to_time(cycles{17}) == sc_time(17, SC_NS));
 }
 
+TEST_CASE("to_time is the exact integer product for every clock, on both sides of 2^52 ps") {
+    for (double mhz : {1.0, 7.0, 333.0, 1000.0, 2900.0, 4700.0}) {
+        const mtsim::clock c(mhz);
+        const std::uint64_t p = c.period().value();
+        const std::uint64_t edge = ((std::uint64_t(1) << 52) - 1) / p; // the last via a double
+        std::uint64_t x = 1;
+        for (int i = 0; i < 2000; ++i) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            for (std::uint64_t n : {x >> 44, (x >> 12) % (edge + 1), edge - std::uint64_t(i),
+                                    edge + std::uint64_t(i), edge * 2 + 1 + std::uint64_t(i)})
+                CHECK(c.to_time(cycles{n}).value() == n * p);
+        }
+    }
+}
+
 TEST_CASE("clock rounds a partial cycle up when converting back") {
     const mtsim::clock c(2000.0);
     CHECK(c.to_cycles(sc_time(0, SC_PS)) == cycles{0});

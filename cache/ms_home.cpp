@@ -74,11 +74,11 @@ const transition& memory_system::step(unsigned p, std::uint64_t la, private_copy
     }
     const bool owner_before = s == mesi::e || s == mesi::m;
     const bool owner_after = next == mesi::e || next == mesi::m;
-    // The frame keeps its coordinates after invalidation: its filter slot is cleared by them.
+    // The frame keeps its way after invalidation: its filter slot is cleared by it.
     if (next == mesi::i)
-        m_dir.clear(p, l2->set, l2->way);
+        m_dir.clear(p, l2->way, la);
     else if (!(owner_before && owner_after))
-        m_dir.record(p, l2->set, l2->way, la, owner_after);
+        m_dir.record(p, l2->way, la, owner_after);
     return tr;
 }
 

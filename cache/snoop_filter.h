@@ -55,34 +55,39 @@ public:
         return h;
     }
 
-    // pCPU p's L2 frame (set, way) now holds line: E or M when exclusive, S otherwise.
-    void record(unsigned p, std::uint32_t set, std::uint32_t way, std::uint64_t line,
-                bool exclusive) {
-        if ((line & m_set_mask) != set)
-            throw std::logic_error("snoop filter: line " + std::to_string(line) +
-                                   " recorded in set " + std::to_string(set));
-        const std::size_t s = std::size_t(p) * m_ways + way;
-        const std::size_t i = std::size_t(set) * m_slots + s;
-        if (m_tag[i] == no_line) ++m_used;
-        m_tag[i] = line;
-        m_excl[i] = exclusive ? kind::exclusive : kind::shared;
-        m_fp[std::size_t(set) * m_stride + s] = fingerprint::of(line);
+    // pCPU p's L2 frame in way `way` of line's set now holds line: E or M when exclusive, S
+    // otherwise. (The set is the line's: the filter has the L2's set mapping.)
+    void record(unsigned p, std::uint32_t way, std::uint64_t line, bool exclusive) {
+        const slot at = slot_of(p, way, line);
+        m_tag[at.tag] = line;
+        m_excl[at.tag] = exclusive ? kind::exclusive : kind::shared;
+        m_fp[at.fp] = fingerprint::of(line);
     }
 
-    // pCPU p's L2 frame (set, way) holds nothing any more.
-    void clear(unsigned p, std::uint32_t set, std::uint32_t way) {
-        const std::size_t s = std::size_t(p) * m_ways + way;
-        const std::size_t i = std::size_t(set) * m_slots + s;
-        if (m_tag[i] != no_line) --m_used;
-        m_tag[i] = no_line;
-        m_excl[i] = kind::shared;
-        m_fp[std::size_t(set) * m_stride + s] = fingerprint::none;
+    // pCPU p's L2 frame in way `way` of line's set holds nothing any more.
+    void clear(unsigned p, std::uint32_t way, std::uint64_t line) {
+        const slot at = slot_of(p, way, line);
+        m_tag[at.tag] = no_line;
+        m_excl[at.tag] = kind::shared;
+        m_fp[at.fp] = fingerprint::none;
     }
 
-    std::size_t size() const { return m_used; } // slots holding a line
+    std::size_t size() const { // slots holding a line
+        std::size_t n = 0;
+        for (std::uint64_t t : m_tag) n += t != no_line;
+        return n;
+    }
     std::size_t capacity() const { return m_tag.size(); }
 
 private:
+    struct slot {
+        std::size_t tag, fp; // indices into m_tag/m_excl and m_fp
+    };
+    slot slot_of(unsigned p, std::uint32_t way, std::uint64_t line) const {
+        const std::size_t set = static_cast<std::size_t>(line & m_set_mask);
+        const std::size_t s = std::size_t(p) * m_ways + way;
+        return {set * m_slots + s, set * m_stride + s};
+    }
     // A byte, not a character type, so that stores to it do not alias every other object.
     enum class kind : std::uint8_t { shared, exclusive };
     static constexpr std::uint64_t no_line = ~std::uint64_t(0);
@@ -93,7 +98,6 @@ private:
     std::vector<std::uint64_t> m_tag;
     std::vector<kind> m_excl;
     std::vector<fingerprint::fp> m_fp;
-    std::size_t m_used = 0;
 };
 
 } // namespace mtsim

@@ -91,8 +91,8 @@ private:
     // A byte, not a character type, so that stores to it do not alias every other object.
     enum class kind : std::uint8_t { shared, exclusive };
     static constexpr std::uint64_t no_line = ~std::uint64_t(0);
-    std::uint32_t m_ways;   // L2 ways: slot s of a set belongs to pCPU s / m_ways
-    std::uint32_t m_slots;  // per set: pcpus x ways
+    std::uint32_t m_ways;  // L2 ways: slot s of a set belongs to pCPU s / m_ways
+    std::uint32_t m_slots; // per set: pcpus x ways
     std::uint64_t m_set_mask;
     std::uint32_t m_stride; // fingerprint bytes per set (whole groups, padded with none)
     std::vector<std::uint64_t> m_tag;

@@ -42,6 +42,10 @@ dram::dram(const sc_core::sc_module_name& name, const dram_config& cfg)
         m_transfer_pow2 = true;
         while ((std::uint64_t(1) << m_transfer_shift) < m_cfg.bytes_per_cycle) ++m_transfer_shift;
     }
+    m_line_path = m_channel_mask != 0 || m_cfg.channels == 1;
+    m_line_span_mask = std::min(m_cfg.interleave_bytes, page_bytes) - 1;
+    m_line_last_offset = m_line_span_mask + 1 - line_bytes;
+    m_line_transfer = cycles{ceil_div(line_bytes, m_cfg.bytes_per_cycle)};
     m_busy_until.assign(m_cfg.channels, cycles{0});
     for (unsigned ch = 0; ch < m_cfg.channels; ++ch)
         m_stats.push_back(std::make_unique<channel_stats>(std::string(this->name()) + ".ch" +
@@ -123,21 +127,25 @@ bool dram::accept(tlm::tlm_generic_payload& gp) const {
 // the compiler inlines, in the caller. Returns false when the payload is something else.
 [[gnu::always_inline]] inline bool dram::move_line(tlm::tlm_generic_payload& gp) {
     const std::uint64_t addr = gp.get_address();
-    const std::uint64_t off = addr % page_bytes;
-    if (gp.get_data_length() != 64 || off + 64 > page_bytes ||
+    if (gp.get_data_length() != line_bytes || addr % page_bytes + line_bytes > page_bytes ||
         (gp.get_byte_enable_ptr() != nullptr && gp.get_byte_enable_length() != 0))
         return false;
-    unsigned char* data = gp.get_data_ptr();
-    if (gp.is_read()) {
+    copy_line(gp.is_write(), addr, gp.get_data_ptr());
+    return true;
+}
+
+[[gnu::always_inline]] inline void dram::copy_line(bool write, std::uint64_t addr,
+                                                   unsigned char* data) {
+    const std::uint64_t off = addr % page_bytes;
+    if (!write) {
         if (const page* p = find_page(addr))
-            std::memcpy(data, p->data() + off, 64);
+            std::memcpy(data, p->data() + off, line_bytes);
         else
-            std::memset(data, 0, 64);
+            std::memset(data, 0, line_bytes);
     } else {
         page* p = find_page(addr);
-        std::memcpy((p ? *p : touch_page(addr)).data() + off, data, 64);
+        std::memcpy((p ? *p : touch_page(addr)).data() + off, data, line_bytes);
     }
-    return true;
 }
 
 void dram::move_data(tlm::tlm_generic_payload& gp) {
@@ -164,11 +172,47 @@ void dram::move_data(tlm::tlm_generic_payload& gp) {
     }
 }
 
+inline cycles dram::occupy(unsigned ch, bool write, std::uint64_t bytes, cycles transfer,
+                           cycles arrival) {
+    const cycles start = std::max(arrival, m_busy_until[ch]);
+    m_busy_until[ch] = start + transfer;
+    channel_stats& s = *m_stats[ch];
+    ++(write ? s.writes : s.reads);
+    s.bytes += bytes;
+    s.busy_cycles += transfer.n;
+    return m_busy_until[ch] + m_cfg.latency;
+}
+
+// The general path below with its per-granule loop folded into constants: the same checks
+// (command, range, streaming width, byte enables), timing and counters.
+[[gnu::always_inline]] inline bool dram::line_access(tlm::tlm_generic_payload& gp,
+                                                     const sc_core::sc_time& now,
+                                                     sc_core::sc_time& delay) {
+    const std::uint64_t addr = gp.get_address();
+    const tlm::tlm_command cmd = gp.get_command();
+    const unsigned sw = gp.get_streaming_width();
+    if (!m_line_path || gp.get_data_length() != line_bytes ||
+        (cmd != tlm::TLM_READ_COMMAND && cmd != tlm::TLM_WRITE_COMMAND) ||
+        (addr & m_line_span_mask) > m_line_last_offset || addr > m_cfg.size_bytes - line_bytes ||
+        (sw != 0 && sw < line_bytes) ||
+        (gp.get_byte_enable_ptr() != nullptr && gp.get_byte_enable_length() != 0))
+        return false;
+    const bool write = cmd == tlm::TLM_WRITE_COMMAND;
+    const unsigned ch = static_cast<unsigned>((addr >> m_interleave_shift) & m_channel_mask);
+    const cycles completion =
+        occupy(ch, write, line_bytes, m_line_transfer, m_clock.to_cycles(now + delay));
+    copy_line(write, addr, gp.get_data_ptr());
+    delay = m_clock.to_time(completion) - now;
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    return true;
+}
+
 void dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-    if (!accept(gp)) return;
     // The simulation context of this module, read directly: sc_time_stamp() looks the
     // context up on every call, and the DRAM is on every miss path.
     const sc_core::sc_time now = simcontext()->time_stamp();
+    if (line_access(gp, now, delay)) return;
+    if (!accept(gp)) return;
     const cycles arrival = m_clock.to_cycles(now + delay);
     const bool write = gp.is_write();
 
@@ -179,16 +223,9 @@ void dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
         const std::uint64_t in_granule =
             m_cfg.interleave_bytes - (addr & (m_cfg.interleave_bytes - 1));
         const std::uint64_t n = std::min(left, in_granule);
-        const unsigned ch = channel_of(addr);
         const cycles transfer{m_transfer_pow2 ? (n + m_cfg.bytes_per_cycle - 1) >> m_transfer_shift
                                               : ceil_div(n, m_cfg.bytes_per_cycle)};
-        const cycles start = std::max(arrival, m_busy_until[ch]);
-        m_busy_until[ch] = start + transfer;
-        completion = std::max(completion, m_busy_until[ch] + m_cfg.latency);
-        channel_stats& s = *m_stats[ch];
-        ++(write ? s.writes : s.reads);
-        s.bytes += n;
-        s.busy_cycles += transfer.n;
+        completion = std::max(completion, occupy(channel_of(addr), write, n, transfer, arrival));
         addr += n;
         left -= n;
     }

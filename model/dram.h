@@ -64,6 +64,7 @@ public:
     tlm::tlm_target_socket<> tsock;
 
     static constexpr std::uint64_t page_bytes = 4096;
+    static constexpr unsigned line_bytes = 64; // the access size with a fast path
 
     // Counters of one channel, dumped as "<dram>.ch<N>.<counter>". An access that spans
     // several interleave granules counts once on each channel it touches.
@@ -102,6 +103,13 @@ private:
     // Moves the payload's bytes (honouring byte enables) without timing.
     void move_data(tlm::tlm_generic_payload& gp);
     bool move_line(tlm::tlm_generic_payload& gp);
+    void copy_line(bool write, std::uint64_t addr, unsigned char* data);
+    // The timed access of one whole line inside one granule and one page, without byte
+    // enables: what every miss and write-back sends. Returns false for anything else.
+    bool line_access(tlm::tlm_generic_payload& gp, const sc_core::sc_time& now,
+                     sc_core::sc_time& delay);
+    // Queues `bytes` on channel ch after arrival and counts them; returns the completion.
+    cycles occupy(unsigned ch, bool write, std::uint64_t bytes, cycles transfer, cycles arrival);
     page* find_page(std::uint64_t addr) const;
     page& touch_page(std::uint64_t addr);
 
@@ -112,6 +120,12 @@ private:
     std::uint64_t m_channel_mask = 0; // channels - 1 when channels is a power of two, else 0
     unsigned m_transfer_shift = 0;    // log2(bytes_per_cycle) when a power of two
     bool m_transfer_pow2 = false;
+    // line_access(): usable when the channel is a mask; a line stays inside the granule and
+    // the page when (addr & m_line_span_mask) <= m_line_last_offset.
+    bool m_line_path = false;
+    std::uint64_t m_line_span_mask = 0;
+    std::uint64_t m_line_last_offset = 0;
+    cycles m_line_transfer;
     // The last page find_page() looked up (nullptr: not allocated), so that a stream of line
     // accesses to one page does one hash lookup per page. touch_page() resets it.
     mutable std::uint64_t m_last_page_number = ~std::uint64_t(0);

@@ -286,3 +286,51 @@ TEST_CASE("the controller is LT only: nb_transport_fw is refused and no DMI is g
         CHECK_FALSE(d.isock->get_direct_mem_ptr(gp, dmi));
     });
 }
+
+// Whole 64-byte lines take a shorter path (dram::line_access); these are the 64-byte payloads
+// it must leave to the general one, and the edges of the range it takes.
+TEST_CASE("64-byte payloads off the line path: granule crossing, narrow bursts, byte enables") {
+    dram_config c = test_cfg();
+    c.size_bytes = 1 << 20;
+    run_with(c, [](driver& d, dram& m) {
+        std::vector<unsigned char> line(64, 0xAB);
+        // 32 bytes on each channel, in parallel: 2 transfer cycles.
+        CHECK(ns(d.access(tlm::TLM_WRITE_COMMAND, 256 - 32, line)) == 2 + 40);
+        CHECK(m.channel(0).bytes.value() == 32);
+        CHECK(m.channel(1).bytes.value() == 32);
+
+        tlm::tlm_generic_payload gp;
+        gp.set_command(tlm::TLM_READ_COMMAND);
+        gp.set_address(0x1000);
+        gp.set_data_ptr(line.data());
+        gp.set_data_length(64);
+        gp.set_streaming_width(32);
+        sc_core::sc_time t = sc_core::SC_ZERO_TIME;
+        d.isock->b_transport(gp, t);
+        CHECK(gp.get_response_status() == tlm::TLM_BURST_ERROR_RESPONSE);
+        CHECK(m.channel(0).reads.value() == 0);
+
+        unsigned char be[2] = {TLM_BYTE_ENABLED, TLM_BYTE_DISABLED};
+        std::fill(line.begin(), line.end(), 0x5A);
+        gp.set_command(tlm::TLM_WRITE_COMMAND);
+        gp.set_streaming_width(64);
+        gp.set_byte_enable_ptr(be);
+        gp.set_byte_enable_length(2);
+        d.isock->b_transport(gp, t);
+        REQUIRE(gp.is_response_ok());
+        unsigned char back[4];
+        m.peek(0x1000, back, 4);
+        CHECK(back[0] == 0x5A);
+        CHECK(back[1] == 0x00);
+        CHECK(back[2] == 0x5A);
+
+        gp.set_byte_enable_ptr(nullptr);
+        gp.set_byte_enable_length(0);
+        gp.set_address((1 << 20) - 64); // the last whole line
+        d.isock->b_transport(gp, t);
+        CHECK(gp.is_response_ok());
+        gp.set_address((1 << 20) - 63);
+        d.isock->b_transport(gp, t);
+        CHECK(gp.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    });
+}

@@ -263,6 +263,13 @@ unsigned int memory_system::dma_transport_dbg(tlm::tlm_generic_payload& gp) {
     return static_cast<unsigned>(v.size());
 }
 
+void memory_system::dram_failed(const char* what, std::uint64_t addr) const {
+    std::ostringstream o;
+    o << "DRAM " << what << " failed at 0x" << std::hex << addr << ": "
+      << m_dram_gp.get_response_string();
+    refuse(*this, o.str());
+}
+
 void memory_system::dram_read(std::uint64_t addr, std::uint8_t* dst, unsigned len,
                               sc_core::sc_time& delay) {
     m_dram_gp.set_command(tlm::TLM_READ_COMMAND);
@@ -275,13 +282,7 @@ void memory_system::dram_read(std::uint64_t addr, std::uint8_t* dst, unsigned le
     m_dram_gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     m_dram_ext.op = op_kind::load;
     to_dram->b_transport(m_dram_gp, delay);
-    if (!m_dram_gp.is_response_ok())
-        refuse(
-            *this, "DRAM read failed at 0x" + [&] {
-                std::ostringstream o;
-                o << std::hex << addr;
-                return o.str();
-            }());
+    if (!m_dram_gp.is_response_ok()) dram_failed("read", addr);
     ++m_stats.dram_reads;
 }
 
@@ -307,13 +308,7 @@ void memory_system::dram_write(std::uint64_t addr, const std::uint8_t* src,
     to_dram->b_transport(m_dram_gp, delay);
     m_dram_gp.set_byte_enable_ptr(nullptr);
     m_dram_gp.set_byte_enable_length(0);
-    if (!m_dram_gp.is_response_ok())
-        refuse(
-            *this, "DRAM write failed at 0x" + [&] {
-                std::ostringstream o;
-                o << std::hex << addr;
-                return o.str();
-            }());
+    if (!m_dram_gp.is_response_ok()) dram_failed("write", addr);
     ++m_stats.dram_writes;
 }
 

@@ -209,6 +209,8 @@ private:
     void dram_write(std::uint64_t addr, const std::uint8_t* src, const std::uint8_t* mask,
                     unsigned len, sc_core::sc_time& delay);
     void dram_dbg(std::uint64_t addr, std::uint8_t* dst, std::size_t len) const;
+    [[noreturn]] [[gnu::cold]] [[gnu::noinline]] void dram_failed(const char* what,
+                                                                  std::uint64_t addr) const;
 
     // the protocol step and the home agent (ms_home.cpp)
     // Looks up (state of pc, ev), counts it, throws protocol_error when undefined, copies the
@@ -217,10 +219,15 @@ private:
     const transition& step(unsigned p, std::uint64_t la, private_copy& pc, proto_event ev,
                            std::uint8_t* wb_out);
     const transition& lookup(unsigned p, std::uint64_t la, mesi s, proto_event ev);
-    [[noreturn]] [[gnu::cold]] void undefined(unsigned p, std::uint64_t la, mesi s,
-                                              proto_event ev) const;
-    [[noreturn]] [[gnu::cold]] void broken(unsigned p, std::uint64_t la, mesi s, proto_event ev,
-                                           const char* what) const;
+    // The error paths are out of line (noinline: the flattened access paths would otherwise
+    // carry their string building, which cost a miss some 70 instructions of set-up).
+    [[noreturn]] [[gnu::cold]] [[gnu::noinline]] void undefined(unsigned p, std::uint64_t la,
+                                                                mesi s, proto_event ev) const;
+    [[noreturn]] [[gnu::cold]] [[gnu::noinline]] void
+    broken(unsigned p, std::uint64_t la, mesi s, proto_event ev, const char* what) const;
+    // A broken structural invariant (std::logic_error): a model bug, not bad input.
+    [[noreturn]] [[gnu::cold]] [[gnu::noinline]] void inconsistent(unsigned p, std::uint64_t la,
+                                                                   const char* what) const;
     private_copy find_private(unsigned p, std::uint64_t la);
     // Applies ev to every holder of la except pCPU `except` (-1: all); dirty data found is
     // copied to wb and got_dirty set. Returns how many copies were snooped.

@@ -40,10 +40,13 @@ void memory_system::broken(unsigned p, std::uint64_t la, mesi s, proto_event ev,
 memory_system::private_copy memory_system::find_private(unsigned p, std::uint64_t la) {
     pcpu_caches& c = m_pcpu[p];
     private_copy pc{c.l1->find(la), c.l2->find(la)};
-    if (pc.l1 && !pc.l2)
-        throw std::logic_error(std::string(name()) + ": L1D holds " + hex(base_of(la)) +
-                               " without its L2 (private inclusion broken)");
+    if (pc.l1 && !pc.l2) inconsistent(p, la, "the L1D holds it without its L2 (private inclusion)");
     return pc;
+}
+
+void memory_system::inconsistent(unsigned p, std::uint64_t la, const char* what) const {
+    throw std::logic_error(std::string(name()) + ": pCPU " + std::to_string(p) + " line " +
+                           hex(base_of(la)) + ": " + what);
 }
 
 const transition& memory_system::step(unsigned p, std::uint64_t la, private_copy& pc,
@@ -91,10 +94,7 @@ unsigned memory_system::snoop_others(std::uint64_t la, int except, proto_event e
     for (unsigned q = 0; q < m_cfg.pcpus; ++q) {
         if (!(sharers & (std::uint64_t(1) << q)) || int(q) == except) continue;
         private_copy pc = find_private(q, la);
-        if (!pc.l2)
-            throw std::logic_error(std::string(name()) + ": snoop filter lists pCPU " +
-                                   std::to_string(q) + " for " + hex(base_of(la)) +
-                                   " but it holds no copy");
+        if (!pc.l2) inconsistent(q, la, "the snoop filter lists it as a holder, it holds no copy");
         ++n;
         ++m_stats.snoops;
         if (step(q, la, pc, ev, tmp.data()).actions & act::write_back) {

@@ -233,6 +233,10 @@ private:
     // copied to wb and got_dirty set. Returns how many copies were snooped.
     unsigned snoop_others(std::uint64_t la, int except, proto_event ev, std::uint8_t* wb,
                           bool& got_dirty);
+    // snoop_others() once it found holders: out of line, so that the common no-holder case
+    // does not carry the snoop loop in the flattened access paths.
+    [[gnu::noinline]] unsigned snoop_holders(std::uint64_t la, std::uint64_t holders,
+                                             proto_event ev, std::uint8_t* wb, bool& got_dirty);
     void llc_port(sc_core::sc_time& delay);
     void home_fetch(std::uint64_t la, std::uint8_t* dst, sc_core::sc_time& delay);
     // Victim and snoop write-backs are buffered: `when` only feeds DRAM's calendar.

@@ -87,12 +87,17 @@ const transition& memory_system::step(unsigned p, std::uint64_t la, private_copy
 
 unsigned memory_system::snoop_others(std::uint64_t la, int except, proto_event ev, std::uint8_t* wb,
                                      bool& got_dirty) {
-    const std::uint64_t sharers = m_dir.find(la).sharers;
-    if (!sharers) return 0;
+    std::uint64_t holders = m_dir.find(la).sharers;
+    if (except >= 0) holders &= ~(std::uint64_t(1) << except);
+    return holders ? snoop_holders(la, holders, ev, wb, got_dirty) : 0;
+}
+
+unsigned memory_system::snoop_holders(std::uint64_t la, std::uint64_t holders, proto_event ev,
+                                      std::uint8_t* wb, bool& got_dirty) {
     unsigned n = 0;
     std::array<std::uint8_t, max_line_size> tmp;
-    for (unsigned q = 0; q < m_cfg.pcpus; ++q) {
-        if (!(sharers & (std::uint64_t(1) << q)) || int(q) == except) continue;
+    for (; holders; holders &= holders - 1) {
+        const unsigned q = static_cast<unsigned>(__builtin_ctzll(holders));
         private_copy pc = find_private(q, la);
         if (!pc.l2) inconsistent(q, la, "the snoop filter lists it as a holder, it holds no copy");
         ++n;

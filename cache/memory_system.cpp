@@ -51,15 +51,15 @@ memory_system::memory_system(const sc_core::sc_module_name& name, const memory_s
 
     m_pcpu.resize(m_cfg.pcpus);
     for (auto& pc : m_pcpu) {
-        pc.l1 = std::make_unique<cache_array>(m_cfg.l1d, m_cfg.line_size);
-        pc.l2 = std::make_unique<cache_array>(m_cfg.l2, m_cfg.line_size);
+        pc.l1.emplace(m_cfg.l1d, m_cfg.line_size);
+        pc.l2.emplace(m_cfg.l2, m_cfg.line_size);
         pc.wc.resize(m_cfg.wc_buffers);
         for (auto& b : pc.wc) {
             b.data.assign(m_cfg.wc_buffer_size, 0);
             b.mask.assign(m_cfg.wc_buffer_size, 0);
         }
     }
-    m_llc = std::make_unique<cache_array>(m_cfg.llc, m_cfg.line_size);
+    m_llc.emplace(m_cfg.llc, m_cfg.line_size);
     m_dir = snoop_filter(m_pcpu[0].l2->sets(), m_cfg.pcpus, m_cfg.l2.ways);
     m_port_busy.assign(m_cfg.llc_ports, sc_core::SC_ZERO_TIME);
     m_time = {t(m_cfg.l1d.latency),        t(m_cfg.l2.latency),    t(m_cfg.llc.latency),

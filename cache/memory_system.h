@@ -48,6 +48,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <systemc>
@@ -187,9 +188,11 @@ private:
         std::vector<std::uint8_t> data;
         std::vector<std::uint8_t> mask; // 1 = byte written
     };
+    // The arrays are held in place (std::optional only defers construction until the
+    // configuration is validated): reaching one is an address computation, not a pointer load.
     struct pcpu_caches {
-        std::unique_ptr<cache_array> l1;
-        std::unique_ptr<cache_array> l2;
+        std::optional<cache_array> l1;
+        std::optional<cache_array> l2;
         std::vector<wc_buffer> wc;
         unsigned wc_used = 0;
     };
@@ -317,7 +320,7 @@ private:
     unsigned m_line_shift;
     std::uint64_t m_line_mask;
     std::vector<pcpu_caches> m_pcpu;
-    std::unique_ptr<cache_array> m_llc;
+    std::optional<cache_array> m_llc;
     snoop_filter m_dir;
     std::vector<sc_core::sc_time> m_port_busy; // absolute time each LLC port frees up
     std::uint64_t m_wc_age = 0;

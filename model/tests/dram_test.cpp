@@ -14,6 +14,16 @@ using namespace mtsim;
 
 namespace {
 
+// Sets the fields of a plain payload; width 0 means the data length.
+void prepare(tlm::tlm_generic_payload& gp, tlm::tlm_command cmd, std::uint64_t addr,
+             unsigned char* data, unsigned len, unsigned width = 0) {
+    gp.set_command(cmd);
+    gp.set_address(addr);
+    gp.set_data_ptr(data);
+    gp.set_data_length(len);
+    gp.set_streaming_width(width ? width : len);
+}
+
 // An initiator that runs one body in its SC_THREAD and issues accesses through a socket.
 struct driver : sc_core::sc_module {
     tlm_utils::simple_initiator_socket<driver> isock{"isock"};
@@ -28,11 +38,7 @@ struct driver : sc_core::sc_module {
                             std::vector<unsigned char>& buf,
                             sc_core::sc_time delay = sc_core::SC_ZERO_TIME) {
         tlm::tlm_generic_payload gp;
-        gp.set_command(cmd);
-        gp.set_address(addr);
-        gp.set_data_ptr(buf.data());
-        gp.set_data_length(static_cast<unsigned>(buf.size()));
-        gp.set_streaming_width(static_cast<unsigned>(buf.size()));
+        prepare(gp, cmd, addr, buf.data(), static_cast<unsigned>(buf.size()));
         isock->b_transport(gp, delay);
         REQUIRE(gp.is_response_ok());
         return delay;
@@ -143,11 +149,7 @@ TEST_CASE("backdoor transport_dbg moves bytes without touching the calendar") {
     run_with(test_cfg(), [](driver& d, dram& m) {
         std::vector<unsigned char> buf{1, 2, 3, 4, 5, 6, 7, 8};
         tlm::tlm_generic_payload gp;
-        gp.set_command(tlm::TLM_WRITE_COMMAND);
-        gp.set_address(0x2000);
-        gp.set_data_ptr(buf.data());
-        gp.set_data_length(8);
-        gp.set_streaming_width(8);
+        prepare(gp, tlm::TLM_WRITE_COMMAND, 0x2000, buf.data(), 8);
         CHECK(d.isock->transport_dbg(gp) == 8);
         std::vector<unsigned char> got(8);
         m.peek(0x2000, got.data(), 8);
@@ -165,11 +167,7 @@ TEST_CASE("byte enables: disabled bytes are not written") {
         std::vector<unsigned char> buf(8, 0xee);
         unsigned char be[2] = {TLM_BYTE_ENABLED, TLM_BYTE_DISABLED};
         tlm::tlm_generic_payload gp;
-        gp.set_command(tlm::TLM_WRITE_COMMAND);
-        gp.set_address(0x3000);
-        gp.set_data_ptr(buf.data());
-        gp.set_data_length(8);
-        gp.set_streaming_width(8);
+        prepare(gp, tlm::TLM_WRITE_COMMAND, 0x3000, buf.data(), 8);
         gp.set_byte_enable_ptr(be);
         gp.set_byte_enable_length(2);
         sc_core::sc_time t = sc_core::SC_ZERO_TIME;
@@ -187,11 +185,7 @@ TEST_CASE("out-of-range addresses and unknown commands are errors, not silent") 
     run_with(c, [](driver& d, dram&) {
         std::vector<unsigned char> buf(64);
         tlm::tlm_generic_payload gp;
-        gp.set_command(tlm::TLM_READ_COMMAND);
-        gp.set_address((1 << 20) - 32);
-        gp.set_data_ptr(buf.data());
-        gp.set_data_length(64);
-        gp.set_streaming_width(64);
+        prepare(gp, tlm::TLM_READ_COMMAND, (1 << 20) - 32, buf.data(), 64);
         sc_core::sc_time t = sc_core::SC_ZERO_TIME;
         d.isock->b_transport(gp, t);
         CHECK(gp.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -274,10 +268,7 @@ TEST_CASE("the controller is LT only: nb_transport_fw is refused and no DMI is g
     run_with(test_cfg(), [](driver& d, dram&) {
         std::vector<unsigned char> buf(64);
         tlm::tlm_generic_payload gp;
-        gp.set_command(tlm::TLM_READ_COMMAND);
-        gp.set_address(0x40);
-        gp.set_data_ptr(buf.data());
-        gp.set_data_length(64);
+        prepare(gp, tlm::TLM_READ_COMMAND, 0x40, buf.data(), 64);
         tlm::tlm_phase phase = tlm::BEGIN_REQ;
         sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
         CHECK_THROWS_WITH(d.isock->nb_transport_fw(gp, phase, delay),
@@ -300,11 +291,7 @@ TEST_CASE("64-byte payloads off the line path: granule crossing, narrow bursts, 
         CHECK(m.channel(1).bytes.value() == 32);
 
         tlm::tlm_generic_payload gp;
-        gp.set_command(tlm::TLM_READ_COMMAND);
-        gp.set_address(0x1000);
-        gp.set_data_ptr(line.data());
-        gp.set_data_length(64);
-        gp.set_streaming_width(32);
+        prepare(gp, tlm::TLM_READ_COMMAND, 0x1000, line.data(), 64, 32);
         sc_core::sc_time t = sc_core::SC_ZERO_TIME;
         d.isock->b_transport(gp, t);
         CHECK(gp.get_response_status() == tlm::TLM_BURST_ERROR_RESPONSE);

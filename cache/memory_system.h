@@ -241,7 +241,8 @@ private:
     [[gnu::noinline]] unsigned snoop_holders(std::uint64_t la, std::uint64_t holders,
                                              proto_event ev, std::uint8_t* wb, bool& got_dirty);
     void llc_port(sc_core::sc_time& delay);
-    void home_fetch(std::uint64_t la, std::uint8_t* dst, sc_core::sc_time& delay);
+    // The line from home (home: its LLC frame, nullptr when the LLC misses) into dst.
+    void home_fetch(std::uint64_t la, cache_line* home, std::uint8_t* dst, sc_core::sc_time& delay);
     // Victim and snoop write-backs are buffered: `when` only feeds DRAM's calendar.
     cache_line* llc_allocate(std::uint64_t la, sc_core::sc_time when);
     void evict_llc(cache_line* l, sc_core::sc_time when);
@@ -265,6 +266,10 @@ private:
     // Returns how many copies were snooped.
     unsigned snoop_for_request(unsigned p, std::uint64_t la, proto_event ev,
                                sc_core::sc_time& delay);
+    // The home agent's part of a private miss (get_s with snoop_read, get_m with snoop_inv):
+    // snoops the other holders, then fetches the line into dst. Returns the copies snooped.
+    unsigned request_line(unsigned p, std::uint64_t la, proto_event ev, std::uint8_t* dst,
+                          sc_core::sc_time& delay);
     void cached_load(unsigned p, std::uint64_t addr, std::uint8_t* dst, unsigned len,
                      sc_core::sc_time& delay, bool l1_missed = false);
     // src == nullptr with len 0: take ownership only (locked read).

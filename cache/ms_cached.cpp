@@ -83,6 +83,23 @@ unsigned memory_system::snoop_for_request(unsigned p, std::uint64_t la, proto_ev
     return n;
 }
 
+unsigned memory_system::request_line(unsigned p, std::uint64_t la, proto_event ev,
+                                     std::uint8_t* dst, sc_core::sc_time& delay) {
+    llc_port(delay);
+    // An inclusive LLC holds every line a pCPU holds (an LLC eviction back-invalidates the
+    // private copies first): when it misses, there is nobody to snoop and the snoop filter is
+    // not asked, as inclusive LLCs use their tags as the first filter. The stress checker
+    // verifies the inclusion this rests on after every transaction.
+    cache_line* home = m_llc->find(la);
+    unsigned snooped = 0;
+    if (home || !m_cfg.llc_inclusive) {
+        snooped = snoop_for_request(p, la, ev, delay);
+        if (snooped) home = m_llc->find(la); // a dirty holder's write-back may have allocated it
+    }
+    home_fetch(la, home, dst, delay);
+    return snooped;
+}
+
 // The WB load and store paths are flattened: every call below them inlined into one body (the
 // miss path was mostly call overhead: some twenty calls per miss). Measured with
 // `mtsim bench --workload miss`; see bench/README.md.
@@ -102,13 +119,11 @@ unsigned memory_system::snoop_for_request(unsigned p, std::uint64_t la, proto_ev
     if (!(tr.actions & act::get_s)) broken(p, la, s, proto_event::load, "neither hits nor asks");
     if (pc.l2) broken(p, la, s, proto_event::load, "asks for a line the pCPU holds");
 
-    llc_port(delay);
     // Nobody snooped means no other pCPU is listed (p itself holds no copy), and fetching
     // from home changes no entry of this line: the second directory lookup is needed only
     // when somebody was snooped (a broken table cell may have dropped them).
-    const bool snooped = snoop_for_request(p, la, proto_event::snoop_read, delay) > 0;
     std::array<std::uint8_t, max_line_size> buf;
-    home_fetch(la, buf.data(), delay);
+    const bool snooped = request_line(p, la, proto_event::snoop_read, buf.data(), delay) > 0;
     const bool others = snooped && (m_dir.find(la).sharers & ~(std::uint64_t(1) << p));
     pc = fill_private(p, la, buf.data(), delay);
     step(p, la, pc, others ? proto_event::fill_shared : proto_event::fill_exclusive, nullptr);
@@ -143,10 +158,8 @@ unsigned memory_system::snoop_for_request(unsigned p, std::uint64_t la, proto_ev
     }
     if (!(tr.actions & act::get_m)) broken(p, la, s, proto_event::store, "neither hits nor asks");
     if (pc.l2) broken(p, la, s, proto_event::store, "asks for a line the pCPU holds");
-    llc_port(delay);
-    snoop_for_request(p, la, proto_event::snoop_inv, delay);
     std::array<std::uint8_t, max_line_size> buf;
-    home_fetch(la, buf.data(), delay);
+    request_line(p, la, proto_event::snoop_inv, buf.data(), delay);
     pc = fill_private(p, la, buf.data(), delay);
     if (step(p, la, pc, proto_event::fill_modified, nullptr).actions & act::update_line) write(pc);
 }

@@ -126,11 +126,12 @@ void memory_system::llc_port(sc_core::sc_time& delay) {
     delay += m_time.llc;
 }
 
-void memory_system::home_fetch(std::uint64_t la, std::uint8_t* dst, sc_core::sc_time& delay) {
-    if (cache_line* l = m_llc->find(la)) {
+void memory_system::home_fetch(std::uint64_t la, cache_line* home, std::uint8_t* dst,
+                               sc_core::sc_time& delay) {
+    if (home) {
         ++m_stats.llc_hits;
-        m_llc->touch(l);
-        copy_line(dst, l->data);
+        m_llc->touch(home);
+        copy_line(dst, home->data);
         return;
     }
     ++m_stats.llc_misses;

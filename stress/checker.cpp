@@ -210,6 +210,13 @@ void checker::check_line(std::uint64_t la, std::uint64_t seq) {
     flag(taint.directory, !dir_problem.empty(), "directory",
          fmt::format("line {:#x}: {}", la, dir_problem));
 
+    // inclusion
+    const bool in_llc = std::any_of(copies.begin(), copies.end(),
+                                    [](const line_view& c) { return c.level == cache_level::llc; });
+    flag(taint.inclusion, m_mem.config().llc_inclusive && !holders.empty() && !in_llc, "inclusion",
+         fmt::format("line {:#x}: {} pCPU(s) hold it, the inclusive LLC does not", la,
+                     holders.size()));
+
     // copy-value
     std::string copy_problem;
     for (const auto& h : holders) {

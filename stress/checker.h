@@ -4,6 +4,9 @@
 // - SWMR: per line, at most one pCPU holds it E or M, and never alongside another pCPU's S.
 // - directory: every pCPU holding a copy is in the snoop filter's sharers, and an E/M holder
 //   is the owner the filter names (a missing bit would let a snoop miss a copy).
+// - inclusion (inclusive LLC only): a line some pCPU holds is in the LLC. The home agent
+//   skips the snoop filter when an inclusive LLC misses, so a broken inclusion would let a
+//   private miss ignore another pCPU's copy.
 // - data-value: every load and DMA read returns the bytes of the last write to each byte.
 // - copy-value: every valid private copy (a pCPU's freshest level) holds the shadow bytes,
 //   and a snooped reader (read_coherent) would get them, so a lost write is caught when it
@@ -42,7 +45,7 @@ struct op_record {
 std::string to_string(const op_record& r);
 
 struct violation {
-    std::string kind;       // swmr, directory, data-value, copy-value, liveness, model-error
+    std::string kind; // swmr, directory, inclusion, data-value, copy-value, liveness, model-error
     std::uint64_t line = 0; // line address, when the violation is about one
     std::uint64_t seq = 0;  // the operation after which it was detected
     std::string message;
@@ -92,8 +95,8 @@ private:
     // A (line, invariant) pair already reported and not yet seen holding again: one broken
     // line counts as one violation until it is repaired, not one per later check.
     struct taint {
-        bool swmr = false, directory = false, copy_value = false, data_value = false,
-             cache_op = false;
+        bool swmr = false, directory = false, inclusion = false, copy_value = false,
+             data_value = false, cache_op = false;
     };
     std::vector<taint> m_tainted;
     std::uint64_t m_count = 0;

@@ -2,6 +2,8 @@
 // of it is broken: a checker that cannot fail proves nothing. Each case elaborates once.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "stress/tester.h"
 
 using namespace mtsim;
@@ -79,7 +81,29 @@ TEST_CASE("broken cell S x store (silent upgrade) is caught") {
 // A snoop-invalidate that leaves an E copy valid: a stale reader survives a remote write.
 TEST_CASE("broken cell E x snoop-inv (stays E) is caught") {
     expect_caught(mesi::e, proto_event::snoop_inv, transition{true, mesi::e, 0},
-                  {"swmr", "directory", "data-value", "copy-value"});
+                  {"swmr", "directory", "inclusion", "data-value", "copy-value"});
+}
+
+// The same cell breaks the inclusive LLC's back-invalidation: the private copy outlives its LLC
+// line, which the inclusion invariant names (the home agent skips the snoop filter when an
+// inclusive LLC misses, so this is what it rests on). Not with a non-inclusive LLC.
+static std::set<std::string> kinds_with_sticky_e(const stress_config& c) {
+    const auto r = run_stress(c, [](protocol_table& t) {
+        t.at(mesi::e, proto_event::snoop_inv) = transition{true, mesi::e, 0};
+    });
+    std::set<std::string> k;
+    for (const auto& v : r.reported) k.insert(v.kind);
+    return k;
+}
+TEST_CASE("a private copy that outlives its inclusive LLC line is an inclusion violation") {
+    CHECK(kinds_with_sticky_e(small(1)).count("inclusion") == 1);
+}
+TEST_CASE("with a non-inclusive LLC the same copy is no inclusion violation") {
+    stress_config c = small(1);
+    c.memory.llc_inclusive = false;
+    const auto k = kinds_with_sticky_e(c);
+    CHECK(k.count("inclusion") == 0);
+    CHECK_FALSE(k.empty()); // still caught, as something else
 }
 
 // Evicting an M line without writing it back loses the write.

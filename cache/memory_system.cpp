@@ -144,10 +144,10 @@ void memory_system::cpu_b_transport(unsigned p, tlm::tlm_generic_payload& gp,
                     l1.touch(l);
                     std::uint8_t* d = l->data + (addr & m_line_mask);
                     if (write) {
-                        std::memcpy(d, gp.get_data_ptr(), len);
+                        copy_access(d, gp.get_data_ptr(), len);
                         l->dirty = true;
                     } else {
-                        std::memcpy(gp.get_data_ptr(), d, len);
+                        copy_access(gp.get_data_ptr(), d, len);
                     }
                     ++m_stats.l1_hits;
                     delay += m_time.l1;

@@ -317,6 +317,27 @@ private:
         else
             std::memcpy(dst, src, m_cfg.line_size);
     }
+    // Copies an access's bytes. The sizes loads and stores have (8, 4, 2, 1) become fixed-size
+    // moves the compiler inlines: a memcpy of a variable length is a library call on every
+    // access, hit or miss.
+    static void copy_access(std::uint8_t* dst, const std::uint8_t* src, unsigned len) {
+        switch (len) {
+        case 8:
+            std::memcpy(dst, src, 8);
+            return;
+        case 4:
+            std::memcpy(dst, src, 4);
+            return;
+        case 2:
+            std::memcpy(dst, src, 2);
+            return;
+        case 1:
+            *dst = *src;
+            return;
+        default:
+            std::memcpy(dst, src, len);
+        }
+    }
     std::uint64_t line_of(std::uint64_t addr) const { return addr >> m_line_shift; }
     std::uint64_t base_of(std::uint64_t la) const { return la << m_line_shift; }
 

@@ -113,7 +113,7 @@ unsigned memory_system::request_line(unsigned p, std::uint64_t la, proto_event e
     const transition& tr = step(p, la, pc, proto_event::load, nullptr);
     if (tr.actions & act::hit) {
         if (!pc.l1) broken(p, la, s, proto_event::load, "hits without a copy");
-        std::memcpy(dst, pc.l1->data + off, len);
+        copy_access(dst, pc.l1->data + off, len);
         return;
     }
     if (!(tr.actions & act::get_s)) broken(p, la, s, proto_event::load, "neither hits nor asks");
@@ -127,7 +127,7 @@ unsigned memory_system::request_line(unsigned p, std::uint64_t la, proto_event e
     const bool others = snooped && (m_dir.find(la).sharers & ~(std::uint64_t(1) << p));
     pc = fill_private(p, la, buf.data(), delay);
     step(p, la, pc, others ? proto_event::fill_shared : proto_event::fill_exclusive, nullptr);
-    std::memcpy(dst, buf.data() + off, len);
+    copy_access(dst, buf.data() + off, len);
 }
 
 [[gnu::flatten]] void memory_system::cached_store(unsigned p, std::uint64_t addr,
@@ -137,7 +137,7 @@ unsigned memory_system::request_line(unsigned p, std::uint64_t la, proto_event e
     const unsigned off = static_cast<unsigned>(addr & m_line_mask);
     auto write = [&](private_copy& pc) {
         if (!pc.l1 || len == 0) return;
-        std::memcpy(pc.l1->data + off, src, len);
+        copy_access(pc.l1->data + off, src, len);
         pc.l1->dirty = true;
     };
     private_copy pc = private_lookup(p, la, delay, l1_missed);

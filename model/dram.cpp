@@ -60,14 +60,10 @@ unsigned dram::channel_of(std::uint64_t addr) const {
                                      : granule % m_cfg.channels);
 }
 
-dram::page* dram::find_page(std::uint64_t addr) const {
-    const std::uint64_t number = addr / page_bytes;
-    if (number != m_last_page_number) {
-        auto it = m_pages.find(number);
-        m_last_page = it == m_pages.end() ? nullptr : it->second.get();
-        m_last_page_number = number;
-    }
-    return m_last_page;
+void dram::look_up_page(std::uint64_t number) const {
+    auto it = m_pages.find(number);
+    m_last_page = it == m_pages.end() ? nullptr : it->second.get();
+    m_last_page_number = number;
 }
 
 dram::page& dram::touch_page(std::uint64_t addr) {

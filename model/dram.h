@@ -110,7 +110,12 @@ private:
                      sc_core::sc_time& delay);
     // Queues `bytes` on channel ch after arrival and counts them; returns the completion.
     cycles occupy(unsigned ch, bool write, std::uint64_t bytes, cycles transfer, cycles arrival);
-    page* find_page(std::uint64_t addr) const;
+    // Inline: the line path calls it on every access; only a new page costs a hash lookup.
+    page* find_page(std::uint64_t addr) const {
+        if (addr / page_bytes != m_last_page_number) look_up_page(addr / page_bytes);
+        return m_last_page;
+    }
+    void look_up_page(std::uint64_t number) const;
     page& touch_page(std::uint64_t addr);
 
     dram_config m_cfg;

@@ -1,6 +1,7 @@
 // Replacement policies and the set-associative array, without the SystemC kernel.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 
 #include <set>
@@ -24,6 +25,33 @@ TEST_CASE("replacement: LRU evicts the way touched longest ago") {
     // Sets are independent.
     p->touch(0, 3);
     CHECK(p->victim(0) == 0);
+}
+
+// Both LRU representations (a nibble stack up to 16 ways, linked lists beyond) against a plain
+// recency list, over random touches and invalidations.
+TEST_CASE("replacement: LRU agrees with a recency list for 1 to 20 and 64 ways") {
+    for (std::uint32_t ways : {1u, 2u, 3u, 7u, 8u, 12u, 15u, 16u, 17u, 20u, 64u}) {
+        CAPTURE(ways);
+        const std::uint32_t sets = 3;
+        auto p = make_lru(sets, ways);
+        std::vector<std::vector<std::uint32_t>> order(sets); // MRU first
+        for (std::uint32_t s = 0; s < sets; ++s)
+            for (std::uint32_t w = ways; w-- > 0;) order[s].push_back(w); // way 0 is the LRU
+        std::mt19937 rng(ways);
+        for (int i = 0; i < 4000; ++i) {
+            const std::uint32_t s = rng() % sets, w = rng() % ways;
+            auto& o = order[s];
+            o.erase(std::find(o.begin(), o.end(), w));
+            if (rng() % 4 == 0) {
+                p->invalidate(s, w);
+                o.push_back(w);
+            } else {
+                p->touch(s, w);
+                o.insert(o.begin(), w);
+            }
+            REQUIRE(p->victim(s) == o.back());
+        }
+    }
 }
 
 TEST_CASE("replacement: tree-PLRU follows the tree bits") {

@@ -36,12 +36,13 @@ public:
         if (sets == 0 || (sets & (sets - 1)) != 0 || pcpus == 0 || pcpus > 64 || ways == 0)
             throw std::invalid_argument(
                 "snoop filter: sets must be a power of two, 1 to 64 pCPUs, ways >= 1");
+        while ((std::uint64_t(1) << m_set_bits) < sets) ++m_set_bits;
     }
 
     holders find(std::uint64_t line) const {
         const std::size_t set = static_cast<std::size_t>(line & m_set_mask);
         const fingerprint::fp* fp = &m_fp[set * m_stride];
-        const fingerprint::fp want = fingerprint::of(line);
+        const fingerprint::fp want = fingerprint::of(line >> m_set_bits);
         const std::size_t base = set * m_slots;
         holders h;
         for (std::uint32_t s0 = 0; s0 < m_slots; s0 += fingerprint::group)
@@ -61,7 +62,7 @@ public:
         const slot at = slot_of(p, way, line);
         m_tag[at.tag] = line;
         m_excl[at.tag] = exclusive ? kind::exclusive : kind::shared;
-        m_fp[at.fp] = fingerprint::of(line);
+        m_fp[at.fp] = fingerprint::of(line >> m_set_bits);
     }
 
     // pCPU p's L2 frame in way `way` of line's set holds nothing any more.
@@ -94,7 +95,8 @@ private:
     std::uint32_t m_ways;  // L2 ways: slot s of a set belongs to pCPU s / m_ways
     std::uint32_t m_slots; // per set: pcpus x ways
     std::uint64_t m_set_mask;
-    std::uint32_t m_stride; // fingerprint bytes per set (whole groups, padded with none)
+    unsigned m_set_bits = 0; // log2(sets): fingerprints hash the bits above the set index
+    std::uint32_t m_stride;  // fingerprint bytes per set (whole groups, padded with none)
     std::vector<std::uint64_t> m_tag;
     std::vector<kind> m_excl;
     std::vector<fingerprint::fp> m_fp;

@@ -100,6 +100,24 @@ public:
         frame->l2 = nullptr;
         repl_touch(f.set, f.way);
     }
+    // invalidate() split in two for a frame that is refilled at once: vacate() empties it
+    // without updating the valid count or the replacement state, refill() then makes it hold
+    // line_addr as replace() does. The pair ends where invalidate() then install() ends
+    // (tested for every policy): the valid count is unchanged overall, and invalidating a
+    // way and then touching it leaves what touching it alone leaves.
+    void vacate(cache_line* l) {
+        const frame_pos f = pos(l);
+        m_tags[f.index] = no_tag;
+        m_fp[std::size_t(f.set) * m_fp_stride + f.way] = no_fp;
+        l->valid = false;
+        l->dirty = false;
+        l->state = mesi::i;
+        l->l2 = nullptr;
+    }
+    void refill(cache_line* frame, std::uint64_t line_addr) {
+        frame->valid = true;
+        replace(frame, line_addr);
+    }
     void invalidate(cache_line* l) {
         const frame_pos f = pos(l);
         if (l->valid) --m_valid_ways[f.set];

@@ -63,8 +63,12 @@ memory_system::private_copy memory_system::fill_private(unsigned p, std::uint64_
                                                         sc_core::sc_time when) {
     cache_array& l2 = *m_pcpu[p].l2;
     cache_line* frame = l2.slot_for(la);
-    if (frame->valid) evict_private(p, frame, when);
-    l2.install(frame, la);
+    if (frame->valid) {
+        evict_private(p, frame, when); // leaves the frame vacated (ms_home.cpp, step)
+        l2.refill(frame, la);
+    } else {
+        l2.install(frame, la);
+    }
     copy_line(frame->data, data);
     private_copy pc{nullptr, frame};
     copy_to_l1(p, la, pc);

@@ -66,7 +66,12 @@ const transition& memory_system::step(unsigned p, std::uint64_t la, private_copy
     const cache_line* l2 = pc.l2;
     if (next == mesi::i) {
         if (pc.l1) c.l1->invalidate(pc.l1);
-        c.l2->invalidate(pc.l2);
+        // An evicted L2 frame is refilled at once (fill_private): it is vacated without the
+        // replacement update and valid count an invalidation makes, which the refill undoes.
+        if (ev == proto_event::evict)
+            c.l2->vacate(pc.l2);
+        else
+            c.l2->invalidate(pc.l2);
         pc = {};
     } else {
         if (pc.l1 && pc.l1->dirty && s == mesi::m && next != mesi::m) {

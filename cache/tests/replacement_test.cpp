@@ -108,45 +108,59 @@ TEST_CASE("cache array: invalid ways fill first, then the policy picks the victi
     CHECK(a.find(0) == nullptr);
 }
 
-TEST_CASE("cache array: replace() ends where invalidate() then install() ends, for every policy") {
+TEST_CASE("cache array: replace() and vacate() then refill() end where invalidate() then "
+          "install() ends, for every policy") {
     for (replacement_kind k :
          {replacement_kind::lru, replacement_kind::tree_plru, replacement_kind::random}) {
         CAPTURE(static_cast<int>(k));
         const cache_level_config cfg{16 * 8 * 64, 8, cycles{1}, k, 9};
-        cache_array a(cfg, 64), b(cfg, 64);
+        cache_array a(cfg, 64), b(cfg, 64), c(cfg, 64);
         std::mt19937_64 rng(3);
         for (int i = 0; i < 20000; ++i) {
             const std::uint64_t la = rng() % 400;
             cache_line* fa = a.find(la);
             cache_line* fb = b.find(la);
+            cache_line* fc = c.find(la);
             REQUIRE((fa == nullptr) == (fb == nullptr));
+            REQUIRE((fa == nullptr) == (fc == nullptr));
             if (fa) {
                 if (rng() % 4 == 0) {
                     a.invalidate(fa);
                     b.invalidate(fb);
+                    c.invalidate(fc);
                 } else {
                     a.touch(fa);
                     b.touch(fb);
+                    c.touch(fc);
                 }
                 continue;
             }
             fa = a.slot_for(la);
             fb = b.slot_for(la);
+            fc = c.slot_for(la);
             REQUIRE(fa - a.lines().data() == fb - b.lines().data()); // same victim choice
+            REQUIRE(fa - a.lines().data() == fc - c.lines().data());
             if (fa->valid) {
                 a.invalidate(fa);
                 a.install(fa, la);
                 b.replace(fb, la);
+                c.vacate(fc);
+                CHECK(c.find(fc->line_addr) == nullptr);
+                c.refill(fc, la);
             } else {
                 a.install(fa, la);
                 b.install(fb, la);
+                c.install(fc, la);
             }
         }
         for (std::uint64_t la = 0; la < 400; ++la) {
             const cache_line* fa = a.find(la);
             const cache_line* fb = b.find(la);
+            const cache_line* fc = c.find(la);
             REQUIRE((fa == nullptr) == (fb == nullptr));
+            REQUIRE((fa == nullptr) == (fc == nullptr));
             if (fa) CHECK(fa - a.lines().data() == fb - b.lines().data());
+            if (fa) CHECK(fa - a.lines().data() == fc - c.lines().data());
         }
     }
 }

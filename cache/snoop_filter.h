@@ -56,6 +56,11 @@ public:
         return h;
     }
 
+    // Starts loading line's fingerprints into the host's caches (a hint only).
+    void prefetch(std::uint64_t line) const {
+        __builtin_prefetch(&m_fp[static_cast<std::size_t>(line & m_set_mask) * m_stride]);
+    }
+
     // pCPU p's L2 frame in way `way` of line's set now holds line: E or M when exclusive, S
     // otherwise. (The set is the line's: the filter has the L2's set mapping.)
     void record(unsigned p, std::uint32_t way, std::uint64_t line, bool exclusive) {

@@ -121,7 +121,12 @@ public:
     void invalidate(cache_line* l) {
         const frame_pos f = pos(l);
         if (l->valid) --m_valid_ways[f.set];
-        vacate(l);
+        m_tags[f.index] = no_tag;
+        m_fp[std::size_t(f.set) * m_fp_stride + f.way] = no_fp;
+        l->valid = false;
+        l->dirty = false;
+        l->state = mesi::i;
+        l->l2 = nullptr;
         if (m_lru)
             m_lru->invalidate_now(f.set, f.way);
         else

@@ -118,6 +118,9 @@ public:
         frame->valid = true;
         replace(frame, line_addr);
     }
+    // Writes vacate()'s fields itself: with invalidate() calling vacate() (same instructions
+    // executed) the miss stream measured 4-10% slower on the development host, a code layout
+    // effect, so the two stay apart.
     void invalidate(cache_line* l) {
         const frame_pos f = pos(l);
         if (l->valid) --m_valid_ways[f.set];

@@ -117,11 +117,7 @@ TEST_CASE("requests without access_ext, on the wrong socket or with bad ops are 
     r.start();
     std::uint8_t b[4] = {};
     tlm::tlm_generic_payload gp;
-    gp.set_command(tlm::TLM_READ_COMMAND);
-    gp.set_address(0);
-    gp.set_data_ptr(b);
-    gp.set_data_length(4);
-    gp.set_streaming_width(4);
+    prepare(gp, tlm::TLM_READ_COMMAND, 0, b, 4);
     sc_core::sc_time d = sc_core::SC_ZERO_TIME;
     CHECK_THROWS_AS(r.cpu[0]->b_transport(gp, d), std::invalid_argument);
     CHECK_THROWS_AS(r.dev->b_transport(gp, d), std::invalid_argument);
@@ -142,10 +138,7 @@ TEST_CASE("cpu ports are LT only: nb_transport_fw is refused and no DMI is grant
     r.start();
     std::uint8_t b[8] = {};
     tlm::tlm_generic_payload gp;
-    gp.set_command(tlm::TLM_READ_COMMAND);
-    gp.set_address(0x40);
-    gp.set_data_ptr(b);
-    gp.set_data_length(8);
+    prepare(gp, tlm::TLM_READ_COMMAND, 0x40, b, 8);
     tlm::tlm_phase phase = tlm::BEGIN_REQ;
     sc_core::sc_time d = sc_core::SC_ZERO_TIME;
     CHECK_THROWS_WITH_AS(r.cpu[1]->nb_transport_fw(gp, phase, d),

@@ -182,6 +182,17 @@ public:
     }
 };
 
+// A plain payload without extension: command, address, data and length (streaming width
+// equal to the length unless given).
+inline void prepare(tlm::tlm_generic_payload& gp, tlm::tlm_command cmd, std::uint64_t addr,
+                    std::uint8_t* data, unsigned len, unsigned width = 0) {
+    gp.set_command(cmd);
+    gp.set_address(addr);
+    gp.set_data_ptr(data);
+    gp.set_data_length(len);
+    gp.set_streaming_width(width ? width : len);
+}
+
 inline bytes fill(unsigned len, std::uint8_t v) {
     return bytes(len, v);
 }

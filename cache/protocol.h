@@ -24,7 +24,8 @@ enum class proto_event : std::uint8_t {
     fill_exclusive, // home's reply to get_s: no other copy
     fill_modified,  // home's reply to get_m: data plus ownership
     upgrade_ack,    // home's reply to upgrade: every other copy invalidated
-    evict,          // replacement in this pCPU's L2 (the L1 copy goes with it)
+    evict,          // replacement in this pCPU's L2 (the L1 copy goes with it); the miss
+                    // that chose the frame refills it at once (step() only vacates it)
     snoop_read,     // another agent reads (GetS, snooped DMA read, UC/WC read)
     snoop_inv,      // another agent writes (GetM, DMA write, UC/WC write), back-invalidation
     flush,          // CLFLUSH/CLFLUSHOPT, WBINVD

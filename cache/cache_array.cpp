@@ -9,7 +9,7 @@ cache_array::cache_array(const cache_level_config& cfg, unsigned line_size)
     const std::uint64_t frames = cfg.size_bytes / line_size;
     m_sets = static_cast<std::uint32_t>(frames / cfg.ways);
     m_set_mask = m_sets - 1;
-    while ((std::uint64_t(1) << m_set_bits) < m_sets) ++m_set_bits;
+    m_set_bits = m_sets ? static_cast<unsigned>(__builtin_ctzll(m_sets)) : 0; // a power of two
     m_storage.assign(frames * line_size, 0);
     m_lines.resize(frames);
     m_tags.assign(frames, no_tag);

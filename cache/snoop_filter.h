@@ -36,7 +36,7 @@ public:
         if (sets == 0 || (sets & (sets - 1)) != 0 || pcpus == 0 || pcpus > 64 || ways == 0)
             throw std::invalid_argument(
                 "snoop filter: sets must be a power of two, 1 to 64 pCPUs, ways >= 1");
-        while ((std::uint64_t(1) << m_set_bits) < sets) ++m_set_bits;
+        m_set_bits = static_cast<unsigned>(__builtin_ctzll(sets));
     }
 
     holders find(std::uint64_t line) const {

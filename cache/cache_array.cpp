@@ -10,7 +10,7 @@ cache_array::cache_array(const cache_level_config& cfg, unsigned line_size)
     m_sets = static_cast<std::uint32_t>(frames / cfg.ways);
     m_set_mask = m_sets - 1;
     m_set_bits = m_sets ? static_cast<unsigned>(__builtin_ctzll(m_sets)) : 0; // a power of two
-    m_storage.assign(frames * line_size, 0);
+    m_storage.assign((frames * line_size + sizeof(host_line) - 1) / sizeof(host_line), host_line{});
     m_lines.resize(frames);
     m_tags.assign(frames, no_tag);
     m_valid_ways.assign(m_sets, 0);
@@ -18,7 +18,7 @@ cache_array::cache_array(const cache_level_config& cfg, unsigned line_size)
     m_fp_stride = fingerprint::stride(m_ways);
     m_fp.assign(m_sets * m_fp_stride, no_fp);
     for (std::size_t i = 0; i < m_lines.size(); ++i) {
-        m_lines[i].data = &m_storage[i * line_size];
+        m_lines[i].data = reinterpret_cast<std::uint8_t*>(m_storage.data()) + i * line_size;
         m_lines[i].set = static_cast<std::uint32_t>(i / m_ways);
         m_lines[i].way = static_cast<std::uint8_t>(i % m_ways);
     }

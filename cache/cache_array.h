@@ -144,7 +144,13 @@ private:
     std::uint32_t m_ways;
     std::uint64_t m_set_mask;
     cycles m_latency;
-    std::vector<std::uint8_t> m_storage;
+    // The lines' bytes, in host-cache-line-aligned blocks: with the default 16-byte alignment
+    // of a byte vector every 64-byte line straddled two host cache lines, so a fill or a copy
+    // touched two.
+    struct alignas(64) host_line {
+        std::uint8_t bytes[64];
+    };
+    std::vector<host_line> m_storage;
     std::vector<cache_line> m_lines;
     // Tag of each frame (no_tag when invalid), kept apart from the lines so that a lookup
     // reads one or two host cache lines per set.

@@ -95,7 +95,9 @@ public:
 
 private:
     std::string lt_target_name() const override { return name(); }
-    using page = std::array<unsigned char, page_bytes>;
+    // Aligned to the host's cache lines (the default allocation is 16-byte aligned), so that a
+    // model line occupies one host line instead of straddling two.
+    struct alignas(64) page : std::array<unsigned char, page_bytes> {};
 
     // Checks command, range and streaming width; sets the error response and returns false
     // when the payload is not something this controller serves.

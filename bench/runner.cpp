@@ -30,23 +30,24 @@ std::string run_child(const std::vector<std::string>& argv) {
 std::vector<row> run_all(const std::string& exe, const bench_config& cfg, unsigned repeats) {
     if (repeats == 0) throw std::invalid_argument("repeats must be >= 1");
     std::vector<row> rows;
-    for (const auto& w : workloads()) {
-        row r;
-        r.w = &w;
-        for (unsigned i = 0; i < repeats; ++i) {
-            const std::string out = run_child({exe, "bench", "--workload", std::string(w.name),
+    for (const auto& w : workloads()) rows.push_back(row{&w, {}, {}, 0.0});
+    // Round by round, every workload once per round: the host's speed drifts (other tenants,
+    // frequency), and running all repeats of one workload back to back would compare the bare
+    // loop of one stretch with a workload of another.
+    for (unsigned i = 0; i < repeats; ++i) {
+        for (row& r : rows) {
+            const std::string out = run_child({exe, "bench", "--workload", std::string(r.w->name),
                                                "--accesses", std::to_string(cfg.accesses)});
             result one;
             try {
                 one = result_from_json(nlohmann::json::parse(out));
             } catch (const nlohmann::json::exception& e) {
-                throw std::runtime_error("benchmark child for '" + std::string(w.name) +
+                throw std::runtime_error("benchmark child for '" + std::string(r.w->name) +
                                          "' printed no result line: " + e.what());
             }
             r.runs.push_back(one.accesses_per_s());
             if (i == 0 || one.accesses_per_s() > r.best.accesses_per_s()) r.best = one;
         }
-        rows.push_back(std::move(r));
     }
     const double bare = rows.front().best.accesses_per_s();
     for (auto& r : rows) r.ratio_to_bare = bare > 0 ? r.best.accesses_per_s() / bare : 0.0;
@@ -54,8 +55,8 @@ std::vector<row> run_all(const std::string& exe, const bench_config& cfg, unsign
 }
 
 static std::string selection(unsigned repeats) {
-    return fmt::format("best of {} runs per workload, each run in its own process; only "
-                       "sc_start is timed",
+    return fmt::format("best of {} runs per workload, each run in its own process, the "
+                       "workloads taking turns; only sc_start is timed",
                        repeats);
 }
 

@@ -19,7 +19,8 @@ struct row {
 };
 
 // Runs every workload `repeats` times as `exe bench --workload NAME --accesses N`, each in a
-// fresh process, and keeps the fastest run (host noise only ever slows a run down). Throws
+// fresh process, in rounds (every workload once per round, so that host drift hits them
+// alike), and keeps the fastest run (host noise only ever slows a run down). Throws
 // std::runtime_error when a child fails or prints something that is not one result line.
 std::vector<row> run_all(const std::string& exe, const bench_config& cfg, unsigned repeats);
 

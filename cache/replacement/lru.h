@@ -37,6 +37,7 @@ public:
                 stack |= std::uint64_t(ways - 1 - r) << (4 * r);
             m_stacks.assign(sets, stack);
             m_lru_shift = 4 * (ways - 1);
+            m_rank_mask = ways == 16 ? ~std::uint64_t(0) : (std::uint64_t(1) << (4 * ways)) - 1;
             return;
         }
         m_links.resize(sets * m_stride);
@@ -62,6 +63,12 @@ public:
             // Ranks below the way's move one down the stack (older), the way goes to rank 0.
             std::uint64_t& st = m_stacks[set];
             if ((st & 0xF) == way) return; // already the most recent: a hit stream's usual case
+            if ((st >> m_lru_shift) == way) {
+                // The least recent (a replaced victim, a miss stream's every touch): the whole
+                // stack moves down one rank, the way wraps around to rank 0.
+                st = ((st << 4) & m_rank_mask) | way;
+                return;
+            }
             const std::uint64_t below = low_ranks(st, way);
             st = (st & ~((below << 4) | 0xF)) | ((st & below) << 4) | way;
             return;
@@ -136,6 +143,7 @@ private:
     std::uint32_t m_ways;
     std::vector<std::uint64_t> m_stacks; // up to 16 ways: per set, the rank stack
     unsigned m_lru_shift = 0;            // bit offset of the last rank's nibble
+    std::uint64_t m_rank_mask = 0;       // the nibbles of ranks 0 to ways-1
     std::size_t m_stride;                // more ways: links per set block
     std::vector<lru_link> m_links;       // per set: mru, lru, newer[ways], older[ways]
 };

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <random>
 
 #include <set>
@@ -87,6 +88,21 @@ TEST_CASE("replacement: random is reproducible from its seed and stays in range"
     }
     CHECK(differs);
     CHECK(seen.size() == 8);
+}
+
+TEST_CASE("cache array: line bytes start on a host cache line and do not overlap") {
+    for (unsigned line : {32u, 64u, 128u}) {
+        CAPTURE(line);
+        cache_level_config cfg{16 * line, 4, cycles{1}, replacement_kind::lru, 1};
+        cache_array a(cfg, line);
+        const auto& lines = a.lines();
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            const auto at = reinterpret_cast<std::uintptr_t>(lines[i].data);
+            // A line of at most 64 bytes never straddles two 64-byte host lines.
+            CHECK(at % std::min<unsigned>(line, 64) == 0);
+            if (i > 0) CHECK(lines[i].data == lines[i - 1].data + line);
+        }
+    }
 }
 
 TEST_CASE("cache array: invalid ways fill first, then the policy picks the victim") {

@@ -260,10 +260,13 @@ std::vector<std::string> checker::copies_of(std::uint64_t la) const {
         out.push_back(fmt::format("{} {}{} [{}]", where, to_string(c.state),
                                   c.dirty ? " dirty" : "", hex(c.data.data(), c.data.size())));
     }
-    out.push_back(fmt::format("DRAM [{}]", [&] {
+    // A report about a DRAM error must not fail on the same error while describing it.
+    try {
         const auto b = m_mem.read_dram(la, m_cfg.line_size);
-        return hex(b.data(), b.size());
-    }()));
+        out.push_back(fmt::format("DRAM [{}]", hex(b.data(), b.size())));
+    } catch (const std::exception& e) {
+        out.push_back(fmt::format("DRAM unreadable: {}", e.what()));
+    }
     return out;
 }
 

@@ -32,6 +32,14 @@ void validate(const stress_config& cfg) {
 
 namespace {
 
+// The payloads live on an agent's stack with a stack extension; ~tlm_generic_payload deletes
+// every extension still set, so the extension must be cleared on every exit, exceptions
+// included.
+struct extension_guard {
+    tlm::tlm_generic_payload& gp;
+    ~extension_guard() { gp.clear_extension<access_ext>(); }
+};
+
 // The tester's SystemC side: the memory system under test, its DRAM, the agents' sockets and
 // threads, and the liveness watchdog.
 class tester : public sc_core::sc_module {
@@ -114,7 +122,14 @@ private:
             const unsigned char* p = gp.get_data_ptr();
             rec.data.assign(p, p + gp.get_data_length());
         }
-        m_check.after(rec);
+        try {
+            m_check.after(rec); // reads every copy of the line; a DRAM error surfaces here too
+        } catch (const std::exception& e) {
+            m_check.fail(
+                "model-error", line, rec.seq,
+                fmt::format("checking {} {} raised: {}", rec.agent, to_string(rec.op), e.what()));
+            return false;
+        }
         if (now - m_progress[agent] > m_clock.to_time(m_cfg.liveness)) {
             m_check.fail("liveness", line, rec.seq,
                          fmt::format("{} made no progress for {} cycles (limit {})", rec.agent,
@@ -141,6 +156,7 @@ private:
         ext.source = type_source::fixed;
         ext.who = requester{requester_kind::tester, std::uint16_t(a), std::uint16_t(a), 0, 0};
         gp.set_extension(&ext);
+        const extension_guard clear_ext{gp};
         std::array<unsigned char, 8> buf{};
         const unsigned slots = static_cast<unsigned>(line_size() / 8);
 
@@ -202,7 +218,6 @@ private:
             if (!issue(a, cpu_sock[a], qk, gp, std::move(rec))) break;
             think(rng, qk);
         }
-        gp.clear_extension(&ext);
         m_done[a] = true;
     }
 
@@ -219,6 +234,7 @@ private:
         ext.no_snoop = false;
         ext.who = requester{requester_kind::device, std::uint16_t(d), 0, std::uint16_t(d), 0};
         gp.set_extension(&ext);
+        const extension_guard clear_ext{gp};
         std::vector<unsigned char> buf(2 * line_size());
 
         for (std::uint64_t k = 0; k < quota; ++k) {
@@ -246,7 +262,6 @@ private:
             if (!issue(i, dma_sock, qk, gp, std::move(rec))) break;
             think(rng, qk);
         }
-        gp.clear_extension(&ext);
         m_done[i] = true;
     }
 

@@ -1,9 +1,16 @@
 // mtsim: the command line. Thin by design: each subcommand parses its flags and calls a block.
 #include <cstdlib>
+#include <exception>
+#include <filesystem>
 #include <iostream>
+#include <new>
+#include <nlohmann/json.hpp>
 #include <systemc>
+#include <yaml-cpp/yaml.h>
 
 #include "app/cli.h"
+#include "model/config.h"
+#include "model/not_modelled.h"
 
 namespace mtsim::app {
 
@@ -54,6 +61,93 @@ static void usage(std::ostream& os) {
     os << "\n`mtsim COMMAND --help` describes a command's options.\n";
 }
 
+// --- the error boundary --------------------------------------------------------------------
+// An exception thrown inside an SC_THREAD does not reach sc_start's caller as itself:
+// sc_core::sc_handle_exception (SystemC 2.3 kernel/sc_except.cpp) rethrows it inside a
+// try block and turns it into SC_REPORT_ERROR(SC_ID_SIMULATION_UNCAUGHT_EXCEPTION_, what()),
+// E549, which sc_start then throws as an sc_report. The report handler below runs inside that
+// catch block, where std::current_exception() is still the original exception: it keeps it so
+// that the command boundary can rethrow the original type and classify it. It also keeps
+// SystemC from printing anything on stdout (an sc_stop's "Info: ... stopped by user" would land
+// in front of a --json object): info reports are dropped, warnings go to stderr, and errors are
+// only thrown, to be reported once by the boundary.
+namespace {
+
+std::exception_ptr g_thread_exception; // the original of the last E549 report
+
+void report_handler(const sc_core::sc_report& rep, const sc_core::sc_actions& actions) {
+    if (rep.get_severity() == sc_core::SC_INFO) return;
+    if (rep.get_severity() == sc_core::SC_WARNING) {
+        std::cerr << "mtsim: SystemC warning: " << rep.get_msg() << "\n";
+        return;
+    }
+    if (std::string(rep.get_msg_type()) == sc_core::SC_ID_SIMULATION_UNCAUGHT_EXCEPTION_)
+        g_thread_exception = std::current_exception();
+    // Fatal reports abort by default; throw them too, so that the boundary reports them.
+    (void)actions;
+    sc_core::sc_report_handler::default_handler(rep, sc_core::SC_THROW);
+}
+
+// Runs one command; every exception ends here. Exit 2: bad input (flags, FILE:LINE: key, YAML
+// syntax, numbers, I/O on an input file, JSON) and what the model does not implement. Exit 3:
+// anything else, which is a bug of mtsim.
+int guarded(const command& c, const std::vector<std::string>& args) {
+    const std::string name = c.name;
+    auto input = [&](const std::string& what) {
+        std::cerr << "mtsim " << name << ": " << what << "\n";
+        return 2;
+    };
+    auto internal = [&](const std::string& what) {
+        std::string invocation = "mtsim " + name;
+        for (const auto& a : args) invocation += " " + a;
+        std::cerr << "mtsim " << name << ": internal error: " << what
+                  << "\nplease report this with the command and its files: " << invocation << "\n";
+        return 3;
+    };
+    try {
+        try {
+            return c.run(args);
+        } catch (const sc_core::sc_report&) {
+            if (!g_thread_exception) throw;
+            std::exception_ptr original = g_thread_exception;
+            g_thread_exception = nullptr;
+            std::rethrow_exception(original);
+        }
+    } catch (const cli_error& e) {
+        return input(e.what());
+    } catch (const config_error& e) {
+        return input(e.what());
+    } catch (const not_modelled& e) {
+        return input(e.what());
+    } catch (const YAML::Exception& e) {
+        return input(std::string("YAML: ") + e.what());
+    } catch (const nlohmann::json::parse_error& e) {
+        return input(std::string("JSON: ") + e.what());
+    } catch (const std::filesystem::filesystem_error& e) {
+        return input(e.what());
+    } catch (const std::ios_base::failure& e) {
+        return input(std::string("I/O: ") + e.what());
+    } catch (const std::invalid_argument& e) {
+        return input(e.what()); // std::stoul and the blocks' validate() functions
+    } catch (const std::out_of_range& e) {
+        // std::stoul and friends name themselves; any other out_of_range is a bug.
+        if (std::string(e.what()).rfind("sto", 0) == 0)
+            return input(std::string("number out of range (") + e.what() + ")");
+        return internal(e.what());
+    } catch (const std::bad_alloc&) {
+        return input("out of host memory; the configuration asks for more than this machine "
+                     "has (reduce sizes, counts or repeats)");
+    } catch (const sc_core::sc_report& e) {
+        return internal(std::string("SystemC: ") + e.what());
+    } catch (const std::exception& e) {
+        return internal(e.what());
+    } catch (...) {
+        return internal("an exception of unknown type");
+    }
+}
+
+} // namespace
+
 } // namespace mtsim::app
 
 int sc_main(int argc, char* argv[]) {
@@ -70,12 +164,7 @@ int sc_main(int argc, char* argv[]) {
     std::vector<std::string> args(argv + 2, argv + argc);
     for (const auto& c : commands()) {
         if (name != c.name) continue;
-        try {
-            return c.run(args);
-        } catch (const cli_error& e) {
-            std::cerr << "mtsim " << name << ": " << e.what() << "\n";
-            return 2;
-        }
+        return guarded(c, args);
     }
     std::cerr << "mtsim: unknown command '" << name << "'; valid commands:";
     for (const auto& c : commands()) std::cerr << " " << c.name;
@@ -86,5 +175,6 @@ int sc_main(int argc, char* argv[]) {
 // SystemC's banner would otherwise land in front of every command's output.
 int main(int argc, char* argv[]) {
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    sc_core::sc_report_handler::set_handler(mtsim::app::report_handler);
     return sc_core::sc_elab_and_sim(argc, argv);
 }

@@ -1,7 +1,13 @@
 #include "model/config.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 namespace mtsim {
 
@@ -251,6 +257,59 @@ config_error::config_error(std::string file, unsigned line, std::string key, std
     : std::runtime_error(format_what(file, line, key, message)), m_file(std::move(file)),
       m_line(line), m_key(std::move(key)), m_message(std::move(message)) {}
 
+namespace {
+
+// yaml-cpp keeps both entries of a repeated key and answers lookups with the first, so a
+// repeated key would be silently ignored; every key must also be a scalar (a mapping or a
+// sequence as a key is legal YAML that no mtsim file uses).
+void check_keys(const YAML::Node& n, const std::string& file, const std::string& path) {
+    if (n.IsSequence()) {
+        for (std::size_t i = 0; i < n.size(); ++i)
+            check_keys(n[i], file, fmt::format("{}[{}]", path, i));
+        return;
+    }
+    if (!n.IsMap()) return;
+    std::set<std::string> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+        if (!it->first.IsScalar())
+            throw config_error(file, line_of(it->first.Mark()), path,
+                               "a key must be a scalar, not " + std::string(node_kind(it->first)));
+        const std::string k = it->first.Scalar();
+        const std::string key = join_path(path, k);
+        if (!seen.insert(k).second)
+            throw config_error(file, line_of(it->first.Mark()), key,
+                               "duplicate key (an earlier line sets it already)");
+        check_keys(it->second, file, key);
+    }
+}
+
+} // namespace
+
+YAML::Node parse_yaml_string(const std::string& text, const std::string& name) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+        throw config_error(name, line_of(e.mark), "", "YAML syntax error: " + e.msg);
+    }
+    check_keys(root, name, "");
+    return root;
+}
+
+YAML::Node parse_yaml_file(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) throw config_error(path, 0, "", "no such file");
+    if (!fs::is_regular_file(st)) throw config_error(path, 0, "", "not a regular file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw config_error(path, 0, "", std::string("cannot open: ") + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad() || text.bad()) throw config_error(path, 0, "", "read error");
+    return parse_yaml_string(text.str(), path);
+}
+
 namespace config_core {
 
 void load_yaml(const YAML::Node& node, const std::string& file, const describe_fn& describe,
@@ -261,26 +320,12 @@ void load_yaml(const YAML::Node& node, const std::string& file, const describe_f
 }
 
 void load_yaml_file(const std::string& path, const describe_fn& describe) {
-    YAML::Node root;
-    try {
-        root = YAML::LoadFile(path);
-    } catch (const YAML::BadFile&) {
-        throw config_error(path, 0, "", "cannot open the file");
-    } catch (const YAML::ParserException& e) {
-        throw config_error(path, line_of(e.mark), "", "YAML syntax error: " + e.msg);
-    }
-    load_yaml(root, path, describe, {});
+    load_yaml(parse_yaml_file(path), path, describe, {});
 }
 
 void load_yaml_string(const std::string& text, const std::string& name,
                       const describe_fn& describe) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
-        throw config_error(name, line_of(e.mark), "", "YAML syntax error: " + e.msg);
-    }
-    load_yaml(root, name, describe, {});
+    load_yaml(parse_yaml_string(text, name), name, describe, {});
 }
 
 void apply_set(std::string_view assignment, const describe_fn& describe) {

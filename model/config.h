@@ -55,6 +55,11 @@ struct param_info {
     std::string constraint; // "[1, 32]", "one of: lru, random", or ""
 };
 
+// A YAML document from a regular file or a string, parsed, with every mapping key a scalar
+// and no key repeated in one mapping; config_error (file, line, key) otherwise.
+YAML::Node parse_yaml_file(const std::string& path);
+YAML::Node parse_yaml_string(const std::string& text, const std::string& name);
+
 // The type-independent core; prefer the templates below.
 using describe_fn = std::function<void(param_visitor&)>;
 namespace config_core {

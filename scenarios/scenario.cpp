@@ -112,15 +112,9 @@ namespace {
 }
 
 YAML::Node parse_file(const std::string& file) {
-    std::ifstream in(file);
-    if (!in) throw config_error(file, 0, "", "cannot open the file");
-    try {
-        YAML::Node n = YAML::Load(in);
-        if (!n.IsMap()) throw config_error(file, 1, "", "a scenario is a YAML mapping");
-        return n;
-    } catch (const YAML::Exception& e) {
-        throw config_error(file, unsigned(e.mark.line + 1), "", e.msg);
-    }
+    YAML::Node n = parse_yaml_file(file);
+    if (!n.IsMap()) throw config_error(file, 1, "", "a scenario is a YAML mapping");
+    return n;
 }
 
 // A mapping without the keys the describe() tree does not own.
@@ -484,10 +478,16 @@ scenario load_scenario(const std::string& file, const std::string& host_override
     apply_file(file, s, 0, true);
     if (!host_override.empty()) s.host_name = host_override;
     if (s.host_name.empty()) s.host_name = "linux-6.16";
-    const std::string hf = hosts_dir() + "/" + s.host_name + ".yaml";
-    if (!fs::exists(hf))
-        throw config_error(file, 0, "host",
-                           "unknown host '" + s.host_name + "'; see `mtsim list hosts`");
+    // A host is a name from the hosts folder, or an explicit file when it contains '/'; a name
+    // never walks out of the folder.
+    std::string hf = s.host_name;
+    if (s.host_name.find('/') == std::string::npos) {
+        const auto names = host_names();
+        if (std::find(names.begin(), names.end(), s.host_name) == names.end())
+            throw config_error(file, 0, "host",
+                               "unknown host '" + s.host_name + "'; see `mtsim list hosts`");
+        hf = hosts_dir() + "/" + s.host_name + ".yaml";
+    }
     {
         const YAML::Node h = parse_file(hf);
         load_yaml(h, hf, s.host, "host");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,11 +15,18 @@ struct cli_error : std::runtime_error {
 };
 
 // Parses args (the words after the subcommand) against opts; positional words are allowed
-// only when pos is given. Unknown or malformed flags become a cli_error naming the flag.
+// only when pos is given (a stray word is a cli_error). Unknown or malformed flags become a
+// cli_error naming the flag.
 boost::program_options::variables_map
 parse_args(const std::vector<std::string>& args,
            const boost::program_options::options_description& opts,
            const boost::program_options::positional_options_description* pos = nullptr);
+
+// A whole number for --flag within [lo, hi], from its text: a sign, a fraction, trailing text
+// or a value outside the range is a cli_error naming the flag and the range (boost's own
+// conversion accepts "-1" for an unsigned and wraps it).
+std::uint64_t parse_count(const std::string& flag, const std::string& text, std::uint64_t lo,
+                          std::uint64_t hi);
 
 // A 0|1 flag value, with a cli_error naming the flag for anything else.
 bool parse_bit(const std::string& flag, const std::string& value);

@@ -19,10 +19,12 @@ int cmd_matrix(const std::vector<std::string>& args) {
         "set", po::value<std::vector<std::string>>()->composing(),
         "override for every run")("json", po::bool_switch(), "a JSON list")(
         "csv", po::bool_switch(), "CSV")("markdown", po::bool_switch(), "a markdown table")(
-        "jobs", po::value<unsigned>()->default_value(2), "runs in parallel");
+        "jobs", po::value<std::string>()->default_value("2"), "runs in parallel (1..64)");
     po::positional_options_description pos;
     pos.add("paths", -1);
     const auto vm = parse_args(args, opts, &pos);
+    const auto jobs =
+        static_cast<unsigned>(parse_count("jobs", vm["jobs"].as<std::string>(), 1, 64));
     std::vector<std::string> paths = vm.count("paths")
                                          ? vm["paths"].as<std::vector<std::string>>()
                                          : std::vector<std::string>{MTSIM_CATALOGUE_DIR};
@@ -48,8 +50,7 @@ int cmd_matrix(const std::vector<std::string>& args) {
         vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
     std::vector<scenarios::matrix_cell> cells;
     try {
-        cells =
-            scenarios::run_matrix("/proc/self/exe", files, hosts, vm["jobs"].as<unsigned>(), sets);
+        cells = scenarios::run_matrix("/proc/self/exe", files, hosts, jobs, sets);
     } catch (const std::runtime_error& e) {
         throw cli_error(e.what());
     }

@@ -17,13 +17,15 @@ int cmd_stress(const std::vector<std::string>& args) {
     po::options_description opts(
         "mtsim stress [--agents N] [--dma-agents M] [--ops K] [--seed S] [--json] "
         "[--set key=value]...");
-    opts.add_options()("help,h", "this text")(
-        "agents", po::value(&cfg.agents)->default_value(cfg.agents), "CPU agents, one per pCPU")(
-        "dma-agents", po::value(&cfg.dma_agents)->default_value(cfg.dma_agents),
-        "snooped-DMA agents")("ops", po::value(&cfg.ops)->default_value(cfg.ops),
-                              "transactions over all agents")(
-        "seed", po::value(&cfg.seed)->default_value(cfg.seed),
-        "random seed")("json", "print one JSON object")(
+    std::string agents = std::to_string(cfg.agents), dma_agents = std::to_string(cfg.dma_agents),
+                ops = std::to_string(cfg.ops), seed = std::to_string(cfg.seed);
+    opts.add_options()("help,h", "this text")("agents", po::value(&agents)->default_value(agents),
+                                              "CPU agents, one per pCPU (0..64)")(
+        "dma-agents", po::value(&dma_agents)->default_value(dma_agents),
+        "snooped-DMA agents (0..64)")("ops", po::value(&ops)->default_value(ops),
+                                      "transactions over all agents (1..10^9)")(
+        "seed", po::value(&seed)->default_value(seed), "random seed")("json",
+                                                                      "print one JSON object")(
         "set", po::value(&sets)->composing(),
         "override a tester parameter, e.g. memory.llc_inclusive=false, lines=4 "
         "(see `mtsim stress --list-params`)")("list-params", "list the tester's parameters");
@@ -38,6 +40,13 @@ int cmd_stress(const std::vector<std::string>& args) {
                       << "  " << p.description << "\n";
         return 0;
     }
+    // The agents' limit is the memory system's: one pCPU per agent, and the snoop filter holds
+    // 64 sharers (cache/memory_system.h). 10^9 ops take about eight hours at the ~36k ops/s
+    // that `mtsim stress --ops 100000` measures on the 2-core reference machine; more is a typo.
+    cfg.agents = static_cast<unsigned>(parse_count("agents", agents, 0, 64));
+    cfg.dma_agents = static_cast<unsigned>(parse_count("dma-agents", dma_agents, 0, 64));
+    cfg.ops = parse_count("ops", ops, 1, 1'000'000'000);
+    cfg.seed = parse_count("seed", seed, 0, UINT64_MAX);
     try {
         apply_sets(sets, cfg);
         stress::validate(cfg);

@@ -1,4 +1,5 @@
 // mtsim: the command line. Thin by design: each subcommand parses its flags and calls a block.
+#include <charconv>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -39,12 +40,29 @@ po::variables_map parse_args(const std::vector<std::string>& args,
         p.options(opts).style(po::command_line_style::unix_style ^
                               po::command_line_style::allow_guessing);
         if (pos) p.positional(*pos);
-        po::store(p.run(), vm);
+        const auto parsed = p.run();
+        if (!pos)
+            for (const auto& o : parsed.options)
+                if (o.position_key >= 0 && !o.value.empty())
+                    throw cli_error("unexpected word '" + o.value.front() +
+                                    "'; this command takes only --flags");
+        po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {
         throw cli_error(e.what());
     }
     return vm;
+}
+
+std::uint64_t parse_count(const std::string& flag, const std::string& text, std::uint64_t lo,
+                          std::uint64_t hi) {
+    std::uint64_t v = 0;
+    const char* end = text.data() + text.size();
+    const auto [p, ec] = std::from_chars(text.data(), end, v);
+    const std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    if (text.empty() || ec != std::errc() || p != end || v < lo || v > hi)
+        throw cli_error("--" + flag + ": '" + text + "' is not a whole number in " + range);
+    return v;
 }
 
 bool parse_bit(const std::string& flag, const std::string& value) {

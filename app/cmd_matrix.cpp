@@ -48,6 +48,10 @@ int cmd_matrix(const std::vector<std::string>& args) {
     }
     const auto sets =
         vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    // Every file under every host is loaded (parsed and checked, not run) before the first
+    // cell starts, so a bad file among good ones is reported at once and nothing runs.
+    for (const auto& f : files)
+        for (const auto& h : hosts) scenarios::load_scenario(f, h, sets);
     std::vector<scenarios::matrix_cell> cells;
     try {
         cells = scenarios::run_matrix("/proc/self/exe", files, hosts, jobs, sets);

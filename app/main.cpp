@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "app/cli.h"
+#include "model/child_process.h"
 #include "model/config.h"
 #include "model/not_modelled.h"
 
@@ -192,6 +193,7 @@ int sc_main(int argc, char* argv[]) {
 
 // SystemC's banner would otherwise land in front of every command's output.
 int main(int argc, char* argv[]) {
+    mtsim::parent_death_kills_me();
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
     sc_core::sc_report_handler::set_handler(mtsim::app::report_handler);
     return sc_core::sc_elab_and_sim(argc, argv);

@@ -1,9 +1,12 @@
 #include "model/child_process.h"
 
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <spawn.h>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,8 +26,17 @@ child_process spawn_child(const std::vector<std::string>& argv) {
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    // The child learns its parent's pid so that it can ask the kernel to kill it when the
+    // parent dies (PR_SET_PDEATHSIG, prctl(2)); see parent_death_kills_me().
+    std::vector<std::string> env_text;
+    for (char** e = environ; *e; ++e)
+        if (std::strncmp(*e, "MTSIM_PARENT_PID=", 17) != 0) env_text.emplace_back(*e);
+    env_text.push_back("MTSIM_PARENT_PID=" + std::to_string(getpid()));
+    std::vector<char*> env;
+    for (auto& e : env_text) env.push_back(e.data());
+    env.push_back(nullptr);
     child_process c;
-    const int rc = posix_spawn(&c.pid, argv[0].c_str(), &fa, nullptr, args.data(), environ);
+    const int rc = posix_spawn(&c.pid, argv[0].c_str(), &fa, nullptr, args.data(), env.data());
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
     if (rc != 0) {
@@ -49,6 +61,14 @@ std::string collect_child(child_process& c, int& status) {
     while (waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
     }
     return out;
+}
+
+void parent_death_kills_me() {
+    const char* parent = std::getenv("MTSIM_PARENT_PID");
+    if (!parent) return;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The parent may have died before prctl: then this process was reparented already.
+    if (std::to_string(getppid()) != parent) _exit(137);
 }
 
 } // namespace mtsim

@@ -21,4 +21,9 @@ child_process spawn_child(const std::vector<std::string>& argv);
 // what it printed and sets `status` to its waitpid status.
 std::string collect_child(child_process& c, int& status);
 
+// In a process started by spawn_child: the kernel kills it (SIGKILL) when its parent exits,
+// so that a matrix or bench interrupted by a signal leaves no simulation running. Elsewhere it
+// does nothing. Call it first thing in main().
+void parent_death_kills_me();
+
 } // namespace mtsim

@@ -2,6 +2,7 @@
 // dirty mask except the one running the handler (smp_call_function_many skips the calling
 // CPU), so the local caches were never written back. The mask is cleared as in KVM.
 #include "kvm/wbinvd.h"
+#include "model/registry.h"
 
 namespace mtsim::kvm::wbinvd_handlings {
 namespace {
@@ -24,9 +25,6 @@ public:
 
 } // namespace
 
-const wbinvd_handling& all_but_local() {
-    static const all_but_local_handling h;
-    return h;
-}
+MTSIM_REGISTER(wbinvd_handling, all_but_local_handling);
 
 } // namespace mtsim::kvm::wbinvd_handlings

@@ -2,6 +2,7 @@
 // pCPU to the vCPU's wbinvd_dirty_mask, WBINVD on every pCPU in the mask (the local one
 // included, on_each_cpu_mask), clear the mask.
 #include "kvm/wbinvd.h"
+#include "model/registry.h"
 
 namespace mtsim::kvm::wbinvd_handlings {
 namespace {
@@ -23,9 +24,6 @@ public:
 
 } // namespace
 
-const wbinvd_handling& dirty_mask() {
-    static const dirty_mask_handling h;
-    return h;
-}
+MTSIM_REGISTER(wbinvd_handling, dirty_mask_handling);
 
 } // namespace mtsim::kvm::wbinvd_handlings

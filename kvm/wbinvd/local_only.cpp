@@ -1,6 +1,7 @@
 // local-only (what-if): WBINVD on the pCPU the vCPU exited on and nowhere else; the mask is
 // dropped. Shows what is lost when the pCPUs a vCPU left behind keep dirty guest lines.
 #include "kvm/wbinvd.h"
+#include "model/registry.h"
 
 namespace mtsim::kvm::wbinvd_handlings {
 namespace {
@@ -22,9 +23,6 @@ public:
 
 } // namespace
 
-const wbinvd_handling& local_only() {
-    static const local_only_handling h;
-    return h;
-}
+MTSIM_REGISTER(wbinvd_handling, local_only_handling);
 
 } // namespace mtsim::kvm::wbinvd_handlings

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -80,19 +81,6 @@ std::optional<verdict> scenario::expected_for(const std::string& h) const {
 std::string hosts_dir() {
     if (const char* e = std::getenv("MTSIM_HOSTS_DIR")) return e;
     return MTSIM_SCENARIOS_DIR "/hosts";
-}
-
-std::vector<std::string> host_names() {
-    std::vector<std::string> files, out;
-    for (const auto& e : fs::directory_iterator(hosts_dir()))
-        if (e.path().extension() == ".yaml") files.push_back(e.path().stem().string());
-    std::sort(files.begin(), files.end());
-    std::ifstream order(hosts_dir() + "/order.txt");
-    for (std::string h; std::getline(order, h);)
-        if (std::find(files.begin(), files.end(), h) != files.end()) out.push_back(h);
-    for (const auto& h : files)
-        if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
-    return out;
 }
 
 std::string scenario_name(const std::string& file) {
@@ -477,6 +465,69 @@ void apply_file(const std::string& file, scenario& s, int depth, bool main) {
 
 } // namespace
 
+namespace {
+
+// A host file's name and the policy it runs (empty when the file names no known policy).
+struct host_entry {
+    std::string name;
+    std::string policy;
+};
+
+std::vector<host_entry> host_entries() {
+    std::vector<host_entry> out;
+    for (const auto& e : fs::directory_iterator(hosts_dir())) {
+        if (e.path().extension() != ".yaml") continue;
+        host_config h;
+        load_yaml(parse_file(e.path().string()), e.path().string(), h, "host");
+        out.push_back({e.path().stem().string(), h.kvm.policy});
+    }
+    // Every policy that no host file runs is a host of its own name, with the defaults.
+    for (const kvm::ept_policy* p : kvm::all_policies()) {
+        const std::string name(p->name());
+        if (std::none_of(out.begin(), out.end(),
+                         [&](const host_entry& h) { return h.policy == name || h.name == name; }))
+            out.push_back({name, name});
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<std::string> host_names() {
+    // Columns follow the registry's policy order; a policy's own-name host first, then the
+    // other hosts running it by name; hosts of unknown policies last.
+    const auto& policies = kvm::all_policies();
+    auto rank = [&](const host_entry& h) {
+        const auto it =
+            std::find_if(policies.begin(), policies.end(),
+                         [&](const kvm::ept_policy* p) { return p->name() == h.policy; });
+        return std::make_tuple(std::distance(policies.begin(), it), h.name != h.policy, h.name);
+    };
+    auto hosts = host_entries();
+    std::sort(hosts.begin(), hosts.end(),
+              [&](const host_entry& a, const host_entry& b) { return rank(a) < rank(b); });
+    std::vector<std::string> out;
+    for (const auto& h : hosts) out.push_back(h.name);
+    return out;
+}
+
+host_config load_host(const std::string& name) {
+    host_config h;
+    const std::string hf = hosts_dir() + "/" + name + ".yaml";
+    if (fs::exists(hf)) {
+        load_yaml(parse_file(hf), hf, h, "host");
+        return h;
+    }
+    const auto names = host_names();
+    if (std::find(names.begin(), names.end(), name) == names.end())
+        throw config_error(hf, 0, "host", "unknown host '" + name + "'; see `mtsim list hosts`");
+    // A policy without a host file: the hypervisor's defaults under that policy.
+    h.kvm.policy = name;
+    h.description =
+        std::string(kvm::find_policy(name)->description()) + " (no host file: defaults)";
+    return h;
+}
+
 scenario load_scenario(const std::string& file, const std::string& host_override,
                        const std::vector<std::string>& sets) {
     scenario s;
@@ -484,14 +535,11 @@ scenario load_scenario(const std::string& file, const std::string& host_override
     apply_file(file, s, 0, true);
     if (!host_override.empty()) s.host_name = host_override;
     if (s.host_name.empty()) s.host_name = "linux-6.16";
-    const std::string hf = hosts_dir() + "/" + s.host_name + ".yaml";
-    if (!fs::exists(hf))
+    const auto names = host_names();
+    if (std::find(names.begin(), names.end(), s.host_name) == names.end())
         throw config_error(file, 0, "host",
                            "unknown host '" + s.host_name + "'; see `mtsim list hosts`");
-    {
-        const YAML::Node h = parse_file(hf);
-        load_yaml(h, hf, s.host, "host");
-    }
+    s.host = load_host(s.host_name);
     for (const auto& a : sets) apply_set(a, s);
     s.sets = sets;
     return s;

@@ -171,8 +171,13 @@ struct scenario {
 
 // The folder of host files (scenarios/hosts/), from MTSIM_HOSTS_DIR or the source tree.
 std::string hosts_dir();
-// Host names in the order of hosts/order.txt, then any other host file by name.
+// Every host: one per file in hosts/, plus one of its own name (the hypervisor's defaults) for
+// each registered policy that no host file runs. Ordered by the policy registry (the release a
+// policy models, kvm/policy.h), then the policy's own-name host, then by name.
 std::vector<std::string> host_names();
+// The host section of host `name` (its file, or the default host of a policy without one).
+// Throws config_error for an unknown host.
+host_config load_host(const std::string& name);
 
 // Loads FILE, its includes, the host (host_override when not empty, else the file's `host:`,
 // else linux-6.16) and the --set assignments. Throws config_error.

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "model/not_modelled.h"
 #include "scenarios/guest_tables.h"
 
 namespace mtsim::scenarios {
@@ -105,9 +106,9 @@ void platform::check_programs() const {
             ++ringers;
     }
     if (ringers > 1)
-        throw config_error(s.file, 0, "programs",
-                           "doorbells from more than one agent are not modelled (the ring's tail "
-                           "order would depend on timing)");
+        throw not_modelled("doorbells from more than one agent (the ring's tail order would "
+                           "depend on timing)",
+                           s.file + ": programs");
 }
 
 // One oracle agent each, in the scenario's order (vCPUs, vmm), then the GPU.

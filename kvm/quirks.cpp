@@ -31,9 +31,10 @@ void note_absent_ignore_guest_pat(const ept_inputs& in, std::string_view why_abs
 
 void note_absent_memslot_flag(const ept_inputs& in, ept_decision& out) {
     if (!in.memslot_noncoherent) return;
-    out.notes.emplace_back("memslot flag KVM_MEM_NON_COHERENT_DMA refused: only the seed-003 "
-                           "proposal (policy memslot-flag) has it, KVM rejects the memslot "
-                           "(-EINVAL); decided as an unflagged slot");
+    out.notes.emplace_back(
+        "memslot flag KVM_MEM_NON_COHERENT_DMA refused: only the KVM_MEM_NON_COHERENT_DMA proposal "
+        "proposal (policy memslot-flag) has it, KVM rejects the memslot "
+        "(-EINVAL); decided as an unflagged slot");
 }
 
 } // namespace mtsim::kvm

@@ -1,6 +1,7 @@
 // KVM facts that several EPT policies share: the IGNORE_GUEST_PAT quirk and how KVM answers a
-// VMM that asks to turn it off, the seed-003 memslot flag that released kernels lack, and the
-// input domain of the guest MTRR type. Each rule lives here once; the policies call it.
+// VMM that asks to turn it off, the KVM_MEM_NON_COHERENT_DMA memslot flag (a proposal) that
+// released kernels lack, and the input domain of the guest MTRR type. Each rule lives here once;
+// the policies call it.
 #pragma once
 
 #include "kvm/policy.h"

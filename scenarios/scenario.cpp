@@ -31,9 +31,11 @@ void host_config::describe(param_visitor& v) {
     v.text("description", description, "one line saying what this host is");
     v.section("kvm", kvm);
     v.flag("kvm_virtio_device", kvm_virtio_device,
-           "the VMM registers a non-coherent virtio-gpu with a KVM virtio device (seed 000)");
+           "the VMM registers a non-coherent virtio-gpu with a KVM virtio device (the KVM virtio "
+           "device RFC)");
     v.flag("memslot_noncoherent", memslot_noncoherent,
-           "the VMM flags the GPU's blob memslots KVM_MEM_NON_COHERENT_DMA (seed 003)");
+           "the VMM flags the GPU's blob memslots KVM_MEM_NON_COHERENT_DMA (the "
+           "KVM_MEM_NON_COHERENT_DMA proposal)");
 }
 
 void gpu_device_config::describe(param_visitor& v) {

@@ -44,8 +44,9 @@ struct platform_config {
 struct host_config {
     std::string description;
     kvm::hypervisor_config kvm;
-    bool kvm_virtio_device = false;   // VMM creates the KVM virtio device (seed 000)
-    bool memslot_noncoherent = false; // VMM flags the GPU's blob memslots (seed 003)
+    bool kvm_virtio_device = false; // VMM creates the KVM virtio device (the KVM virtio device RFC)
+    bool memslot_noncoherent =
+        false; // VMM flags the GPU's blob memslots (the KVM_MEM_NON_COHERENT_DMA proposal)
     void describe(param_visitor& v);
 };
 

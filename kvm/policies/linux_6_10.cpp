@@ -17,7 +17,7 @@ public:
                "CD_NW_CLEARED honors guest PAT, EPT zapped on count changes",
                "Linux 6.7-6.10, vmx_get_mt_mask() after Yan Zhao's 'KVM: VMX: drop IPAT in "
                "memtype when CD=1 for KVM_X86_QUIRK_CD_NW_CLEARED' and 'KVM: x86/mmu: Zap KVM "
-               "TDP when noncoherent DMA assignment starts/stops'; kvm-policy.md section 1",
+               "TDP when noncoherent DMA assignment starts/stops'; docs/reference/kvm-policy.md §1",
                era::v6_7_to_6_10, 610, quirk_absent_before_6_16, false}) {}
 
     ept_decision choose(const ept_inputs& in) const override {

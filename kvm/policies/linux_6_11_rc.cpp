@@ -17,7 +17,8 @@ public:
                "Linux 6.11-rc (never released): guest PAT always honored on self-snoop hosts, "
                "guest MTRRs and CR0.CD no longer emulated",
                "Linux 6.11-rc1, commit 377b2f359d1f 'KVM: VMX: Always honor guest PAT on CPUs "
-               "that support self-snoop', reverted by 9d70f3fec144; kvm-policy.md section 1",
+               "that support self-snoop', reverted by 9d70f3fec144; docs/reference/kvm-policy.md "
+               "§1",
                era::v6_11_rc, 611, quirk_absent_before_6_16, false}) {}
 
     ept_decision choose(const ept_inputs& in) const override {

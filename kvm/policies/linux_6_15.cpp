@@ -16,7 +16,7 @@ public:
                "Linux 6.11-6.15: WB+IPAT without non-coherent DMA, WB with guest PAT honored "
                "with it; guest MTRRs and CR0.CD not emulated",
                "Linux 6.11-6.15, vmx_get_mt_mask() after Sean Christopherson's guest MTRR "
-               "removal and the revert 9d70f3fec144; kvm-policy.md section 1",
+               "removal and the revert 9d70f3fec144; docs/reference/kvm-policy.md §1",
                era::v6_11_to_6_15, 615, quirk_absent_before_6_16, false}) {}
 
     ept_decision choose(const ept_inputs& in) const override {

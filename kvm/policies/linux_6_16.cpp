@@ -17,7 +17,7 @@ public:
                "Linux >= 6.16: as 6.15 while quirk IGNORE_GUEST_PAT is on; with it off "
                "(self-snoop hosts only) guest PAT is always honored",
                "Linux >= 6.16, commit c9c1e20b4c7d 'KVM: x86: Introduce Intel specific quirk "
-               "KVM_X86_QUIRK_IGNORE_GUEST_PAT'; kvm-policy.md section 1",
+               "KVM_X86_QUIRK_IGNORE_GUEST_PAT'; docs/reference/kvm-policy.md §1",
                era::from_6_16, 616, "", false}) {}
 
     ept_decision choose(const ept_inputs& in) const override {

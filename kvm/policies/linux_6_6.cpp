@@ -12,12 +12,12 @@ namespace {
 class linux_6_6 final : public ept_policy {
 public:
     linux_6_6()
-        : ept_policy(
-              {"linux-6.6",
-               "Linux <= 6.6: guest MTRRs and CR0.CD emulated under non-coherent DMA, IPAT "
-               "kept when CR0.CD=1 with CD_NW_CLEARED, no EPT zap on count changes",
-               "Linux <= 6.6, arch/x86/kvm/vmx/vmx.c vmx_get_mt_mask(); kvm-policy.md section 1",
-               era::upto_6_6, 606, quirk_absent_before_6_16, false}) {}
+        : ept_policy({"linux-6.6",
+                      "Linux <= 6.6: guest MTRRs and CR0.CD emulated under non-coherent DMA, IPAT "
+                      "kept when CR0.CD=1 with CD_NW_CLEARED, no EPT zap on count changes",
+                      "Linux <= 6.6, arch/x86/kvm/vmx/vmx.c vmx_get_mt_mask(); "
+                      "docs/reference/kvm-policy.md §1",
+                      era::upto_6_6, 606, quirk_absent_before_6_16, false}) {}
 
     ept_decision choose(const ept_inputs& in) const override {
         if (in.mmio) return {memtype::uc, false, "host MMIO: UC, guest PAT honored", {}};

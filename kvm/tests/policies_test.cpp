@@ -1,5 +1,6 @@
 // The registry, the quirk and memslot-flag refusals, amd-npt, memslot-flag and the EPT zap on
-// non-coherent count changes, each against rules written from kvm-policy.md §1 and §3.
+// non-coherent count changes, each against rules written from docs/reference/kvm-policy.md §1 and
+// §3.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -71,8 +72,9 @@ TEST_CASE("a guest MTRR type of UC- is refused by every policy") {
 }
 
 TEST_CASE("IGNORE_GUEST_PAT off: refused with a note unless the kernel has it and self-snoop") {
-    // Expected from kvm-policy.md §1: the quirk exists from 6.16 and can only be turned off on
-    // self-snoop hosts; everywhere else the request is refused and the output says so.
+    // Expected from docs/reference/kvm-policy.md §1: the quirk exists from 6.16 and can only be
+    // turned off on self-snoop hosts; everywhere else the request is refused and the output says
+    // so.
     struct expect {
         std::string_view name;
         bool has_quirk;
@@ -163,8 +165,8 @@ TEST_CASE("memslot-flag: flagged slots honor guest PAT - MMIO stays UC - elsewhe
     for_each_input(true, [&](const ept_inputs& in) {
         const ept_decision d = p.decide(in);
         INFO(describe(in), " -> ", to_string(d.ept_type), ",", d.ipat, " (", d.why, ")");
-        // Seed 003: inside a flagged slot WB without IPAT, guest MTRRs and the count ignored;
-        // host MMIO inside a flagged slot is still UC, 0.
+        // The KVM_MEM_NON_COHERENT_DMA proposal: inside a flagged slot WB without IPAT, guest MTRRs
+        // and the count ignored; host MMIO inside a flagged slot is still UC, 0.
         CHECK(d.ept_type == (in.mmio ? memtype::uc : memtype::wb));
         CHECK_FALSE(d.ipat);
         CHECK(count_notes(d, "KVM_MEM_NON_COHERENT_DMA") == 0);
@@ -208,9 +210,10 @@ TEST_CASE("memslot-flag: a flagged slot differs from linux-6.10 exactly where 6.
 }
 
 TEST_CASE("EPT zap on a non-coherent count change - per policy") {
-    // kvm-policy.md §1: none before 6.7; from 6.7 always; from 6.16 only while IGNORE_GUEST_PAT
-    // is in effect (a refused off request leaves it in effect); NPT types never depend on the
-    // count. 6.11-rc: kvm_mmu_may_ignore_guest_pat() was "!self-snoop" (commit 377b2f359d1f).
+    // docs/reference/kvm-policy.md §1: none before 6.7; from 6.7 always; from 6.16 only while
+    // IGNORE_GUEST_PAT is in effect (a refused off request leaves it in effect); NPT types never
+    // depend on the count. 6.11-rc: kvm_mmu_may_ignore_guest_pat() was "!self-snoop" (commit
+    // 377b2f359d1f).
     for (bool ss : {false, true})
         for (bool igp : {false, true}) {
             ept_inputs in;

@@ -15,7 +15,7 @@ public:
                "clear the mask";
     }
     std::string_view source() const override {
-        return "arch/x86/kvm/x86.c kvm_emulate_wbinvd_noskip(); kvm-policy.md section 2";
+        return "arch/x86/kvm/x86.c kvm_emulate_wbinvd_noskip(); docs/reference/kvm-policy.md §2";
     }
     wbinvd_plan plan(const wbinvd_request& r) const override {
         return {r.dirty_mask | (pcpu_mask{1} << r.local), 0};

@@ -13,7 +13,7 @@ public:
         return "what-if: WBINVD on the local pCPU only, the dirty mask is ignored and cleared";
     }
     std::string_view source() const override {
-        return "what-if variant of kvm-policy.md section 2 (the old-CPU row without the "
+        return "what-if variant of docs/reference/kvm-policy.md §2 (the old-CPU row without the "
                "flush on migration)";
     }
     wbinvd_plan plan(const wbinvd_request& r) const override {

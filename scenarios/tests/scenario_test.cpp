@@ -26,7 +26,7 @@ TEST_CASE("a catalogue file resolves: includes, host, buffers, programs, expecta
     const scenario s = load_scenario(cat + "01-virtio-gpu-wc-upload.yaml", "", {});
     CHECK(s.host_name == "linux-6.16");
     CHECK(s.host.kvm.policy == "linux-6.16");
-    CHECK(s.platform.cache.l1d.size_bytes == 4 * KiB); // from shared/platform.yaml
+    CHECK(s.platform.cache.l1d.size_bytes == 4 * KiB); // from the catalogue's shared platform file
     CHECK(s.devices.gpu.mode == "virtio");
     REQUIRE(s.buffers.size() == 1);
     CHECK(s.buffers[0].kind == buffer_kind::blob);

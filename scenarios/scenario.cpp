@@ -290,7 +290,10 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
     scenario_op op;
     op.line = unsigned(n.Mark().line + 1);
     std::string name;
-    YAML::Node arg(YAML::NodeType::Undefined);
+    // Default-constructed (no node yet): assigning shares the document's node instead of
+    // merging the whole document into a fresh node's memory (yaml-cpp Node::AssignNode), which
+    // made loading quadratic in the number of ops.
+    YAML::Node arg;
     bool has_arg = false;
     if (n.IsScalar())
         name = n.as<std::string>();
@@ -358,7 +361,8 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
 
 void parse_programs(const std::string& file, const YAML::Node& progs, scenario& s) {
     if (!progs.IsMap()) fail(file, progs, "programs", "expected a mapping agent -> program");
-    std::vector<agent_program> vcpus, rest;
+    std::vector<std::pair<unsigned, agent_program>> vcpus;
+    std::vector<agent_program> rest;
     for (auto it = progs.begin(); it != progs.end(); ++it) {
         const std::string agent = it->first.as<std::string>();
         const std::string k = "programs." + agent;
@@ -366,10 +370,13 @@ void parse_programs(const std::string& file, const YAML::Node& progs, scenario& 
         const bool vmm = agent == "vmm";
         unsigned idx = 0;
         if (!gpu && !vmm) {
-            if (agent.rfind("vcpu", 0) != 0 || agent.size() == 4 ||
-                agent.find_first_not_of("0123456789", 4) != std::string::npos)
-                fail(file, it->first, k, "agents are vcpuN, vmm and gpu");
+            // vcpuN with N in decimal without leading zeros (vcpu0 .. vcpu4095).
+            if (agent.rfind("vcpu", 0) != 0 || agent.size() == 4 || agent.size() > 8 ||
+                agent.find_first_not_of("0123456789", 4) != std::string::npos ||
+                (agent[4] == '0' && agent.size() > 5))
+                fail(file, it->first, k, "agents are vcpuN (N = 0..4095), vmm and gpu");
             idx = unsigned(std::stoul(agent.substr(4)));
+            if (idx > 4095) fail(file, it->first, k, "agents are vcpuN (N = 0..4095), vmm and gpu");
         }
         agent_program p;
         p.agent = agent;
@@ -391,17 +398,23 @@ void parse_programs(const std::string& file, const YAML::Node& progs, scenario& 
             fail(file, it->second, k, "expected a list of ops (or {pcpu: N, ops: [...]})");
         for (std::size_t i = 0; i < ops.size(); ++i)
             p.ops.push_back(parse_op(file, ops[i], fmt::format("{}[{}]", k, i), gpu, s));
-        (gpu || vmm ? rest : vcpus).push_back(p);
+        if (gpu || vmm)
+            rest.push_back(std::move(p));
+        else
+            vcpus.emplace_back(idx, std::move(p));
     }
+    // Numeric order (vcpu2 before vcpu10).
     std::sort(vcpus.begin(), vcpus.end(),
-              [](const auto& a, const auto& b) { return a.agent < b.agent; });
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t i = 0; i < vcpus.size(); ++i)
-        if (vcpus[i].agent != "vcpu" + std::to_string(i))
-            fail(file, progs, "programs", "vCPUs are numbered vcpu0, vcpu1, ... without gaps");
+        if (vcpus[i].first != i)
+            fail(file, progs, "programs",
+                 fmt::format("vCPUs are numbered vcpu0, vcpu1, ... without gaps (no vcpu{})", i));
     if (vcpus.empty()) fail(file, progs, "programs", "at least one vCPU program (vcpu0)");
     std::sort(rest.begin(), rest.end(),
               [](const auto& a, const auto& b) { return a.agent > b.agent; }); // vmm, gpu
-    s.programs = vcpus;
+    s.programs.clear();
+    for (auto& v : vcpus) s.programs.push_back(std::move(v.second));
     s.programs.insert(s.programs.end(), rest.begin(), rest.end());
 }
 

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "scenarios/derived.h"
+
 namespace mtsim::scenarios {
 
 namespace fs = std::filesystem;
@@ -501,11 +503,10 @@ scenario load_scenario(const std::string& file, const std::string& host_override
     if (!fs::exists(hf))
         throw config_error(file, 0, "host",
                            "unknown host '" + s.host_name + "'; see `mtsim list hosts`");
-    {
-        const YAML::Node h = parse_file(hf);
-        load_yaml(h, hf, s.host, "host");
-    }
+    const YAML::Node h = parse_file(hf);
+    load_yaml(h, hf, s.host, "host");
     for (const auto& a : sets) apply_set(a, s);
+    derive_facts(s, hf, h, sets);
     s.sets = sets;
     return s;
 }

@@ -122,6 +122,33 @@ c={r["host"]:r["cycles"] for r in json.load(sys.stdin)}
 assert c["linux-6.16-honor-pat"] >= 10*c["linux-6.16"], c
 assert c["amd-npt"] >= 10*c["linux-6.16"], c' || fail "bochs UC- framebuffer not 10x slower when guest PAT is honored"
     ;;
+derived_facts)
+    # A derived fact overridden against its source: exit 2 naming the key and the source.
+    for a in host.kvm.self_snoop=false host.kvm.pcpus=7; do
+        out=$("$mtsim" run "$cat/07a-live-migration-wc-alias.yaml" --host kvm-virtio-rfc --set "$a" 2>&1)
+        [ $? -eq 2 ] || fail "$a: not refused ($out)"
+        echo "$out" | grep -q "key '${a%=*}': derived from platform.cache" || fail "$a: $out"
+    done
+    # The source itself is honoured and recorded.
+    out=$("$mtsim" run "$cat/07a-live-migration-wc-alias.yaml" --host kvm-virtio-rfc \
+        --set platform.cache.self_snoop=false --json)
+    echo "$out" | python3 -c 'import json,sys; c=json.load(sys.stdin)["config"]; sys.exit(0 if c["host"]["kvm"]["self_snoop"] is False and c["platform"]["cache"]["self_snoop"] is False else 1)' ||
+        fail "self_snoop not recorded as run"
+    ;;
+many_vcpus)
+    # 64 vCPUs, each storing to its own line: they run, and the run is clean.
+    f=$(mktemp --suffix=.yaml)
+    {
+        printf 'platform: {cache: {pcpus: 2}}\nguest:\n  ram: 4MiB\n  buffers:\n'
+        printf '    - {name: b, kind: ram, gpa: 0x100000, size: 4KiB}\nprograms:\n'
+        for i in $(seq 63 -1 0); do printf '  vcpu%d:\n    - store: {buffer: b, offset: %d, len: 8}\n' $i $((i * 64)); done
+    } > "$f"
+    out=$("$mtsim" run "$f" --json); rc=$?
+    rm -f "$f"
+    [ $rc -eq 0 ] || fail "64 vCPUs: exit $rc"
+    echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); sys.exit(0 if r["verdict"]=="clean" and len(r["cycles_per_agent"])==65 else 1)' ||
+        fail "64 vCPUs: $out"
+    ;;
 *) fail "unknown case $case_" ;;
 esac
 echo ok

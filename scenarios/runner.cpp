@@ -9,6 +9,7 @@
 
 #include "model/oracle.h"
 #include "scenarios/builder.h"
+#include "scenarios/resolved.h"
 
 namespace mtsim::scenarios {
 
@@ -30,7 +31,7 @@ nlohmann::json run_scenario(const scenario& s) {
             "the GPU never serves)");
     const auto& sum = o.summary();
     nlohmann::json r;
-    r["scenario"] = scenario_name(s.file);
+    r["scenario"] = s.name;
     r["file"] = s.file;
     r["host"] = s.host_name;
     r["verdict"] = std::string(to_string(sum.overall));
@@ -46,8 +47,7 @@ nlohmann::json run_scenario(const scenario& s) {
     r["cycles_per_agent"] = p.cycles_json();
     r["cycles"] = p.cycles_json().value("vcpu0", std::uint64_t(0));
     r["stats"] = p.stats_json();
-    scenario copy = s;
-    r["config"] = config_to_json(copy);
+    r["config"] = resolved_json(s);
     r["sets"] = s.sets;
     r["seed"] = s.run.seed;
     r["version"] = mtsim_version();

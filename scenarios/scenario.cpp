@@ -270,6 +270,16 @@ constexpr op_name op_names[] = {
     {"interrupt", op_type::gpu_interrupt, false, true},
 };
 
+} // namespace
+
+const char* op_name_of(op_type t) {
+    for (const auto& o : op_names)
+        if (o.type == t) return o.name;
+    return "?";
+}
+
+namespace {
+
 bool is_memory_op(op_type t) {
     switch (t) {
     case op_type::load:
@@ -297,14 +307,22 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
     // made loading quadratic in the number of ops.
     YAML::Node arg;
     bool has_arg = false;
+    // A resolved file (resolved.h) adds `line`: the op's line in the file it was resolved
+    // from, which findings cite; an op without arguments then has a null argument.
+    const bool with_line = n.IsMap() && n.size() == 2 && n["line"];
     if (n.IsScalar())
         name = n.as<std::string>();
-    else if (n.IsMap() && n.size() == 1) {
-        name = n.begin()->first.as<std::string>();
-        arg = n.begin()->second;
-        has_arg = true;
+    else if (n.IsMap() && (n.size() == 1 || with_line)) {
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            if (it->first.as<std::string>() == "line") continue;
+            name = it->first.as<std::string>();
+            arg = it->second;
+            has_arg = !arg.IsNull();
+        }
+        if (with_line) op.line = unsigned(number(file, n["line"], k + ".line"));
     } else
-        fail(file, n, k, "an op is a name or a one-key mapping {name: arguments}");
+        fail(file, n, k,
+             "an op is a name or a one-key mapping {name: arguments} (and optionally line)");
     const op_name* found = nullptr;
     std::string valid;
     for (const auto& o : op_names) {
@@ -435,9 +453,9 @@ void parse_expect(const std::string& file, const YAML::Node& e, scenario& s) {
     }
 }
 
-const std::set<std::string> top_keys{"description", "include",  "host",  "run",
-                                     "platform",    "devices",  "guest", "vmm",
-                                     "raw_ept",     "programs", "expect"};
+const std::set<std::string> top_keys{"name", "description", "include",  "host",
+                                     "run",  "platform",    "devices",  "guest",
+                                     "vmm",  "raw_ept",     "programs", "expect"};
 
 // Applies one file: its includes first, then its own sections (later files override).
 void apply_file(const std::string& file, scenario& s, int depth, bool main) {
@@ -447,7 +465,8 @@ void apply_file(const std::string& file, scenario& s, int depth, bool main) {
         const std::string k = it->first.as<std::string>();
         if (!top_keys.count(k))
             fail(file, it->first, k,
-                 "unknown key; valid: description, include, host, run, platform, devices, guest, "
+                 "unknown key; valid: name, description, include, host, run, platform, devices, "
+                 "guest, "
                  "vmm, raw_ept, programs, expect");
         if (!main && (k == "programs" || k == "expect"))
             fail(file, it->first, k, "an included file holds shared parts only");
@@ -468,7 +487,17 @@ void apply_file(const std::string& file, scenario& s, int depth, bool main) {
         }
     }
     if (const YAML::Node d = root["description"]) s.description = scalar(file, d, "description");
-    if (const YAML::Node h = root["host"]) s.host_name = scalar(file, h, "host");
+    if (const YAML::Node n = root["name"]) s.name = scalar(file, n, "name");
+    if (const YAML::Node h = root["host"]) {
+        if (h.IsMap()) {
+            // The host inline (a resolved file): its name and the whole host section.
+            if (!h["name"]) fail(file, h, "host.name", "an inline host needs its name");
+            s.host_name = scalar(file, h["name"], "host.name");
+            load_yaml(without(h, {"name"}), file, s.host, "host");
+            s.host_inline = true;
+        } else
+            s.host_name = scalar(file, h, "host");
+    }
     if (const YAML::Node n = root["run"]) load_yaml(n, file, s.run, "run");
     if (const YAML::Node n = root["platform"]) load_yaml(n, file, s.platform, "platform");
     if (const YAML::Node n = root["devices"]) load_yaml(n, file, s.devices, "devices");
@@ -497,14 +526,25 @@ scenario load_scenario(const std::string& file, const std::string& host_override
     scenario s;
     s.file = file;
     apply_file(file, s, 0, true);
-    if (!host_override.empty()) s.host_name = host_override;
+    if (s.name.empty()) s.name = scenario_name(file);
+    if (!host_override.empty()) {
+        s.host_name = host_override;
+        s.host = host_config{}; // --host replaces an inline host
+        s.host_inline = false;
+    }
     if (s.host_name.empty()) s.host_name = "linux-6.16";
-    const std::string hf = hosts_dir() + "/" + s.host_name + ".yaml";
-    if (!fs::exists(hf))
-        throw config_error(file, 0, "host",
-                           "unknown host '" + s.host_name + "'; see `mtsim list hosts`");
-    const YAML::Node h = parse_file(hf);
-    load_yaml(h, hf, s.host, "host");
+    std::string hf = file;
+    YAML::Node h;
+    if (s.host_inline)
+        h = parse_file(file)["host"];
+    else {
+        hf = hosts_dir() + "/" + s.host_name + ".yaml";
+        if (!fs::exists(hf))
+            throw config_error(file, 0, "host",
+                               "unknown host '" + s.host_name + "'; see `mtsim list hosts`");
+        h = parse_file(hf);
+        load_yaml(h, hf, s.host, "host");
+    }
     for (const auto& a : sets) apply_set(a, s);
     derive_facts(s, hf, h, sets);
     s.sets = sets;

@@ -148,8 +148,10 @@ struct agent_program {
 
 struct scenario {
     std::string file;
+    std::string name; // `name:`, else scenario_name(file)
     std::string description;
     std::string host_name;
+    bool host_inline = false; // the file holds the host section (`host:` as a mapping)
     run_config run;
     platform_config platform;
     host_config host;
@@ -178,6 +180,9 @@ std::vector<std::string> host_names();
 // else linux-6.16) and the --set assignments. Throws config_error.
 scenario load_scenario(const std::string& file, const std::string& host_override,
                        const std::vector<std::string>& sets);
+
+// An op's name in the scenario language ("load", "wait_doorbell", ...).
+const char* op_name_of(op_type t);
 
 // A scenario's name: the file's stem without a leading ordering prefix ("07a-", "11-"), which
 // only orders the catalogue.

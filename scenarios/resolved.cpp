@@ -130,6 +130,7 @@ nlohmann::json resolved_json(const scenario& s) {
     j["programs"] = programs;
     json expect = json::object();
     for (const auto& [h, v] : s.expect) expect[h] = std::string(to_string(v));
+    for (const auto& h : s.expect_refused) expect[h] = "refused";
     j["expect"] = expect;
     return j;
 }

@@ -35,6 +35,9 @@ void host_config::describe(param_visitor& v) {
            "the VMM registers a non-coherent virtio-gpu with a KVM virtio device (seed 000)");
     v.flag("memslot_noncoherent", memslot_noncoherent,
            "the VMM flags the GPU's blob memslots KVM_MEM_NON_COHERENT_DMA (seed 003)");
+    v.choice("refuse", refuse,
+             "when KVM refuses a request of this host: error (exit 2) or skip (verdict refused)",
+             {"error", "skip"});
 }
 
 void gpu_device_config::describe(param_visitor& v) {
@@ -71,6 +74,12 @@ const buffer& scenario::find_buffer(const std::string& name) const {
     for (const auto& b : buffers)
         if (b.name == name) return b;
     throw std::out_of_range("no buffer named '" + name + "'");
+}
+
+std::string scenario::expected_text(const std::string& h) const {
+    if (expect_refused.count(h)) return "refused";
+    const auto v = expected_for(h);
+    return v ? std::string(to_string(*v)) : std::string();
 }
 
 std::optional<verdict> scenario::expected_for(const std::string& h) const {
@@ -445,10 +454,16 @@ void parse_expect(const std::string& file, const YAML::Node& e, scenario& s) {
         const std::string h = it->first.as<std::string>();
         if (h != "default" && std::find(hosts.begin(), hosts.end(), h) == hosts.end())
             fail(file, it->first, "expect." + h, "unknown host; see `mtsim list hosts`");
-        const auto v = verdict_from_string(scalar(file, it->second, "expect." + h));
+        const std::string text = scalar(file, it->second, "expect." + h);
+        if (text == "refused" && h != "default") {
+            s.expect_refused.insert(h);
+            continue;
+        }
+        const auto v = verdict_from_string(text);
         if (!v)
             fail(file, it->second, "expect." + h,
-                 "expected clean, race, stale-read, torn, lost-write or corrupt-unknown");
+                 "expected clean, race, stale-read, torn, lost-write, corrupt-unknown or (for a "
+                 "host) refused");
         s.expect[h] = *v;
     }
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ struct host_config {
     kvm::hypervisor_config kvm;
     bool kvm_virtio_device = false;   // VMM creates the KVM virtio device (seed 000)
     bool memslot_noncoherent = false; // VMM flags the GPU's blob memslots (seed 003)
+    // When KVM refuses one of this host's requests (kvm/quirks.h): "error" makes the run a
+    // bad-input error (exit 2); "skip" makes its verdict `refused`, with the errno and reason.
+    std::string refuse = "error";
     void describe(param_visitor& v);
 };
 
@@ -163,10 +167,13 @@ struct scenario {
     std::vector<raw_entry> raw_ept;      // raw_ept: applied after KVM's devices are set up
     std::vector<agent_program> programs; // vCPUs first, then vmm, then gpu
     std::map<std::string, verdict> expect; // host -> verdict; "default"
+    std::set<std::string> expect_refused;  // hosts whose requests KVM is expected to refuse
     std::vector<std::string> sets;
 
     const buffer& find_buffer(const std::string& name) const;
     std::optional<verdict> expected_for(const std::string& host) const;
+    // The expected verdict's name under `host` ("refused" included), empty when none.
+    std::string expected_text(const std::string& host) const;
     // Every parameter reachable by --set, as one tree (run, platform, host, devices, guest, vmm).
     void describe(param_visitor& v);
 };

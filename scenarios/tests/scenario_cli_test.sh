@@ -178,6 +178,33 @@ PY
     [ ! -e "$d/r.yaml.tmp" ] || fail "temporary file left behind"
     rm -rf "$d"
     ;;
+kvm_refusals)
+    # What real KVM refuses: exit 2 naming the key and the errno when asked unconditionally ...
+    out=$("$mtsim" run "$cat/07a-live-migration-wc-alias.yaml" --host linux-6.16 \
+        --set host.kvm.quirk_ignore_guest_pat=false --set platform.cache.self_snoop=false 2>&1)
+    [ $? -eq 2 ] || fail "quirk off without self-snoop: not refused ($out)"
+    echo "$out" | grep -q "key 'host.kvm.quirk_ignore_guest_pat'.*KVM_CAP_DISABLE_QUIRKS2.*-EINVAL" ||
+        fail "quirk refusal: $out"
+    "$mtsim" run "$cat/07a-live-migration-wc-alias.yaml" --host linux-6.16 \
+        --set host.kvm.quirk_ignore_guest_pat=false >/dev/null || fail "quirk off with self-snoop refused"
+    out=$("$mtsim" run "$cat/01-virtio-gpu-wc-upload.yaml" --host linux-6.16 \
+        --set host.memslot_noncoherent=true 2>&1)
+    [ $? -eq 2 ] || fail "memslot flag on linux-6.16: not refused ($out)"
+    echo "$out" | grep -q "key 'host.memslot_noncoherent'.*check_memory_region_flags" ||
+        fail "memslot refusal: $out"
+    # ... and the verdict `refused`, with errno and reason, on a host that says refuse: skip.
+    "$mtsim" run "$cat/07b-live-migration-wc-alias-no-selfsnoop.yaml" --host linux-6.16-honor-pat \
+        --json | python3 -c '
+import json,sys
+r=json.load(sys.stdin)
+assert r["verdict"]=="refused" and r["expect_met"], r
+assert r["refusal"]["errno"]==22 and r["refusal"]["errno_name"]=="EINVAL", r
+assert "self-snoop" in r["refusal"]["reason"], r' || fail "refused verdict"
+    "$mtsim" run "$cat/07b-live-migration-wc-alias-no-selfsnoop.yaml" --host linux-6.16-honor-pat |
+        grep -q "refused.*KVM refuses KVM_ENABLE_CAP" ||
+        "$mtsim" run "$cat/07b-live-migration-wc-alias-no-selfsnoop.yaml" --host linux-6.16-honor-pat |
+        grep -q "KVM refuses KVM_ENABLE_CAP" || fail "run does not print the refusal"
+    ;;
 *) fail "unknown case $case_" ;;
 esac
 echo ok

@@ -60,7 +60,7 @@ private:
 std::optional<kvm_refusal> quirk_request_refusal(const ept_policy& p, bool quirk_ignore_guest_pat,
                                                  bool self_snoop);
 
-// The VMM registers a memslot with KVM_MEM_NON_COHERENT_DMA (the seed-003 proposal).
+// The VMM registers a memslot with KVM_MEM_NON_COHERENT_DMA (a proposed flag, not merged).
 // check_memory_region_flags() returns -EINVAL for a flag the kernel does not know: every
 // released kernel; only the proposal's policy accepts it.
 std::optional<kvm_refusal> memslot_flag_refusal(const ept_policy& p);

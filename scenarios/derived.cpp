@@ -41,6 +41,33 @@ std::optional<std::pair<std::string, unsigned>> given_at(const std::string& key,
     return std::nullopt;
 }
 
+// A --set that the configuration makes a block ignore (its block is not built, or its setting
+// does not apply) is refused: the record would otherwise show a value that had no effect.
+// Files are not checked (a shared include sets platform.iommu for every scenario).
+void refuse_ignored_sets(const scenario& s, const std::vector<std::string>& sets) {
+    const bool vfio = s.devices.gpu.mode == "vfio";
+    struct rule {
+        const char* prefix;
+        bool ignored;
+        const char* why;
+    };
+    const rule rules[] = {
+        {"platform.iommu.", !vfio,
+         "no VT-d unit is built unless devices.gpu.mode is vfio (the host owns a virtio GPU)"},
+        {"devices.gpu.kvm_vfio=", !vfio, "applies only when devices.gpu.mode is vfio"},
+        {"devices.gpu.hotplug=", !vfio, "applies only when devices.gpu.mode is vfio"},
+        {"host.memslot_noncoherent=", vfio,
+         "flags the virtio-gpu blob memslots; with devices.gpu.mode vfio there are none"},
+        {"host.kvm_virtio_device=", vfio,
+         "registers a virtio-gpu with KVM; with devices.gpu.mode vfio there is none"},
+    };
+    for (const auto& a : sets)
+        for (const rule& r : rules)
+            if (r.ignored && a.rfind(r.prefix, 0) == 0)
+                throw config_error("--set " + a, 0, a.substr(0, a.find('=')),
+                                   std::string("ignored by this scenario: ") + r.why);
+}
+
 } // namespace
 
 const std::vector<derived_fact>& derived_facts() {
@@ -87,6 +114,7 @@ void derive_facts(scenario& s, const std::string& host_file, const YAML::Node& h
                            fmt::format("derived from {} ({}); set {} instead", r.f.source,
                                        source_text(s, r.f.source), r.f.source));
     }
+    refuse_ignored_sets(s, sets);
     s.host.kvm.pcpus = c.pcpus;
     s.host.kvm.self_snoop = c.self_snoop;
     s.platform.vcpu.core.line_size = c.line_size;

@@ -6,7 +6,9 @@
 // it, so the resolved scenario (and the `config` a result records) holds what runs. A file or
 // `--set` that gives a derived parameter a value other than its source's is refused with a
 // config_error naming where it was given, the key and the fact it contradicts; giving it the
-// same value is accepted.
+// same value is accepted. A --set that a block would ignore under this scenario (VT-d
+// parameters without a pass-through GPU, virtio-only host settings with one, ...) is refused
+// the same way.
 #pragma once
 
 #include <string>

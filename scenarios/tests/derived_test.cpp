@@ -72,3 +72,19 @@ TEST_CASE("a contradicting derived parameter in a scenario file names the file")
     // The source changed to match: accepted.
     CHECK(load_scenario(f, "", {"platform.cache.line_size=32"}).platform.vmm.line_size == 32);
 }
+
+TEST_CASE("a --set that the scenario makes a block ignore is refused") {
+    const std::string virtio = "scenarios/catalogue/01-virtio-gpu-wc-upload.yaml";
+    const std::string vfio = "scenarios/catalogue/04-vfio-snoop-control.yaml";
+    for (const char* a : {"platform.iommu.ecap_sc=false", "devices.gpu.hotplug=true"}) {
+        CAPTURE(a);
+        try {
+            load_scenario(virtio, "", {a});
+            FAIL("accepted");
+        } catch (const config_error& e) {
+            CHECK(e.message().find("ignored by this scenario") != std::string::npos);
+        }
+    }
+    CHECK_FALSE(load_scenario(vfio, "", {"platform.iommu.ecap_sc=false"}).platform.iommu.ecap_sc);
+    CHECK_THROWS_AS(load_scenario(vfio, "", {"host.memslot_noncoherent=true"}), config_error);
+}

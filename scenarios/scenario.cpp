@@ -290,15 +290,15 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
     scenario_op op;
     op.line = unsigned(n.Mark().line + 1);
     std::string name;
-    YAML::Node arg(YAML::NodeType::Undefined);
-    bool has_arg = false;
+    const bool has_arg = n.IsMap() && n.size() == 1;
+    // Copy-constructed, never assigned: assigning to a yaml-cpp node merges the document's whole
+    // node memory into it, which made loading a program quadratic in its length.
+    const YAML::Node arg = has_arg ? n.begin()->second : YAML::Node(YAML::NodeType::Undefined);
     if (n.IsScalar())
         name = n.as<std::string>();
-    else if (n.IsMap() && n.size() == 1) {
+    else if (has_arg)
         name = n.begin()->first.as<std::string>();
-        arg = n.begin()->second;
-        has_arg = true;
-    } else
+    else
         fail(file, n, k, "an op is a name or a one-key mapping {name: arguments}");
     const op_name* found = nullptr;
     std::string valid;

@@ -90,6 +90,8 @@ result run_ops(const bench_config& cfg, std::uint64_t ops, const char* name) {
     r.simulated_ns = sc_core::sc_time_stamp().to_seconds() * 1e9;
     r.counters = p.stats_json();
     r.counters["oracle"] = o.summary_json();
+    r.counters["oracle"]["writes_held"] = o.writes_held();
+    r.counters["oracle"]["reads_held"] = o.reads_held();
     return r;
 }
 

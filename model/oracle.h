@@ -32,10 +32,15 @@
 //   matches neither the expected write nor any remembered older write (also for racy bytes:
 //   a race may see any remembered write of the byte, but not invented bytes). One read gets
 //   at most one finding per class; the expected writes of that class are merged into it.
-// - Writes are stored as ranges (one record holding the bytes) referenced from 64-byte chunks;
-//   each chunk remembers the writes still visible in it plus the last `history_per_chunk`
-//   overwritten ones, so older values stay identifiable. Declared initial contents are never
-//   forgotten.
+// - Writes are stored as ranges (one record holding the bytes, or only the byte when all its
+//   bytes are equal) referenced from 64-byte chunks; each chunk remembers the writes still
+//   visible in it plus the last `history_per_chunk` overwritten ones, so older values stay
+//   identifiable. Declared initial contents are never forgotten.
+// - Records are held while a chunk remembers them, a read mark or a finding names them
+//   (model/oracle_records.h): the memory held is bounded per location, not by the run's
+//   length. write_info()/read_info() of a record no longer held throw std::out_of_range.
+// - Labels (`what`) may be lazy (record_label with a label_source): the text is built only
+//   when a finding is explained or printed (DESIGN.md §2 rule 9).
 #pragma once
 
 #include <cstddef>
@@ -47,6 +52,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "model/oracle_records.h"
 #include "model/oracle_verdict.h"
 #include "model/vector_clock.h"
 
@@ -59,13 +65,34 @@ inline constexpr agent_id no_agent = 0xffffffffu;
 // The implicit zero contents of memory nobody declared; every other write id is >= 1.
 inline constexpr write_id initial_zero_write = 0;
 
+// Builds the text of lazy labels from the two numbers the caller packed into them.
+class label_source {
+public:
+    virtual ~label_source() = default;
+    virtual std::string label_text(std::uint64_t a, std::uint64_t b) const = 0;
+};
+
+// A record's name: text given up front, or a source and two numbers that build it on demand
+// (the source must outlive every use of the record's name).
+struct record_label {
+    const label_source* src = nullptr;
+    std::uint64_t a = 0, b = 0;
+    std::string text;
+
+    record_label() = default;
+    record_label(std::string t) : text(std::move(t)) {} // NOLINT: implicit, as a string label
+    record_label(const char* t) : text(t) {}            // NOLINT
+    record_label(const label_source& s, std::uint64_t x, std::uint64_t y) : src(&s), a(x), b(y) {}
+    std::string str() const { return src ? src->label_text(a, b) : text; }
+};
+
 struct write_record {
     write_id id = 0;
     agent_id agent = no_agent; // no_agent: initial contents
     epoch at = 0;              // the writer's own clock component when it wrote
     std::uint64_t addr = 0;
     std::uint64_t len = 0;
-    std::string what;
+    record_label what;
     std::vector<unsigned char> data; // empty: every byte is `fill`
     unsigned char fill = 0;
 
@@ -80,7 +107,7 @@ struct read_record {
     epoch at = 0;
     std::uint64_t addr = 0;
     std::uint64_t len = 0;
-    std::string what;
+    record_label what;
 };
 
 // Bytes [offset, offset + len) relative to the read's address.
@@ -156,9 +183,9 @@ public:
                                   std::string what);
 
     write_id write(agent_id a, std::uint64_t addr, const unsigned char* bytes, std::uint64_t len,
-                   std::string what);
+                   record_label what);
     read_result read(agent_id a, std::uint64_t addr, const unsigned char* received,
-                     std::uint64_t len, std::string what);
+                     std::uint64_t len, record_label what);
 
     // Synchronization: release publishes a's knowledge under key and starts a new epoch of a;
     // acquire joins it into b. handoff(from, to) is release+acquire on a private edge.
@@ -176,6 +203,9 @@ public:
     const oracle_summary& summary() const { return m_summary; }
     const write_record& write_info(write_id w) const;
     const read_record& read_info(read_id r) const;
+    // Records held now (the bound the contract promises; includes the zero fill).
+    std::size_t writes_held() const { return m_writes.live(); }
+    std::size_t reads_held() const { return m_reads.live() - 1; }
 
     // One line naming the class, the read, the expected and the source write with labels.
     std::string explain(const finding& f) const;
@@ -223,9 +253,11 @@ private:
     bool hb(const write_record& w, const vector_clock& c) const {
         return w.agent == no_agent || c.get(w.agent) >= w.at;
     }
-    void trim_history(chunk& ch) const;
+    void trim_history(chunk& ch);
+    // Removes the marks whose mask became empty, dropping their reads' references.
+    void drop_empty_marks(chunk& ch);
     void check_marks(std::uint64_t chunk_key, chunk& ch, std::uint64_t mask, const write_record& w,
-                     const vector_clock& c, std::vector<finding>& races) const;
+                     const vector_clock& c, std::vector<finding>& races);
     void collect_segments(const read_record& r, const vector_clock& c, std::vector<segment>& out);
     bool segment_matches(const segment& s, const read_record& r,
                          const unsigned char* received) const;
@@ -245,8 +277,8 @@ private:
     std::vector<agent_state> m_agents;
     std::unordered_map<std::string, agent_id> m_agent_by_name;
     std::unordered_map<std::string, vector_clock> m_keys;
-    std::vector<write_record> m_writes;                // index = write_id
-    std::vector<read_record> m_reads;                  // index = read_id - 1
+    record_store<write_record> m_writes; // id = write_id
+    record_store<read_record> m_reads;   // id = read_id (0: a placeholder never released)
     std::unordered_map<std::uint64_t, chunk> m_chunks; // key: address / 64
     std::vector<finding> m_findings;
     oracle_summary m_summary;

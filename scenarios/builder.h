@@ -65,7 +65,10 @@ private:
     platform& m_p;
 };
 
-class platform : public sc_core::sc_module, public mmio_handler, public cpu::agent_observer {
+class platform : public sc_core::sc_module,
+                 public mmio_handler,
+                 public cpu::agent_observer,
+                 public label_source {
 public:
     platform(const sc_core::sc_module_name& n, const scenario& s, oracle& o);
     ~platform() override;
@@ -96,6 +99,9 @@ public:
     // agent_observer
     void on_load(const cpu::agent& a, const cpu::access_record& r) override;
     void on_store(const cpu::agent& a, const cpu::access_record& r) override;
+
+    // label_source: the oracle records' labels, built only when a finding is printed.
+    std::string label_text(std::uint64_t a, std::uint64_t b) const override;
 
     // For the DMA observer.
     void on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len);

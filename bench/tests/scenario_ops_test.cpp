@@ -17,5 +17,8 @@ TEST_CASE("scenario-ops runs its stores and loads through the oracle and counts 
     CHECK(o.at("writes").get<std::uint64_t>() == 640);
     CHECK(o.at("reads").get<std::uint64_t>() == 640);
     CHECK(o.at("verdict").get<std::string>() == "clean");
+    // 64 locations (one per line of the buffer): the records held do not grow with the ops.
+    CHECK(o.at("writes_held").get<std::uint64_t>() <= 64 * 9 + 1);
+    CHECK(o.at("reads_held").get<std::uint64_t>() <= 64);
     CHECK(r.host_seconds > 0);
 }

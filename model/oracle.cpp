@@ -52,7 +52,7 @@ oracle::oracle(const oracle_config& cfg) : m_cfg(cfg) {
     zero.id = initial_zero_write;
     zero.addr = 0;
     zero.len = std::numeric_limits<std::uint64_t>::max();
-    zero.what = "initial memory (zero)";
+    zero.what = m_texts.keep("initial memory (zero)");
     m_writes.ref(m_writes.add(std::move(zero)).id); // never released
     m_reads.ref(m_reads.add(read_record{}).id);     // read ids start at 1
 }
@@ -124,11 +124,11 @@ const read_record& oracle::read_info(read_id r) const {
 write_id oracle::add_initial(write_record rec) {
     check_range(rec.addr, rec.len, "initial-contents declaration");
     for_each_chunk(rec.addr, rec.len, [&](std::uint64_t key, std::uint64_t mask) {
-        auto it = m_chunks.find(key);
-        if (it == m_chunks.end()) return;
+        const chunk* ch = m_chunks.find(key);
+        if (!ch) return;
         bool touched = false;
-        for (const auto& e : it->second.entries) touched |= (e.covered & mask) != 0;
-        for (const auto& m : it->second.marks) touched |= (m.mask & mask) != 0;
+        for (const auto& e : ch->entries) touched |= (e.covered & mask) != 0;
+        for (const auto& m : ch->marks) touched |= (m.mask & mask) != 0;
         if (touched)
             throw std::logic_error(fmt::format(
                 "oracle: initial contents '{}' declared for bytes near {:#x} that were already "
@@ -151,7 +151,7 @@ write_id oracle::declare_initial(std::uint64_t addr, const unsigned char* bytes,
     write_record rec;
     rec.addr = addr;
     rec.len = len;
-    rec.what = std::move(what);
+    rec.what = m_texts.keep(std::move(what));
     rec.data.assign(bytes, bytes + len);
     return add_initial(std::move(rec));
 }
@@ -161,7 +161,7 @@ write_id oracle::declare_initial_fill(std::uint64_t addr, std::uint64_t len, uns
     write_record rec;
     rec.addr = addr;
     rec.len = len;
-    rec.what = std::move(what);
+    rec.what = m_texts.keep(std::move(what));
     rec.fill = value;
     return add_initial(std::move(rec));
 }
@@ -212,7 +212,7 @@ write_id oracle::write(agent_id a, std::uint64_t addr, const unsigned char* byte
     rec.at = st.clock.get(a);
     rec.addr = addr;
     rec.len = len;
-    rec.what = std::move(what);
+    rec.what = m_texts.keep(std::move(what));
     // Bytes all equal (fills, patterns) are held as the one byte: the same byte_at().
     if (std::all_of(bytes, bytes + len, [&](unsigned char b) { return b == bytes[0]; }))
         rec.fill = bytes[0];
@@ -372,8 +372,7 @@ bool oracle::segment_matches(const segment& s, const read_record& r,
 }
 
 const oracle::chunk* oracle::chunk_at(std::uint64_t a) const {
-    auto it = m_chunks.find(a / chunk_bytes);
-    return it == m_chunks.end() ? nullptr : &it->second;
+    return m_chunks.find(a / chunk_bytes);
 }
 
 void oracle::writes_with(const chunk* ch, std::uint64_t a, unsigned char v, write_id below,
@@ -496,7 +495,7 @@ oracle::read_result oracle::read(agent_id a, std::uint64_t addr, const unsigned 
     rec.at = st.clock.get(a);
     rec.addr = addr;
     rec.len = len;
-    rec.what = std::move(what);
+    rec.what = m_texts.keep(std::move(what));
     const read_record& r = m_reads.add(std::move(rec));
     ++m_summary.reads;
     m_summary.bytes_read += len;

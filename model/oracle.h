@@ -43,9 +43,12 @@
 //   when a finding is explained or printed (DESIGN.md §2 rule 9).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -86,13 +89,21 @@ struct record_label {
     std::string str() const { return src ? src->label_text(a, b) : text; }
 };
 
+// A record's label as the oracle holds it: always a source and two numbers (text labels are
+// kept once by the oracle, which is then their source).
+struct label_ref {
+    const label_source* src = nullptr;
+    std::uint64_t a = 0, b = 0;
+    std::string str() const { return src ? src->label_text(a, b) : std::string(); }
+};
+
 struct write_record {
     write_id id = 0;
     agent_id agent = no_agent; // no_agent: initial contents
     epoch at = 0;              // the writer's own clock component when it wrote
     std::uint64_t addr = 0;
     std::uint64_t len = 0;
-    record_label what;
+    label_ref what;
     std::vector<unsigned char> data; // empty: every byte is `fill`
     unsigned char fill = 0;
 
@@ -107,7 +118,7 @@ struct read_record {
     epoch at = 0;
     std::uint64_t addr = 0;
     std::uint64_t len = 0;
-    record_label what;
+    label_ref what;
 };
 
 // Bytes [offset, offset + len) relative to the read's address.
@@ -213,6 +224,21 @@ public:
     nlohmann::json summary_json() const;
 
 private:
+    // The text labels given as strings, kept for the oracle's lifetime (tests and set-up use
+    // them; a scenario run's per-op labels are lazy).
+    class text_labels : public label_source {
+    public:
+        label_ref keep(record_label l) {
+            if (l.src) return {l.src, l.a, l.b};
+            m_texts.push_back(std::move(l.text));
+            return {this, m_texts.size() - 1, 0};
+        }
+        std::string label_text(std::uint64_t a, std::uint64_t) const override { return m_texts[a]; }
+
+    private:
+        std::deque<std::string> m_texts;
+    };
+
     // A write still visible in (frontier) or remembered by (covered only) one 64-byte chunk;
     // bit i of a mask is byte i of the chunk.
     struct chunk_entry {
@@ -274,12 +300,30 @@ private:
     void add_finding(finding f);
 
     oracle_config m_cfg;
+    text_labels m_texts;
     std::vector<agent_state> m_agents;
     std::unordered_map<std::string, agent_id> m_agent_by_name;
     std::unordered_map<std::string, vector_clock> m_keys;
     record_store<write_record> m_writes; // id = write_id
     record_store<read_record> m_reads;   // id = read_id (0: a placeholder never released)
-    std::unordered_map<std::uint64_t, chunk> m_chunks; // key: address / 64
+    // Chunks by key (address / 64), 64 to a block so that a chunk costs no map node of its own.
+    class chunk_table {
+    public:
+        chunk& operator[](std::uint64_t key) {
+            auto& b = m_blocks[key / per_block];
+            if (!b) b = std::make_unique<std::array<chunk, per_block>>();
+            return (*b)[key % per_block];
+        }
+        const chunk* find(std::uint64_t key) const {
+            const auto it = m_blocks.find(key / per_block);
+            return it == m_blocks.end() ? nullptr : &(*it->second)[key % per_block];
+        }
+
+    private:
+        static constexpr std::uint64_t per_block = 64;
+        std::unordered_map<std::uint64_t, std::unique_ptr<std::array<chunk, per_block>>> m_blocks;
+    };
+    chunk_table m_chunks;
     std::vector<finding> m_findings;
     oracle_summary m_summary;
     presence_hook m_presence;

@@ -256,7 +256,7 @@ private:
         std::uint64_t mask;
     };
     struct chunk {
-        std::vector<chunk_entry> entries; // in recording order, oldest first
+        inline_vec<chunk_entry> entries; // in recording order, oldest first
         std::vector<read_mark> marks;
     };
     // Consecutive bytes of one read that expect the same write.

@@ -10,9 +10,12 @@
 // it).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace mtsim {
@@ -99,6 +102,58 @@ private:
     std::vector<std::unique_ptr<block>> m_blocks; // index: id >> block_bits
     std::uint64_t m_next = 0;
     std::size_t m_live = 0;
+};
+
+// A vector of trivially copyable T whose first element lives inline: most chunks hold one
+// entry, and then no heap block is needed. Never copied or moved (chunks sit in place).
+template <class T>
+class inline_vec {
+    static_assert(std::is_trivially_copyable_v<T>);
+
+public:
+    inline_vec() {}
+    inline_vec(const inline_vec&) = delete;
+    inline_vec& operator=(const inline_vec&) = delete;
+    ~inline_vec() {
+        if (m_cap > 1) delete[] m_heap;
+    }
+
+    T* begin() { return data(); }
+    T* end() { return data() + m_n; }
+    const T* begin() const { return data(); }
+    const T* end() const { return data() + m_n; }
+    std::reverse_iterator<const T*> rbegin() const { return std::reverse_iterator(end()); }
+    std::reverse_iterator<const T*> rend() const { return std::reverse_iterator(begin()); }
+    std::size_t size() const { return m_n; }
+    bool empty() const { return m_n == 0; }
+
+    void push_back(const T& v) {
+        if (m_n == m_cap) grow();
+        data()[m_n++] = v;
+    }
+    // Removes [first, end()) as after std::remove_if.
+    void erase(T* first, T* last) {
+        std::copy(last, end(), first);
+        m_n -= static_cast<std::uint32_t>(last - first);
+    }
+
+private:
+    T* data() { return m_cap > 1 ? m_heap : &m_one; }
+    const T* data() const { return m_cap > 1 ? m_heap : &m_one; }
+    void grow() {
+        const std::uint32_t cap = m_cap * 2;
+        T* p = new T[cap];
+        std::copy(begin(), end(), p);
+        if (m_cap > 1) delete[] m_heap;
+        m_heap = p;
+        m_cap = cap;
+    }
+
+    union {
+        T m_one;
+        T* m_heap;
+    };
+    std::uint32_t m_n = 0, m_cap = 1;
 };
 
 } // namespace mtsim

@@ -147,7 +147,7 @@ void platform::start_of_simulation() {
     sc_time d = SC_ZERO_TIME;
     kvm::host_context ctx{s.vmm.pcpu, d};
     for (const auto& [off, bytes] : m_ring.vram_init)
-        std::memcpy(gpu.vram() + off, bytes.data(), bytes.size());
+        gpu.write_vram(off, bytes.data(), bytes.size());
     if (is_vfio(s)) {
         // VFIO: the container attaches the device, maps guest RAM (IOVA = GPA) and asks the
         // IOMMU to enforce coherency where it can (IOMMU_CAP_ENFORCE_CACHE_COHERENCY).

@@ -1,4 +1,5 @@
 #include "kvm/hypervisor.h"
+#include "kvm/quirks.h"
 #include "model/not_modelled.h"
 
 #include <algorithm>
@@ -105,6 +106,9 @@ hypervisor::hypervisor(const sc_core::sc_module_name& name, const hypervisor_con
                                                 cfg.wbinvd, wbinvd_handling_names()));
     if (cfg.pcpus == 0 || cfg.pcpus > 64)
         throw std::invalid_argument("kvm.pcpus: 1 to 64 (the dirty mask is 64 bits)");
+    // The VMM's quirk request is an ioctl KVM may refuse (kvm/quirks.h).
+    if (auto r = quirk_request_refusal(*m_policy, cfg.quirk_ignore_guest_pat, cfg.self_snoop))
+        throw *r;
     m_ept = std::make_unique<ept_builder>(cfg.ept, *m_host_memory);
     m_nc.set_transition_hook([this](bool nc, host_context& ctx) { on_transition(nc, ctx); });
 }
@@ -180,6 +184,8 @@ void hypervisor::set_guest_cd(unsigned id, bool cd) {
 }
 
 unsigned hypervisor::add_memslot(const memslot& s) {
+    if (s.non_coherent_dma)
+        if (auto r = memslot_flag_refusal(*m_policy)) throw *r;
     if (s.kind == memslot_kind::ram) {
         const std::uint64_t pool = m_cfg.ept.pool_base, pool_end = pool + m_cfg.ept.pool_size;
         if (s.hpa < pool_end && pool < s.hpa + s.size)

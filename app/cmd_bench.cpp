@@ -29,8 +29,9 @@ int cmd_bench(const std::vector<std::string>& args) {
     if (vm.count("help")) {
         std::cout << visible << "\nworkloads:\n";
         for (const auto& w : bench::workloads())
-            std::cout << "  " << w.name << std::string(10 - w.name.size(), ' ') << w.description
-                      << "\n";
+            std::cout << "  " << w.name
+                      << std::string(w.name.size() < 22 ? 22 - w.name.size() : 1, ' ')
+                      << w.description << "\n";
         return 0;
     }
     // 10^9 accesses take minutes per workload at the rates in README.md (walk-miss: ~1.5 M/s);

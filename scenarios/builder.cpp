@@ -5,22 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "model/not_modelled.h"
 #include "scenarios/guest_tables.h"
 
 namespace mtsim::scenarios {
 
 using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
-
-namespace {
-// KVM's pCPU count and self-snoop are the platform's (the host runs on that machine).
-kvm::hypervisor_config hv_cfg(const scenario& s) {
-    kvm::hypervisor_config c = s.host.kvm;
-    c.pcpus = s.platform.cache.pcpus;
-    c.self_snoop = s.platform.cache.self_snoop;
-    return c;
-}
-} // namespace
 
 // KVM-VFIO asks the IOMMU (VT-d) whether it can force the device's DMA to snoop.
 class platform::iommu_query final : public kvm::coherency_query {
@@ -37,7 +28,7 @@ private:
 
 platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& o)
     : sc_module(n), m_s(s), m_o(o), m_tap(m_s, o, ms, hv), ms("mem", s.platform.cache),
-      mem("dram", s.platform.dram), bus("bus", s.platform.cache.pcpus), hv("kvm", hv_cfg(s)),
+      mem("dram", s.platform.dram), bus("bus", s.platform.cache.pcpus), hv("kvm", s.host.kvm),
       gpu("gpu", s.platform.gpu), dma_obs("dma_observer", m_tap), bar_port("bar_port") {
     const unsigned pcpus = s.platform.cache.pcpus;
     for (unsigned p = 0; p < pcpus; ++p) {
@@ -105,9 +96,9 @@ void platform::check_programs() const {
             ++ringers;
     }
     if (ringers > 1)
-        throw config_error(s.file, 0, "programs",
-                           "doorbells from more than one agent are not modelled (the ring's tail "
-                           "order would depend on timing)");
+        throw not_modelled("doorbells from more than one agent (the ring's tail order would "
+                           "depend on timing)",
+                           s.file + ": programs");
 }
 
 // One oracle agent each, in the scenario's order (vCPUs, vmm), then the GPU.
@@ -157,7 +148,7 @@ void platform::start_of_simulation() {
     sc_time d = SC_ZERO_TIME;
     kvm::host_context ctx{s.vmm.pcpu, d};
     for (const auto& [off, bytes] : m_ring.vram_init)
-        std::memcpy(gpu.vram() + off, bytes.data(), bytes.size());
+        gpu.write_vram(off, bytes.data(), bytes.size());
     if (is_vfio(s)) {
         // VFIO: the container attaches the device, maps guest RAM (IOVA = GPA) and asks the
         // IOMMU to enforce coherency where it can (IOMMU_CAP_ENFORCE_CACHE_COHERENCY).

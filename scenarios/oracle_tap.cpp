@@ -28,31 +28,85 @@ std::string oracle_tap::label(const char* what, std::uint64_t hpa, memtype t, bo
                  : fmt::format("{} {}", what, loc);
 }
 
+// Lazy labels: a = the address the label names (hpa, or the gpa of an emulated load);
+// b = op index (bits 0-31) | oracle agent (32-39) | op_kind (40-47) | memtype (48-55) | form
+// (56-63). Formatted only when a finding is explained.
+namespace {
+enum label_form : std::uint64_t { cpu_access, emulated_load, dma_write, dma_read };
+constexpr std::uint64_t pack_label(std::uint64_t op_index, agent_id agent, op_kind k, memtype t,
+                                   label_form form) {
+    return op_index | std::uint64_t(agent) << 32 | std::uint64_t(k) << 40 | std::uint64_t(t) << 48 |
+           std::uint64_t(form) << 56;
+}
+
+// The lazy label when the numbers fit their fields, else the text now.
+template <class F>
+record_label lazy_or_text(const label_source& src, std::uint64_t a, std::uint64_t op_index,
+                          agent_id agent, op_kind k, memtype t, label_form form, F&& text) {
+    if (op_index > 0xffffffffu || agent > 0xff) return record_label(text());
+    return record_label(src, a, pack_label(op_index, agent, k, t, form));
+}
+} // namespace
+
+std::string oracle_tap::label_text(std::uint64_t a, std::uint64_t b) const {
+    const std::uint64_t op_index = b & 0xffffffffu;
+    const std::string& who = m_o.agent_name(agent_id((b >> 32) & 0xff));
+    const auto kind = op_kind((b >> 40) & 0xff);
+    const auto type = memtype((b >> 48) & 0xff);
+    switch (label_form(b >> 56)) {
+    case cpu_access:
+        return fmt::format(
+            "{} op {} {}", who, op_index,
+            label(kind == op_kind::load ? "load" : to_string(kind).data(), a, type, true));
+    case emulated_load:
+        return fmt::format("{} op {} emulated load gpa {:#x}", who, op_index, a);
+    case dma_write:
+        return label("gpu dma-write", a, memtype::wb, false);
+    case dma_read:
+        return label("gpu dma-read", a, memtype::wb, false);
+    }
+    return "?";
+}
+
 void oracle_tap::on_store(const cpu::agent& a, const cpu::access_record& r) {
     if (r.emulated || (r.kind != op_kind::store && r.kind != op_kind::nt_store)) return;
-    const std::string what = fmt::format("{} op {} {}", a.basename(), r.op_index,
-                                         label(to_string(r.kind).data(), r.hpa, r.type, true));
-    m_o.write(m_agent_ids.at(&a), r.hpa, r.data, r.len, what);
+    const agent_id id = m_agent_ids.at(&a);
+    m_o.write(id, r.hpa, r.data, r.len,
+              lazy_or_text(*this, r.hpa, r.op_index, id, r.kind, r.type, cpu_access, [&] {
+                  return fmt::format("{} op {} {}", a.basename(), r.op_index,
+                                     label(to_string(r.kind).data(), r.hpa, r.type, true));
+              }));
 }
 
 void oracle_tap::on_load(const cpu::agent& a, const cpu::access_record& r) {
     const std::uint64_t addr = r.emulated ? emulated_space + r.linear : r.hpa;
-    const std::string what = r.emulated ? fmt::format("{} op {} emulated load gpa {:#x}",
-                                                      a.basename(), r.op_index, r.linear)
-                                        : fmt::format("{} op {} {}", a.basename(), r.op_index,
-                                                      label("load", r.hpa, r.type, true));
-    const auto res = m_o.read(m_agent_ids.at(&a), addr, r.data, r.len, what);
+    const agent_id id = m_agent_ids.at(&a);
+    const record_label what =
+        r.emulated
+            ? lazy_or_text(*this, r.linear, r.op_index, id, op_kind::load, r.type, emulated_load,
+                           [&] {
+                               return fmt::format("{} op {} emulated load gpa {:#x}", a.basename(),
+                                                  r.op_index, r.linear);
+                           })
+            : lazy_or_text(*this, r.hpa, r.op_index, id, op_kind::load, r.type, cpu_access, [&] {
+                  return fmt::format("{} op {} {}", a.basename(), r.op_index,
+                                     label("load", r.hpa, r.type, true));
+              });
+    const auto res = m_o.read(id, addr, r.data, r.len, what);
     if (is_corruption(res.kind)) record_cause(res.id);
 }
 
 void oracle_tap::on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len) {
     if (hpa >= ring_hpa && hpa < ring_hpa + ring_bytes) return; // descriptor fetches
     if (write) {
-        m_o.write(m_gpu_agent, hpa, data, len, label("gpu dma-write", hpa, memtype::wb, false));
+        m_o.write(
+            m_gpu_agent, hpa, data, len,
+            record_label(*this, hpa, pack_label(0, 0, op_kind::dma_write, memtype::wb, dma_write)));
         return;
     }
-    const auto res =
-        m_o.read(m_gpu_agent, hpa, data, len, label("gpu dma-read", hpa, memtype::wb, false));
+    const auto res = m_o.read(
+        m_gpu_agent, hpa, data, len,
+        record_label(*this, hpa, pack_label(0, 0, op_kind::dma_read, memtype::wb, dma_read)));
     if (is_corruption(res.kind)) record_cause(res.id);
 }
 

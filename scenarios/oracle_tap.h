@@ -27,7 +27,7 @@
 
 namespace mtsim::scenarios {
 
-class oracle_tap final : public cpu::agent_observer {
+class oracle_tap final : public cpu::agent_observer, public label_source {
 public:
     oracle_tap(const scenario& s, oracle& o, const memory_system& ms, const kvm::hypervisor& hv);
 
@@ -40,6 +40,9 @@ public:
     void on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len);
     bool presence(const write_record& w, std::uint64_t addr, std::uint64_t len) const;
     const nlohmann::json& causes() const { return m_causes; }
+    // label_source: the records' labels, formatted only when a finding is explained (buffer
+    // names come from the memslots then; the model never moves a memslot under a buffer).
+    std::string label_text(std::uint64_t a, std::uint64_t b) const override;
 
 private:
     struct place {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
-#include <set>
+#include <map>
 #include <sstream>
 
 namespace mtsim {
@@ -269,16 +269,16 @@ void check_keys(const YAML::Node& n, const std::string& file, const std::string&
         return;
     }
     if (!n.IsMap()) return;
-    std::set<std::string> seen;
+    std::map<std::string, unsigned> first_line;
     for (auto it = n.begin(); it != n.end(); ++it) {
         if (!it->first.IsScalar())
-            throw config_error(file, line_of(it->first.Mark()), path,
-                               "a key must be a scalar, not " + std::string(node_kind(it->first)));
+            throw config_error(file, line_of(it->first.Mark()), path, "a key must be a plain name");
         const std::string k = it->first.Scalar();
         const std::string key = join_path(path, k);
-        if (!seen.insert(k).second)
-            throw config_error(file, line_of(it->first.Mark()), key,
-                               "duplicate key (an earlier line sets it already)");
+        const unsigned line = line_of(it->first.Mark());
+        if (const auto [at, fresh] = first_line.emplace(k, line); !fresh)
+            throw config_error(file, line, key,
+                               fmt::format("duplicate key (first on line {})", at->second));
         check_keys(it->second, file, key);
     }
 }
@@ -300,7 +300,7 @@ YAML::Node parse_yaml_file(const std::string& path) {
     namespace fs = std::filesystem;
     std::error_code ec;
     const auto st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) throw config_error(path, 0, "", "no such file");
+    if (ec || !fs::exists(st)) throw config_error(path, 0, "", "cannot open the file");
     if (!fs::is_regular_file(st)) throw config_error(path, 0, "", "not a regular file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw config_error(path, 0, "", std::string("cannot open: ") + std::strerror(errno));

@@ -81,7 +81,7 @@ duplicate_keys_are_refused)
     refused "key 'expect.default': duplicate key" run "$tmp/exp.yaml" ;;
 non_scalar_key_is_refused)
     printf '? [a, b]\n: 1\n' >"$tmp/nsk.yaml"
-    refused "nsk.yaml:1: a key must be a scalar" run "$tmp/nsk.yaml" --json ;;
+    refused "nsk.yaml:1: a key must be a plain name" run "$tmp/nsk.yaml" --json ;;
 host_name_cannot_traverse)
     # A host is a name from the hosts folder; a path never walks out of it.
     refused "unknown host '..'" run "$upload" --host .. --json

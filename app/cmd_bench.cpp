@@ -14,11 +14,16 @@ namespace po = boost::program_options;
 int cmd_bench(const std::vector<std::string>& args) {
     bench::bench_config cfg;
     unsigned repeats = 3;
-    po::options_description visible("mtsim bench [--json] [--accesses N] [--repeats R]");
+    std::uint64_t llc_mib = cfg.memory.llc.size_bytes / MiB;
+    po::options_description visible(
+        "mtsim bench [--json] [--accesses N] [--repeats R] [--llc-mib M]");
     visible.add_options()("help,h", "this text")("json", "print one JSON object")(
         "accesses", po::value(&cfg.accesses)->default_value(cfg.accesses),
         "accesses per workload run")("repeats", po::value(&repeats)->default_value(repeats),
-                                     "runs per workload; the fastest is kept");
+                                     "runs per workload; the fastest is kept")(
+        "llc-mib", po::value(&llc_mib)->default_value(llc_mib),
+        "simulated LLC size in MiB (a power of two; the miss workloads sweep 8x it): larger "
+        "than the host's L2 makes the miss path host-memory-latency bound");
     std::string only;
     po::options_description hidden;
     hidden.add_options()("workload", po::value(&only), "run one workload in this process");
@@ -28,12 +33,15 @@ int cmd_bench(const std::vector<std::string>& args) {
     if (vm.count("help")) {
         std::cout << visible << "\nworkloads:\n";
         for (const auto& w : bench::workloads())
-            std::cout << "  " << w.name << std::string(10 - w.name.size(), ' ') << w.description
+            std::cout << "  " << w.name << std::string(12 - w.name.size(), ' ') << w.description
                       << "\n";
         return 0;
     }
     if (cfg.accesses == 0) throw cli_error("--accesses must be >= 1");
     if (repeats == 0) throw cli_error("--repeats must be >= 1");
+    if (llc_mib == 0 || (llc_mib & (llc_mib - 1)) != 0 || llc_mib > 1024)
+        throw cli_error("--llc-mib must be a power of two from 1 to 1024");
+    cfg.memory.llc.size_bytes = llc_mib * MiB;
 
     if (vm.count("workload")) {
         const bench::workload* w = bench::find_workload(only);

@@ -33,8 +33,9 @@ int cmd_bench(const std::vector<std::string>& args) {
     if (vm.count("help")) {
         std::cout << visible << "\nworkloads:\n";
         for (const auto& w : bench::workloads())
-            std::cout << "  " << w.name << std::string(12 - w.name.size(), ' ') << w.description
-                      << "\n";
+            std::cout << "  " << w.name
+                      << std::string(w.name.size() < 22 ? 22 - w.name.size() : 1, ' ')
+                      << w.description << "\n";
         return 0;
     }
     if (cfg.accesses == 0) throw cli_error("--accesses must be >= 1");

@@ -83,21 +83,12 @@ int cmd_list(const std::vector<std::string>& args) {
     }
     if (args[0] == "scenarios" || args[0] == "hosts") {
         const bool sc = args[0] == "scenarios";
-        std::vector<std::string> files;
-        if (sc)
-            files = scenarios::collect_scenarios({MTSIM_CATALOGUE_DIR});
-        else
-            for (const auto& h : scenarios::host_names())
-                files.push_back(scenarios::hosts_dir() + "/" + h + ".yaml");
-        for (const auto& f : files) {
-            const std::string name =
-                sc ? scenarios::scenario_name(f) : std::filesystem::path(f).stem().string();
-            std::string d = sc ? scenarios::describe_file(f) : "";
-            if (!sc) {
-                scenarios::host_config h;
-                load_yaml_file(f, h);
-                d = h.description;
-            }
+        const std::vector<std::string> items =
+            sc ? scenarios::collect_scenarios({MTSIM_CATALOGUE_DIR}) : scenarios::host_names();
+        for (const auto& f : items) {
+            const std::string name = sc ? scenarios::scenario_name(f) : f;
+            const std::string d =
+                sc ? scenarios::describe_file(f) : scenarios::load_host(f).description;
             std::cout << name << std::string(name.size() < 40 ? 40 - name.size() : 1, ' ') << d
                       << "\n";
         }

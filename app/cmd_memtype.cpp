@@ -1,5 +1,5 @@
 // mtsim memtype: explains one memory-type resolution step by step. Four modes, chosen by the
-// flags given (the flag names and JSON keys are a contract with scripts, see issue 2):
+// flags given (the flag names and JSON keys are a contract with scripts):
 //   --range-type T --pat-type P                                   SDM Table 11-7
 //   --ept-type T --ipat 0|1 --pat-type P [--cd 0|1]                guest access under EPT
 //   --policy NAME --mmio ... --guest-mtrr T [--memslot-flag] [--pat-type P]   KVM policy

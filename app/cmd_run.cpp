@@ -1,8 +1,10 @@
-// mtsim run FILE [--set k=v]... [--host NAME] [--json]: one scenario under one host.
+// mtsim run FILE [--set k=v]... [--host NAME] [--json] [--resolved OUT]: one scenario under one
+// host. --resolved writes the resolved configuration as a scenario file that reproduces the run.
 // Exit 0 whatever the verdict, 1 when the file's expect: is not met, 2 on bad input.
 #include <iostream>
 
 #include "app/cli.h"
+#include "scenarios/resolved.h"
 #include "scenarios/runner.h"
 
 namespace mtsim::app {
@@ -14,7 +16,9 @@ int cmd_run(const std::vector<std::string>& args) {
     opts.add_options()("file", po::value<std::string>()->required(), "scenario file")(
         "set", po::value<std::vector<std::string>>()->composing(), "override a parameter: a.b.c=v")(
         "host", po::value<std::string>()->default_value(""),
-        "host (scenarios/hosts/NAME.yaml)")("json", po::bool_switch(), "print the result as JSON");
+        "host (scenarios/hosts/NAME.yaml)")("json", po::bool_switch(), "print the result as JSON")(
+        "resolved", po::value<std::string>()->default_value(""),
+        "write the resolved configuration (a reloadable scenario file) to this path");
     po::positional_options_description pos;
     pos.add("file", 1);
     const auto vm = parse_args(args, opts, &pos);
@@ -26,6 +30,13 @@ int cmd_run(const std::vector<std::string>& args) {
                                      sets);
     } catch (const config_error& e) {
         throw cli_error(e.what());
+    }
+    if (const std::string out = vm["resolved"].as<std::string>(); !out.empty()) {
+        try {
+            scenarios::write_resolved(s, out);
+        } catch (const std::exception& e) {
+            throw cli_error(std::string("--resolved: ") + e.what());
+        }
     }
     nlohmann::json r;
     try {

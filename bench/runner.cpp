@@ -25,6 +25,18 @@ std::string run_child(const std::vector<std::string>& argv) {
     return out;
 }
 
+// time(4N) / time(N) of the scenario-ops program (bench/scenario_ops.cpp): the full run over
+// the quarter-length run; 0 when either was not run.
+double scenario_ops_growth(const std::vector<row>& rows) {
+    const row *full = nullptr, *quarter = nullptr;
+    for (const auto& r : rows) {
+        if (r.w->name == "scenario-ops") full = &r;
+        if (r.w->name == "scenario-ops-quarter") quarter = &r;
+    }
+    if (!full || !quarter || quarter->best.host_seconds <= 0) return 0.0;
+    return full->best.host_seconds / quarter->best.host_seconds;
+}
+
 } // namespace
 
 std::vector<row> run_all(const std::string& exe, const bench_config& cfg, unsigned repeats) {
@@ -76,6 +88,7 @@ nlohmann::json to_json(const std::vector<row>& rows, const bench_config& cfg, un
     return {{"accesses", cfg.accesses},
             {"llc_bytes", cfg.memory.llc.size_bytes},
             {"repeats", repeats},
+            {"scenario_ops_time_4n_over_n", scenario_ops_growth(rows)},
             {"selection", selection(repeats)},
             {"workloads", ws}};
 }
@@ -92,6 +105,8 @@ std::string to_table(const std::vector<row>& rows, const bench_config& cfg, unsi
         out += fmt::format("{:<11} {:>16.0f} {:>14.3f} {:>8}  {}\n", r.w->name,
                            r.best.accesses_per_s(), r.ratio_to_bare, target, r.w->description);
     }
+    if (const double g = scenario_ops_growth(rows); g > 0)
+        out += fmt::format("\nscenario-ops: time(4N)/time(N) = {:.2f} (target <= 4.4)\n", g);
     return out;
 }
 

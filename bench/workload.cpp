@@ -42,6 +42,12 @@ const std::vector<workload>& workloads() {
          run_tlb_hit_stream},
         {"walk-miss", "vCPU loads that miss the TLB: full 2-D walks, target >= 1 M walks/s", 0.0,
          run_walk_miss_stream},
+        {"scenario-ops",
+         "a scenario's vCPU program (accesses/2 8-byte stores and loads) through loader, "
+         "builder, MMU, caches and oracle; target >= 1 M ops/s",
+         0.0, run_scenario_ops},
+        {"scenario-ops-quarter", "the same program, a quarter as long: time(4N)/time(N)", 0.0,
+         run_scenario_ops_quarter},
     };
     return all;
 }

@@ -15,5 +15,7 @@ result run_ns_dma_stream(const bench_config& cfg);
 result run_gpu_stream(const bench_config& cfg);
 result run_tlb_hit_stream(const bench_config& cfg);
 result run_walk_miss_stream(const bench_config& cfg);
+result run_scenario_ops(const bench_config& cfg);
+result run_scenario_ops_quarter(const bench_config& cfg);
 
 } // namespace mtsim::bench

@@ -21,8 +21,9 @@ void validate_level(const std::string& name, const cache_level_config& c, unsign
         bad(name + ".size", "must be a multiple of ways * line_size");
     if (!pow2(c.size_bytes / (std::uint64_t(c.ways) * line)))
         bad(name + ".size", "size / (ways * line_size) sets must be a power of two");
-    if (c.replacement == replacement_kind::tree_plru && !pow2(c.ways))
-        bad(name + ".ways", "tree-plru replacement needs a power-of-two way count");
+    const replacement_factory* repl = find_replacement(c.replacement.name);
+    if (!repl) bad(name + ".replacement", "unknown replacement policy");
+    if (const std::string why = repl->refuse(c.ways); !why.empty()) bad(name + ".ways", why);
 }
 
 } // namespace

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
+#include "cache/replacement/replacement.h"
 #include "model/cycles.h"
 #include "model/params.h"
 
@@ -12,24 +14,22 @@ namespace mtsim {
 // Longest line the model supports (the miss paths keep line temporaries on the stack).
 inline constexpr unsigned max_line_size = 256;
 
-enum class replacement_kind : std::uint8_t { lru, tree_plru, random };
-
 struct cache_level_config {
     std::uint64_t size_bytes = 32 * KiB;
     unsigned ways = 8;
     cycles latency{4};
     replacement_kind replacement = replacement_kind::lru;
-    std::uint64_t seed = 1; // used by replacement_kind::random only
+    std::uint64_t seed = 1; // used by replacement policies that draw random numbers
 
     void describe(param_visitor& v) {
         v.size("size", size_bytes, "capacity (sets = size / (ways * line size), a power of two)",
                64, 1 * GiB);
         v.uint("ways", ways, "associativity", "ways", 1, 64);
         v.cycles("latency", latency, "tag and data lookup time, paid by every access reaching it");
-        v.choice("replacement", replacement, "victim choice in a full set",
-                 {{"lru", replacement_kind::lru},
-                  {"tree-plru", replacement_kind::tree_plru},
-                  {"random", replacement_kind::random}});
+        // The choices are the registered policies (cache/replacement/).
+        std::string repl(replacement.name);
+        v.choice("replacement", repl, "victim choice in a full set", replacement_names());
+        if (const replacement_factory* f = find_replacement(repl)) replacement = {f->name()};
         v.uint("seed", seed, "seed of the random replacement policy", "");
     }
 };

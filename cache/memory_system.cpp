@@ -1,6 +1,7 @@
 // Construction, the socket entry points, the per-line dispatch by memory type, DRAM access
 // and the introspection API.
 #include "cache/memory_system.h"
+#include "model/not_modelled.h"
 
 #include <algorithm>
 #include <cstring>
@@ -164,9 +165,9 @@ void memory_system::cpu_b_transport(unsigned p, tlm::tlm_generic_payload& gp,
 void memory_system::refuse_data_access(const access_ext& ext,
                                        const tlm::tlm_generic_payload& gp) const {
     if (gp.get_byte_enable_ptr() != nullptr)
-        refuse(*this, "byte enables on cpu requests are not modelled");
+        throw not_modelled("byte enables on cpu requests", name());
     if (gp.get_streaming_width() < gp.get_data_length())
-        refuse(*this, "streaming (width < length) cpu requests are not modelled");
+        throw not_modelled("streaming (width < length) cpu requests", name());
     const bool write = gp.get_command() == tlm::TLM_WRITE_COMMAND;
     switch (ext.op) {
     case op_kind::load:
@@ -258,7 +259,7 @@ void memory_system::serialize(unsigned pcpu, sc_core::sc_time& delay) {
 
 unsigned int memory_system::dma_transport_dbg(tlm::tlm_generic_payload& gp) {
     if (gp.get_command() != tlm::TLM_READ_COMMAND)
-        refuse(*this, "debug writes are not modelled (they would bypass coherence)");
+        throw not_modelled("debug writes (they would bypass coherence)", name());
     const auto v = read_coherent(gp.get_address(), gp.get_data_length());
     std::memcpy(gp.get_data_ptr(), v.data(), v.size());
     gp.set_response_status(tlm::TLM_OK_RESPONSE);

@@ -4,16 +4,16 @@
 #include <cstring>
 
 #include "cache/memory_system.h"
+#include "model/not_modelled.h"
 
 namespace mtsim {
 
 void memory_system::dma_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     const access_ext* ext = gp.get_extension<access_ext>();
     if (!ext) throw std::invalid_argument(std::string(name()) + ": dma request without access_ext");
-    if (gp.get_byte_enable_ptr() != nullptr)
-        throw std::invalid_argument(std::string(name()) + ": byte enables on DMA not modelled");
+    if (gp.get_byte_enable_ptr() != nullptr) throw not_modelled("byte enables on DMA", name());
     if (gp.get_streaming_width() < gp.get_data_length())
-        throw std::invalid_argument(std::string(name()) + ": streaming DMA not modelled");
+        throw not_modelled("streaming DMA (width < length)", name());
     const bool write = gp.get_command() == tlm::TLM_WRITE_COMMAND;
     if (!write && gp.get_command() != tlm::TLM_READ_COMMAND)
         throw std::invalid_argument(std::string(name()) + ": DMA command must be read or write");

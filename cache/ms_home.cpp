@@ -4,18 +4,9 @@
 #include <sstream>
 
 #include "cache/memory_system.h"
+#include "model/text.h"
 
 namespace mtsim {
-
-namespace {
-
-std::string hex(std::uint64_t v) {
-    std::ostringstream o;
-    o << "0x" << std::hex << v;
-    return o.str();
-}
-
-} // namespace
 
 const transition& memory_system::lookup(unsigned p, std::uint64_t la, mesi s, proto_event ev) {
     const transition& tr = m_protocol.at(s, ev);

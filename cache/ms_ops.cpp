@@ -1,4 +1,4 @@
-// Cache-control operations (SDM vol. 3 ch. 11, shared/reference/memory-types.md §7).
+// Cache-control operations (SDM vol. 3 ch. 11, docs/reference/memory-types.md §6).
 #include <cstring>
 
 #include "cache/memory_system.h"

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cpu/pcpu_bus.h"
+#include "model/not_modelled.h"
 
 namespace mtsim::cpu {
 
@@ -344,13 +345,13 @@ void agent::locked(const op& o) {
     complete_flushes(0, true, true);
     const unsigned n = static_cast<unsigned>(o.len);
     if ((o.addr & (page_bytes - 1)) + n > page_bytes)
-        throw std::invalid_argument(
-            fmt::format("locked operation at {:#x} splits a page (not modelled)", o.addr));
+        throw not_modelled("a locked operation that splits a page",
+                           fmt::format("locked operation at {:#x}", o.addr));
     std::vector<std::uint8_t> old(n);
     xlate x;
     if (!resolve(o.addr, access_kind::write, old.data(), n, x))
-        throw std::runtime_error(fmt::format(
-            "locked operation at {:#x} was emulated by the hypervisor (not modelled)", o.addr));
+        throw not_modelled("a locked operation emulated by the hypervisor",
+                           fmt::format("locked operation at {:#x}", o.addr));
     transport(tlm::TLM_READ_COMMAND, op_kind::locked_rmw, x.hpa, old.data(), n, x.type, x.source);
     const std::uint64_t v = le_value(old.data(), n);
     const std::uint64_t operand = le_value(o.data.data(), n);

@@ -27,7 +27,8 @@
 //   complete before older stores to other lines are visible. A deferred flush completes on
 //   SFENCE, MFENCE, a locked operation, serialization (exit, WBINVD, migration, the end), before
 //   a younger store to its line retires, or on its own `flush_delay` cycles after it executed
-//   (policy `timed`; with `lazy` only on those events). Reference: memory-types.md §7.
+//   (policy `timed`; with `lazy` only on those events). Reference: docs/reference/memory-types.md
+//   §6.
 // - Fences, locked operations, callbacks, exits and migration synchronize the quantum keeper,
 //   so a scenario whose verdict rests on them does not depend on the quantum.
 #pragma once

@@ -1,7 +1,7 @@
 // EPT formats and rules: the EPTP, the entry layout, misconfiguration and violation
 // (exit reasons 49 and 48) with the exit qualification. Pure functions over raw values, so
 // the rules are tested without a walker or the SystemC kernel.
-// Reference: shared/reference/memory-types.md §5 (Intel SDM vol. 3, 28.2 and 28.3).
+// Reference: docs/reference/ept.md (Intel SDM vol. 3, 28.2 and 28.3).
 #pragma once
 
 #include <array>
@@ -110,7 +110,7 @@ struct ept_reserved_rule {
     std::uint64_t mask; // bits that must be zero below bit 12 / inside the address field
     ept_misconfig reason;
 };
-// SDM vol. 3, 28.3.3.1 (EPT Misconfigurations) and Tables 28-1..28-6; memory-types.md §5.
+// SDM vol. 3, 28.3.3.1 (EPT Misconfigurations) and Tables 28-1..28-6; docs/reference/ept.md.
 // The fixed reserved bits of each entry format (the bits >= MAXPHYADDR come from ept_caps).
 // A PML4E/PML5E reserves bits 7:3 and bit 7 is reported as its own reason (PS).
 inline constexpr std::array<ept_reserved_rule, 6> ept_reserved_rules{{
@@ -126,7 +126,7 @@ inline constexpr std::array<ept_reserved_rule, 6> ept_reserved_rules{{
 // the order of ept_misconfig; the first one that applies is reported.
 std::optional<ept_misconfig> check_ept_entry(std::uint64_t e, unsigned level, const ept_caps& caps);
 
-// Exit qualification of an EPT violation. SDM vol. 3, 27.2.1, Table 27-7; memory-types.md §5.
+// Exit qualification of an EPT violation. SDM vol. 3, 27.2.1, Table 27-7; docs/reference/ept.md.
 enum class qual_field : unsigned {
     read,
     write,

@@ -1,6 +1,6 @@
 // Guest 4-level paging formats and rules: entry layout, reserved bits, page-fault error code.
 // Pure functions over raw values. Source: Intel SDM vol. 3, 4.5 (4-level paging), 4.6 (access
-// rights), 4.7 (page-fault exceptions); PAT bits per shared/reference/memory-types.md §3.
+// rights), 4.7 (page-fault exceptions); PAT bits per docs/reference/memory-types.md §3.
 #pragma once
 
 #include <array>

@@ -1,4 +1,5 @@
 #include "cpu/mmu.h"
+#include "model/not_modelled.h"
 
 #include <stdexcept>
 
@@ -23,8 +24,7 @@ void mmu::load_eptp(std::uint64_t raw) {
 
 translation mmu::miss(std::uint64_t gva, access_kind kind, bool user, sc_core::sc_time& delay) {
     if (!m_eptp_loaded)
-        throw std::logic_error("mmu: translation before an EPTP was loaded (guests without EPT "
-                               "are not modelled)");
+        throw not_modelled("guests without EPT (translation before an EPTP was loaded)", "mmu");
     delay += m_hit_time;
     ++m_walks;
     m_walker.walk(m_regs, m_eptp, gva, kind, user, m_who, m_walk, delay);

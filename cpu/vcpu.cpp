@@ -1,4 +1,5 @@
 #include "cpu/vcpu.h"
+#include "model/not_modelled.h"
 
 #include <cstring>
 #include <stdexcept>
@@ -54,9 +55,8 @@ agent::xlate_status vcpu::translate(std::uint64_t la, access_kind kind, std::uin
         return xlate_status::retry;
     case exit_outcome::emulated:
         if (!e.final_translation)
-            throw std::runtime_error(fmt::format(
-                "{} at gpa {:#x} on a guest paging-structure access was emulated (not modelled)",
-                to_string(e.reason), e.gpa));
+            throw not_modelled("an emulated guest paging-structure access",
+                               fmt::format("{} at gpa {:#x}", to_string(e.reason), e.gpa));
         return xlate_status::emulated;
     case exit_outcome::resume:
         break;
@@ -94,8 +94,9 @@ exit_outcome vcpu::take_exit(vm_exit& e) {
 
 void vcpu::whole_cache_op(op_code c) {
     if (c == op_code::invd)
-        throw std::runtime_error("guest INVD exits unconditionally (basic exit reason 13), which "
-                                 "model/vm_exit.h does not carry (not modelled)");
+        throw not_modelled("guest INVD (it exits unconditionally, basic exit reason 13, which "
+                           "model/vm_exit.h does not carry)",
+                           name());
     vm_exit e;
     e.reason = exit_reason::wbinvd;
     e.vcpu = id();

@@ -1,4 +1,5 @@
 #include "cpu/walker.h"
+#include "model/not_modelled.h"
 
 #include <fmt/format.h>
 #include <stdexcept>
@@ -241,8 +242,8 @@ void walker::walk(const guest_regs& regs, const eptp& ep, std::uint64_t gva, acc
     m_ext.page_walk = true;
     const std::uint64_t upper = gva >> 47;
     if (upper != 0 && upper != (~0ULL >> 47))
-        throw std::domain_error(fmt::format(
-            "linear address {:#x} is not canonical (the #GP it raises is not modelled)", gva));
+        throw not_modelled("the #GP of a non-canonical linear address",
+                           fmt::format("page walk of {:#x}", gva));
 
     const unsigned table_access =
         ep.ad && m_cfg.ad_guest_tables_are_writes ? (perm_r | perm_w) : perm_r;

@@ -5,8 +5,9 @@
 // - EPT entries: the EPTP walk memory type (UC or WB);
 // - guest entries: the effective type of a guest-physical access (EPT leaf type, IPAT, the
 //   guest PAT entry chosen by the PWT/PCD of the entry pointing to the table with PAT = 0,
-//   CR0.CD; memory-types.md §3 and §5).
-// Guest MTRRs play no part: under EPT they do not affect guest accesses (memory-types.md §4).
+//   CR0.CD; docs/reference/memory-types.md §3 and docs/reference/ept.md).
+// Guest MTRRs play no part: under EPT they do not affect guest accesses
+// (docs/reference/memory-types.md §4).
 //
 // Order of checks at each EPT entry: not present ends the walk (violation); a present entry is
 // checked for misconfiguration; permissions (the AND over the path) are checked when the leaf

@@ -28,7 +28,7 @@ void validate(const dma_engine_config& cfg) {
 
 gpu_dma_engine::gpu_dma_engine(const sc_core::sc_module_name& name, const dma_engine_config& cfg)
     : sc_module(name), bar("bar"), mem("mem"), m_cfg((validate(cfg), cfg)), m_clock(cfg.clock_mhz),
-      m_link(cfg.link), m_window(cfg.max_outstanding), m_vram(cfg.vram_bytes, 0),
+      m_link(cfg.link), m_window(cfg.max_outstanding), m_vram(cfg.vram_bytes),
       m_staging(std::size_t(cfg.max_outstanding) * cfg.request_bytes) {
     bar.register_b_transport(this, &gpu_dma_engine::bar_b_transport);
     m_ext.who.kind = requester_kind::device;
@@ -142,7 +142,7 @@ gpu_dma_engine::issued gpu_dma_engine::issue(cycles ready, bool write, std::uint
 
 bool gpu_dma_engine::valid(const descriptor& d) const {
     const auto vram_ok = [&](std::uint64_t off, std::uint64_t len) {
-        return off <= m_vram.size() && len <= m_vram.size() - off;
+        return m_vram.contains(off, len);
     };
     switch (d.op) {
     case descriptor_op::copy:
@@ -218,21 +218,23 @@ void gpu_dma_engine::execute(std::uint32_t index) {
 }
 
 bool gpu_dma_engine::transfer(const descriptor& d, cycles& t, cycles& end) {
-    const bool write = d.op != descriptor_op::read_to_vram;
-    const std::uint64_t addr = d.op == descriptor_op::read_to_vram ? d.a : d.b;
-    std::uint8_t* vram = d.op == descriptor_op::read_to_vram      ? m_vram.data() + d.b
-                         : d.op == descriptor_op::write_from_vram ? m_vram.data() + d.a
-                                                                  : nullptr;
+    const bool to_vram = d.op == descriptor_op::read_to_vram;
+    const bool from_vram = d.op == descriptor_op::write_from_vram;
+    const std::uint64_t addr = to_vram ? d.a : d.b;
+    const std::uint64_t vram_base = to_vram ? d.b : d.a; // valid() checked the VRAM range
+    std::uint8_t* data = m_staging.data();               // one request's bytes (<= request_bytes)
     for (std::uint64_t done = 0; done < d.length;) {
         const unsigned n = chunk(addr + done, d.length - done);
-        std::uint8_t* data = vram ? vram + done : m_staging.data();
-        if (!vram)
+        if (from_vram)
+            m_vram.read(vram_base + done, data, n);
+        else if (!to_vram)
             for (unsigned i = 0; i < n; ++i)
                 data[i] = static_cast<std::uint8_t>(d.a >> (8 * ((done + i) % 8)));
-        const issued r = issue(t, write, addr + done, data, n, d.no_snoop);
+        const issued r = issue(t, !to_vram, addr + done, data, n, d.no_snoop);
         t = r.issue;
         end = std::max(end, r.done);
         if (!r.ok) return false;
+        if (to_vram) m_vram.write(vram_base + done, data, n);
         done += n;
     }
     return true;

@@ -43,6 +43,7 @@
 #include "gpu/descriptor.h"
 #include "gpu/gpu_config.h"
 #include "gpu/pcie_link.h"
+#include "gpu/vram.h"
 #include "model/access_ext.h"
 #include "model/cycles.h"
 #include "model/stats.h"
@@ -129,10 +130,17 @@ public:
     void on_interrupt(std::function<void(std::uint32_t vector)> f) { m_irq_callback = f; }
     std::uint64_t interrupts() const { return m_irq_count; }
 
-    // Device-internal memory (untimed access for tests and checkers).
-    std::uint8_t* vram() { return m_vram.data(); }
-    const std::uint8_t* vram() const { return m_vram.data(); }
-    std::vector<std::uint8_t> vram_bytes(std::uint64_t offset, std::uint64_t len) const;
+    // Device-internal memory (gpu/vram.h: zero until written, allocated per page on first
+    // write), untimed, for the VMM, tests and checkers. A range beyond vram_bytes throws
+    // std::out_of_range naming it.
+    void write_vram(std::uint64_t offset, const std::uint8_t* data, std::uint64_t len) {
+        m_vram.write(offset, data, len);
+    }
+    std::vector<std::uint8_t> vram_bytes(std::uint64_t offset, std::uint64_t len) const {
+        return m_vram.bytes(offset, len);
+    }
+    // 4 KiB VRAM pages holding storage.
+    std::size_t vram_touched_pages() const { return m_vram.touched_pages(); }
 
     const std::vector<command_record>& completed() const { return m_log; }
     const dma_engine_counters& counters() const { return m_counters; }
@@ -185,8 +193,8 @@ private:
     };
     quantum_keeper m_qk;
     cycles m_check_at{0}; // first issue cycle at which the quantum keeper must be consulted
-    std::vector<std::uint8_t> m_vram;
-    std::vector<std::uint8_t> m_staging; // copy batches
+    sparse_vram m_vram;
+    std::vector<std::uint8_t> m_staging; // copy batches; one VRAM request
     tlm::tlm_generic_payload m_gp;
     access_ext m_ext;
 

@@ -140,13 +140,6 @@ void gpu_dma_engine::wait_idle() {
     while (!m_idle) sc_core::wait(m_idle_event);
 }
 
-std::vector<std::uint8_t> gpu_dma_engine::vram_bytes(std::uint64_t offset,
-                                                     std::uint64_t len) const {
-    if (offset > m_vram.size() || len > m_vram.size() - offset)
-        throw std::out_of_range("gpu_dma_engine: VRAM range beyond vram_bytes");
-    return {m_vram.begin() + offset, m_vram.begin() + offset + len};
-}
-
 void gpu_dma_engine::bar_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     const unsigned len = gp.get_data_length();
     const std::uint64_t off = gp.get_address();

@@ -1,5 +1,5 @@
-// The host backend of a virtio-gpu whose blob resources the GPU reaches by DMA (seed 000,
-// "KVM: Introduce KVM VIRTIO device"). On the non-coherent path it
+// The host backend of a virtio-gpu whose blob resources the GPU reaches by DMA (the KVM virtio
+// device RFC, "KVM: Introduce KVM VIRTIO device"). On the non-coherent path it
 //   1. programs the GPU not to snoop the blob: Device Control Enable No Snoop set at realize,
 //      No-Snoop in every descriptor that touches the blob;
 //   2. tells the guest to map the blob WC (guest_memtype(), which the scenario layer turns

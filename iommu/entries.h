@@ -40,7 +40,7 @@ struct entry_field {
 // clang-format off
 // Intel Virtualization Technology for Directed I/O Architecture Specification (rev. 3.x/4.x):
 // §9.1 Root Entry, §9.3 Context Entry, §9.8 Second-Level (second-stage) Paging Entries, legacy
-// (non-scalable) translation; the second-level bits as in shared/reference/iommu-pcie-arm.md.
+// (non-scalable) translation; the second-level bits as in docs/reference/vtd-pcie.md.
 // In root and context entries every bit no field names is reserved (must be 0); in
 // second-level entries unnamed bits are ignored and reserved bits are the rules of
 // classify_second_level (as QEMU's hw/i386/intel_iommu VTD_SPTE_*_RSVD_MASK also encode them).

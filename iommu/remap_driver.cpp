@@ -10,18 +10,14 @@
 
 #include "iommu/snoop_table.h"
 #include "iommu/vtd.h"
+#include "model/not_modelled.h"
+#include "model/text.h"
 
 namespace mtsim::iommu {
 
 using namespace fields;
 
 namespace {
-
-std::string hex(std::uint64_t v) {
-    std::ostringstream os;
-    os << "0x" << std::hex << v;
-    return os.str();
-}
 
 bool present(std::uint64_t e) {
     return sl_r.get(e) != 0 || sl_w.get(e) != 0;
@@ -170,14 +166,13 @@ void remap_unit::unmap(iommu_domain& d, std::uint64_t iova, std::uint64_t bytes,
     if (first != d.m_leaves.begin()) {
         const auto p = std::prev(first);
         if (p->first + (std::uint64_t{1} << p->second.shift) > iova)
-            throw std::invalid_argument("vt-d unmap: " + hex(iova) +
-                                        " splits a large page (not modelled)");
+            throw not_modelled("an unmap that splits a large page", "vt-d unmap at " + hex(iova));
     }
     auto last = first;
     for (; last != d.m_leaves.end() && last->first < end; ++last)
         if (last->first + (std::uint64_t{1} << last->second.shift) > end)
-            throw std::invalid_argument("vt-d unmap: " + hex(end) +
-                                        " splits a large page (not modelled)");
+            throw not_modelled("an unmap that splits a large page",
+                               "vt-d unmap ending at " + hex(end));
     for (auto it = first; it != last; ++it) {
         driver_write(it->second.entry_pa, 0, delay);
         bool self = false;

@@ -6,20 +6,11 @@
 
 #include "iommu/snoop_table.h"
 #include "iommu/vtd.h"
+#include "model/text.h"
 
 namespace mtsim::iommu {
 
 using namespace fields;
-
-namespace {
-
-std::string hex(std::uint64_t v) {
-    std::ostringstream os;
-    os << "0x" << std::hex << v;
-    return os.str();
-}
-
-} // namespace
 
 // Occupies the walker for one miss: the first table reference waits until the walker is free;
 // when the session ends the walker is busy until the last reference completed.

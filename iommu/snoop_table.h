@@ -28,7 +28,7 @@ constexpr std::string_view to_string(snoop_outcome o) {
 
 // clang-format off
 // VT-d specification §9.8 (SNP field) and the ECAP register (SC, bit 7), as summarised in
-// shared/reference/iommu-pcie-arm.md:
+// docs/reference/vtd-pcie.md:
 // SNP=1 (legal only with SC) snoops whatever the request's No-Snoop says; SNP=0 snoops unless
 // the request has No-Snoop. Index: [ECAP.SC][SNP][No-Snoop].
 inline constexpr std::array<std::array<std::array<snoop_outcome, 2>, 2>, 2> snoop_table{{

@@ -1,4 +1,5 @@
 #include "iommu/vtd.h"
+#include "model/not_modelled.h"
 
 #include <stdexcept>
 #include <string>
@@ -112,10 +113,9 @@ void vtd::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
         throw std::invalid_argument(std::string(name()) +
                                     ": only READ and WRITE are device memory requests");
     if (ext->who.pasid != 0)
-        throw std::invalid_argument(std::string(name()) +
-                                    ": request with PASID needs scalable mode (not modelled)");
+        throw not_modelled("a request with PASID (needs scalable mode)", name());
     if (gp.get_streaming_width() < gp.get_data_length())
-        throw std::invalid_argument(std::string(name()) + ": streaming requests not modelled");
+        throw not_modelled("streaming device requests (width < length)", name());
 
     dma_request r;
     r.bdf = ext->who.bdf;

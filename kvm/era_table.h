@@ -11,8 +11,8 @@
 
 namespace mtsim::kvm::era_table {
 
-enum class era : unsigned { upto_6_6 = 0, v6_7_to_6_10, v6_11_rc, v6_11_to_6_15, from_6_16 };
-inline constexpr unsigned era_count = 5;
+using kvm::era; // the columns (kvm/policy.h: a policy declares the column it reproduces)
+using kvm::era_count;
 inline constexpr std::array<std::string_view, era_count> era_labels{
     "<= 6.6", "6.7 - 6.10", "6.11-rc (never released)", "6.11 - 6.15", ">= 6.16"};
 
@@ -47,7 +47,7 @@ struct row {
     std::array<cell, era_count> by_era;
 };
 
-// Source: shared/reference/kvm-policy.md §1, "EPT memory type chosen by KVM
+// Source: docs/reference/kvm-policy.md §1, "EPT memory type chosen by KVM
 // (vmx_get_mt_mask), by kernel era", transcribed row by row, columns in era order.
 constexpr std::array<row, era_row_count> make_rows() {
     constexpr cond Y = cond::yes, N = cond::no, A = cond::any;

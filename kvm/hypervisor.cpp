@@ -1,4 +1,6 @@
 #include "kvm/hypervisor.h"
+#include "kvm/quirks.h"
+#include "model/not_modelled.h"
 
 #include <algorithm>
 #include <cstring>
@@ -104,6 +106,9 @@ hypervisor::hypervisor(const sc_core::sc_module_name& name, const hypervisor_con
                                                 cfg.wbinvd, wbinvd_handling_names()));
     if (cfg.pcpus == 0 || cfg.pcpus > 64)
         throw std::invalid_argument("kvm.pcpus: 1 to 64 (the dirty mask is 64 bits)");
+    // The VMM's quirk request is an ioctl KVM may refuse (kvm/quirks.h).
+    if (auto r = quirk_request_refusal(*m_policy, cfg.quirk_ignore_guest_pat, cfg.self_snoop))
+        throw *r;
     m_ept = std::make_unique<ept_builder>(cfg.ept, *m_host_memory);
     m_nc.set_transition_hook([this](bool nc, host_context& ctx) { on_transition(nc, ctx); });
 }
@@ -172,14 +177,15 @@ void hypervisor::set_guest_cd(unsigned id, bool cd) {
     // kvm_post_set_cr0() (Linux <= 6.10) zaps every EPT entry when CR0.CD changes under
     // non-coherent DMA with CD_NW_CLEARED off; that zap is not modelled.
     if (m_nc.noncoherent() && !m_cfg.quirk_cd_nw_cleared && m_ept->leaf_count() > 0)
-        throw std::runtime_error(fmt::format(
-            "kvm: vCPU {} toggles CR0.CD under non-coherent DMA with CD_NW_CLEARED off after EPT "
-            "leaves were built: kvm_post_set_cr0's EPT zap is not modelled",
-            id));
+        throw not_modelled("kvm_post_set_cr0's EPT zap (CR0.CD toggled under non-coherent DMA with "
+                           "CD_NW_CLEARED off after EPT leaves were built)",
+                           fmt::format("kvm, vCPU {}", id));
     v.cd = cd;
 }
 
 unsigned hypervisor::add_memslot(const memslot& s) {
+    if (s.non_coherent_dma)
+        if (auto r = memslot_flag_refusal(*m_policy)) throw *r;
     if (s.kind == memslot_kind::ram) {
         const std::uint64_t pool = m_cfg.ept.pool_base, pool_end = pool + m_cfg.ept.pool_size;
         if (s.hpa < pool_end && pool < s.hpa + s.size)
@@ -276,10 +282,8 @@ exit_outcome hypervisor::handle_exit(vm_exit& e, sc_core::sc_time& delay) {
         ++m_stats->exits_ept_misconfig;
         // KVM installs no MMIO SPTEs in this model, so a misconfigured entry can only come
         // from a raw scenario write; KVM's answer to it is not modelled.
-        throw std::runtime_error(fmt::format(
-            "kvm: EPT misconfiguration exit on vCPU {} at gpa {:#x}: the entry was written raw; "
-            "KVM's handling of it is not modelled",
-            e.vcpu, e.gpa));
+        throw not_modelled("KVM's handling of an EPT misconfiguration (the entry was written raw)",
+                           fmt::format("kvm, vCPU {} at gpa {:#x}", e.vcpu, e.gpa));
     case exit_reason::wbinvd:
         ++m_stats->exits_wbinvd;
         return wbinvd_exit(e, delay);
@@ -312,10 +316,10 @@ exit_outcome hypervisor::ept_violation(vm_exit& e, sc_core::sc_time& delay) {
 
 exit_outcome hypervisor::to_userspace(const vm_exit& e, const memslot* s, sc_core::sc_time& delay) {
     if (!e.final_translation)
-        throw std::runtime_error(fmt::format(
-            "kvm: a guest paging-structure access at gpa {:#x} hits {} region '{}': emulating "
-            "page tables outside RAM is not modelled",
-            e.gpa, to_string(s->kind), s->name));
+        throw not_modelled(
+            "emulating guest page tables outside RAM",
+            fmt::format("kvm, paging-structure access at gpa {:#x} in {} region '{}'", e.gpa,
+                        to_string(s->kind), s->name));
     if (!e.data || e.size == 0)
         throw std::invalid_argument(
             fmt::format("kvm: exit at gpa {:#x} to emulate carries no data", e.gpa));
@@ -332,13 +336,13 @@ exit_outcome hypervisor::to_userspace(const vm_exit& e, const memslot* s, sc_cor
     return exit_outcome::emulated;
 }
 
-// Seed 002: a read of a KVM_MEM_PCI_HOLE slot returns all-ones from inside KVM
-// (RET_PF_EMULATE, __kvm_read_guest_page memset 0xff), with no exit to the VMM.
+// The KVM_MEM_PCI_HOLE proposal (docs/reference/kvm-policy.md §5): a read of a KVM_MEM_PCI_HOLE
+// slot returns all-ones from inside KVM (RET_PF_EMULATE, __kvm_read_guest_page memset 0xff), with
+// no exit to the VMM.
 exit_outcome hypervisor::pci_hole_read(const vm_exit& e, sc_core::sc_time& delay) {
     if (!e.final_translation)
-        throw std::runtime_error(fmt::format(
-            "kvm: a guest paging-structure read at gpa {:#x} hits a PCI hole: not modelled",
-            e.gpa));
+        throw not_modelled("a guest paging-structure read from a PCI hole",
+                           fmt::format("kvm, gpa {:#x}", e.gpa));
     if (!e.data || e.size == 0)
         throw std::invalid_argument(
             fmt::format("kvm: PCI-hole read at gpa {:#x} carries no buffer", e.gpa));
@@ -351,7 +355,7 @@ exit_outcome hypervisor::pci_hole_read(const vm_exit& e, sc_core::sc_time& delay
 // The largest leaf the slot allows at gpa: 2 MiB when asked for, inside one RAM slot, with the
 // gpa and hpa equally aligned (kvm_alloc_memslot_metadata's disallow_lpage rule) and one guest
 // MTRR type over the range (kvm_mtrr_check_gfn_range_consistency); PCI-hole slots never get
-// one (seed 002), nor do they get leaves at all.
+// one (the KVM_MEM_PCI_HOLE proposal), nor do they get leaves at all.
 unsigned hypervisor::leaf_level(std::uint64_t gpa, const memslot& s) const {
     if (!m_cfg.ept.huge_pages || s.kind != memslot_kind::ram) return 1;
     const std::uint64_t base = gpa & ~(huge - 1);

@@ -1,4 +1,5 @@
 #include "kvm/memslot.h"
+#include "model/not_modelled.h"
 
 #include <stdexcept>
 
@@ -37,10 +38,13 @@ void validate(const memslot& s) {
     case memslot_kind::ram:
         if (s.hpa % page != 0) refuse(s, "hpa must be 4 KiB aligned");
         // Dirty logging write-protects and tracks pages; the model does not implement it.
-        if (s.dirty_log) refuse(s, "KVM_MEM_LOG_DIRTY_PAGES is not modelled");
+        if (s.dirty_log)
+            throw not_modelled("KVM_MEM_LOG_DIRTY_PAGES",
+                               fmt::format("memslot '{}' ({} at {:#x}+{:#x})", s.name,
+                                           to_string(s.kind), s.gpa, s.size));
         return;
     case memslot_kind::pci_hole:
-        // Seed 002 (KVM_MEM_PCI_HOLE, api.rst hunk): mutually exclusive with
+        // The KVM_MEM_PCI_HOLE proposal (its api.rst hunk): mutually exclusive with
         // KVM_MEM_LOG_DIRTY_PAGES and KVM_MEM_READONLY; userspace_addr must be NULL.
         if (s.read_only) refuse(s, "KVM_MEM_PCI_HOLE is mutually exclusive with KVM_MEM_READONLY");
         if (s.dirty_log)

@@ -1,12 +1,12 @@
 // KVM memslots: which guest-physical ranges are backed by host memory and how, which exit to
-// the VMM. A slot is added whole and never overlaps another; combinations KVM (or the seed
+// the VMM. A slot is added whole and never overlaps another; combinations KVM (or the proposal
 // that introduces a flag) refuses are refused here with std::invalid_argument naming the slot.
 //   ram       backed: gpa range -> hpa base; EPT leaves are built for it. `host_mmio` marks
 //             backing that is host device memory (a VFIO BAR: kvm_is_mmio_pfn), which the EPT
 //             policy types UC. `read_only` (KVM_MEM_READONLY): writes exit to the VMM.
-//             `non_coherent_dma` (seed 003 KVM_MEM_NON_COHERENT_DMA): an input of the policy.
+//             `non_coherent_dma` (KVM_MEM_NON_COHERENT_DMA, a proposal): an input of the policy.
 //   mmio      not backed: every access exits to the VMM (no memslot in KVM: KVM_EXIT_MMIO).
-//   pci_hole  seed 002 KVM_MEM_PCI_HOLE: not backed; reads return all-ones, emulated inside
+//   pci_hole  KVM_MEM_PCI_HOLE (a proposal): not backed; reads return all-ones, emulated inside
 //             KVM; writes exit to the VMM; no huge pages; exclusive with READONLY and
 //             LOG_DIRTY_PAGES.
 #pragma once

@@ -80,7 +80,7 @@ void kvm_virtio_device::check_live(std::string_view what) const {
             fmt::format("kvm-virtio: {} after the device was released", what));
 }
 
-// kvm_virtio_set_noncoherent() in seed 000: registers on the first set only.
+// kvm_virtio_set_noncoherent() in the KVM virtio device RFC: registers on the first set only.
 void kvm_virtio_device::set_attr(std::uint32_t group, std::uint64_t attr, host_context& ctx) {
     check_live("KVM_SET_DEVICE_ATTR");
     if (group != group_noncoherent || attr != attr_noncoherent_set)

@@ -1,10 +1,10 @@
 // The VM's non-coherent DMA count (kvm->arch.noncoherent_dma_count) and the two KVM devices
-// that raise it (shared/reference/kvm-policy.md §3):
-// - the KVM-VFIO device (seed 001, Linux since 2013; virt/kvm/vfio.c): one per VM; the VMM
+// that raise it (docs/reference/kvm-policy.md §3):
+// - the KVM-VFIO device (Linux since 2013; virt/kvm/vfio.c): one per VM; the VMM
 //   adds and removes VFIO files; after every change it asks each attached file whether its
 //   IOMMU enforces cache coherency and holds ONE registration while any file cannot
 //   (kvm_vfio_update_coherency); releasing the device drops it.
-// - the KVM virtio device (seed 000, RFC): setting KVM_DEV_VIRTIO_NONCOHERENT_SET registers
+// - the KVM virtio device (RFC, not merged): setting KVM_DEV_VIRTIO_NONCOHERENT_SET registers
 //   once (repeats do nothing); releasing the device unregisters.
 // Every registration and unregistration runs as host work on a pCPU; the 0->1 and 1->0 edges
 // call the hypervisor's transition hook (the EPT zap rule), whose cost lands in the delay.
@@ -84,7 +84,8 @@ private:
 
 class kvm_virtio_device {
 public:
-    // Seed 000 uapi: group KVM_DEV_VIRTIO_NONCOHERENT, attribute KVM_DEV_VIRTIO_NONCOHERENT_SET.
+    // The KVM virtio device RFC's uapi: group KVM_DEV_VIRTIO_NONCOHERENT, attribute
+    // KVM_DEV_VIRTIO_NONCOHERENT_SET.
     static constexpr std::uint32_t group_noncoherent = 1;
     static constexpr std::uint64_t attr_noncoherent_set = 1;
 

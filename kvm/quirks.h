@@ -1,7 +1,12 @@
 // KVM facts that several EPT policies share: the IGNORE_GUEST_PAT quirk and how KVM answers a
-// VMM that asks to turn it off, the seed-003 memslot flag that released kernels lack, and the
-// input domain of the guest MTRR type. Each rule lives here once; the policies call it.
+// VMM that asks to turn it off, the KVM_MEM_NON_COHERENT_DMA memslot flag (a proposal) that
+// released kernels lack, and the input domain of the guest MTRR type. Each rule lives here once;
+// the policies call it.
 #pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
 
 #include "kvm/policy.h"
 
@@ -30,5 +35,35 @@ inline constexpr std::string_view quirk_absent_before_6_16 =
 // Policies without KVM_MEM_NON_COHERENT_DMA (every released kernel): KVM rejects a memslot
 // with an unknown flag (-EINVAL), so a flagged frame is noted and decided as unflagged.
 void note_absent_memslot_flag(const ept_inputs& in, ept_decision& out);
+
+// What real KVM refuses at an ioctl, with the errno it returns. `key` names the hypervisor
+// or VMM setting that asked for it (as in the host file, without the "host." prefix).
+class kvm_refusal : public std::runtime_error {
+public:
+    kvm_refusal(int err, std::string errno_name, std::string call, std::string key,
+                std::string reason);
+    int err() const { return m_err; }
+    const std::string& errno_name() const { return m_errno_name; } // "EINVAL"
+    const std::string& call() const { return m_call; }             // the ioctl
+    const std::string& key() const { return m_key; }
+    const std::string& reason() const { return m_reason; }
+
+private:
+    int m_err;
+    std::string m_errno_name, m_call, m_key, m_reason;
+};
+
+// The VMM asks KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2) to clear IGNORE_GUEST_PAT (the request
+// is `!quirk_ignore_guest_pat`). kvm_vm_ioctl_enable_cap() returns -EINVAL for a quirk outside
+// kvm_caps.supported_quirks: every kernel before 6.16 (no such quirk), and 6.16+ on a host
+// without self-snoop (vmx_hardware_setup() drops the quirk from the supported ones). Which
+// policies offer it is the policy's own answer (the refusal note it gives the request).
+std::optional<kvm_refusal> quirk_request_refusal(const ept_policy& p, bool quirk_ignore_guest_pat,
+                                                 bool self_snoop);
+
+// The VMM registers a memslot with KVM_MEM_NON_COHERENT_DMA (a proposed flag, not merged).
+// check_memory_region_flags() returns -EINVAL for a flag the kernel does not know: every
+// released kernel; only the proposal's policy accepts it.
+std::optional<kvm_refusal> memslot_flag_refusal(const ept_policy& p);
 
 } // namespace mtsim::kvm

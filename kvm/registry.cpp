@@ -1,38 +1,46 @@
-#include <algorithm>
-#include <stdexcept>
+// The EPT-policy and WBINVD-handling families (model/registry.h) and the part of a decision
+// every policy shares.
+#include "model/registry.h"
 
 #include "kvm/policy.h"
+#include "kvm/quirks.h"
+#include "kvm/wbinvd.h"
 
 namespace mtsim::kvm {
 
-std::vector<const ept_policy*> registered_policies(); // generated: policy_list.cpp
+ept_decision ept_policy::decide(const ept_inputs& in) const {
+    check_inputs(in);
+    ept_decision d = choose(in);
+    if (m_info.ignore_guest_pat_absent.empty())
+        note_ignore_guest_pat_request(in, d);
+    else
+        note_absent_ignore_guest_pat(in, m_info.ignore_guest_pat_absent, d);
+    if (!m_info.memslot_flag) note_absent_memslot_flag(in, d);
+    return d;
+}
 
 const std::vector<const ept_policy*>& all_policies() {
-    static const std::vector<const ept_policy*> sorted = [] {
-        auto v = registered_policies();
-        std::sort(v.begin(), v.end(),
-                  [](const ept_policy* a, const ept_policy* b) { return a->name() < b->name(); });
-        for (std::size_t i = 1; i < v.size(); ++i)
-            if (v[i - 1]->name() == v[i]->name())
-                throw std::logic_error("two EPT policies are named " + std::string(v[i]->name()));
-        return v;
-    }();
-    return sorted;
+    return registry<ept_policy>::instance().all();
 }
 
 const ept_policy* find_policy(std::string_view name) {
-    for (const ept_policy* p : all_policies())
-        if (p->name() == name) return p;
-    return nullptr;
+    return registry<ept_policy>::instance().find(name);
 }
 
 std::string policy_names() {
-    std::string out;
-    for (const ept_policy* p : all_policies()) {
-        if (!out.empty()) out += ", ";
-        out += p->name();
-    }
-    return out;
+    return registry<ept_policy>::instance().joined_names();
+}
+
+const std::vector<const wbinvd_handling*>& all_wbinvd_handlings() {
+    return registry<wbinvd_handling>::instance().all();
+}
+
+const wbinvd_handling* find_wbinvd_handling(std::string_view name) {
+    return registry<wbinvd_handling>::instance().find(name);
+}
+
+std::string wbinvd_handling_names() {
+    return registry<wbinvd_handling>::instance().joined_names();
 }
 
 } // namespace mtsim::kvm

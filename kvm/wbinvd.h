@@ -1,5 +1,5 @@
 // How the hypervisor handles a guest WBINVD/WBNOINVD exit while the VM has non-coherent DMA
-// (shared/reference/kvm-policy.md §2). With a count of 0 every variant does nothing: the
+// (docs/reference/kvm-policy.md §2). With a count of 0 every variant does nothing: the
 // hypervisor skips the instruction before asking. A variant is pure: from the vCPU's
 // wbinvd_dirty_mask and the pCPU it exited on, it names the pCPUs that get a real WBINVD and
 // the mask left behind; the hypervisor sends the flushes and pays for them. pCPUs join the

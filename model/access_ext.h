@@ -8,6 +8,8 @@
 
 #include "model/memtype.h"
 
+#include "model/enum_names.h"
+
 namespace mtsim {
 
 // Where the effective memory type came from. UC from the range type (MTRR or EPT leaf) need
@@ -36,38 +38,14 @@ enum class op_kind : std::uint8_t {
     dma_write,
 };
 
+template <>
+inline constexpr auto enum_names<op_kind> = names_table("load", "store", "nt-store", "locked-rmw",
+                                                        "clflush", "clflushopt", "clwb", "wbinvd",
+                                                        "wbnoinvd", "invd", "sfence", "mfence",
+                                                        "dma-read", "dma-write");
+
 constexpr std::string_view to_string(op_kind k) {
-    switch (k) {
-    case op_kind::load:
-        return "load";
-    case op_kind::store:
-        return "store";
-    case op_kind::nt_store:
-        return "nt-store";
-    case op_kind::locked_rmw:
-        return "locked-rmw";
-    case op_kind::clflush:
-        return "clflush";
-    case op_kind::clflushopt:
-        return "clflushopt";
-    case op_kind::clwb:
-        return "clwb";
-    case op_kind::wbinvd:
-        return "wbinvd";
-    case op_kind::wbnoinvd:
-        return "wbnoinvd";
-    case op_kind::invd:
-        return "invd";
-    case op_kind::sfence:
-        return "sfence";
-    case op_kind::mfence:
-        return "mfence";
-    case op_kind::dma_read:
-        return "dma-read";
-    case op_kind::dma_write:
-        return "dma-write";
-    }
-    return "?";
+    return enum_name(k);
 }
 
 enum class requester_kind : std::uint8_t { vcpu, vmm, device, tester };
@@ -95,18 +73,11 @@ struct access_ext : tlm::tlm_extension<access_ext> {
     }
 };
 
+template <>
+inline constexpr auto enum_names<type_source> = names_table("range", "page", "cd", "fixed");
+
 constexpr std::string_view to_string(type_source s) {
-    switch (s) {
-    case type_source::range:
-        return "range";
-    case type_source::page:
-        return "page";
-    case type_source::cd:
-        return "cd";
-    case type_source::fixed:
-        return "fixed";
-    }
-    return "?";
+    return enum_name(s);
 }
 
 // Whether a UC access must look in the issuing CPU's own caches even without self-snoop:

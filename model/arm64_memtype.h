@@ -1,5 +1,5 @@
 // arm64 memory types and the combination of stage-1 (guest) and stage-2 (hypervisor)
-// attributes, without and with FEAT_S2FWB. Reference: shared/reference/iommu-pcie-arm.md,
+// attributes, without and with FEAT_S2FWB. Reference: docs/reference/arm64.md,
 // "arm64 stage-1 × stage-2". Inner and outer cacheability are modelled as one attribute (the
 // types below carry the same cacheability inside and outside).
 #pragma once
@@ -96,7 +96,7 @@ enum class arm64_rule : std::uint8_t {
 };
 
 // Arm ARM (DDI 0487), combining stage 1 and stage 2 memory attributes, without and with
-// FEAT_S2FWB, as transcribed in shared/reference/iommu-pcie-arm.md. Rows: arm64_s2_row; columns:
+// FEAT_S2FWB, as transcribed in docs/reference/arm64.md. Rows: arm64_s2_row; columns:
 // stage 1 Device-x, stage 1 Normal-y.
 inline constexpr std::array<std::array<arm64_rule, 2>, 6> arm64_combine_table{{
     {arm64_rule::stronger, arm64_rule::stage2},        // without FWB, Device-z

@@ -1,7 +1,7 @@
 // The architectural formats of the EPTP and of EPT entries, as field tables: what KVM writes
 // (kvm/ept_builder) and what the walker reads (cpu/ept, cpu/walker) come from this one place.
 // Source: Intel SDM vol. 3, 24.6.11 (EPTP) and 28.3.2, Tables 28-1..28-6 (EPT entries);
-// shared/reference/memory-types.md §5.
+// docs/reference/ept.md.
 #pragma once
 
 #include <array>
@@ -32,7 +32,7 @@ constexpr std::uint64_t bits(unsigned hi, unsigned lo) {
 }
 
 enum class eptp_field : unsigned { memtype, walk_length, ad_enable, root };
-// SDM vol. 3, 24.6.11 (Extended-Page-Table Pointer); memory-types.md §5. Bits 11:7 are
+// SDM vol. 3, 24.6.11 (Extended-Page-Table Pointer); docs/reference/ept.md. Bits 11:7 are
 // reserved in this model (bit 7, supervisor shadow-stack control, is not modelled).
 inline constexpr std::array<bit_field, 4> eptp_fields{{
     {"memtype", 0, 3},
@@ -45,7 +45,7 @@ constexpr const bit_field& field(eptp_field f) {
 }
 
 enum class ept_field : unsigned { r, w, x, memtype, ipat, ps, accessed, dirty, address };
-// SDM vol. 3, 28.3.2 (EPT Translation Mechanism), Tables 28-1..28-6; memory-types.md §5.
+// SDM vol. 3, 28.3.2 (EPT Translation Mechanism), Tables 28-1..28-6; docs/reference/ept.md.
 // memtype and ipat exist only in leaves, ps only in PDPTEs and PDEs, dirty only in leaves.
 inline constexpr std::array<bit_field, 9> ept_entry_fields{{
     {"R", 0, 1},

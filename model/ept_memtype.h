@@ -1,6 +1,6 @@
 // Effective memory type of a guest-physical access under EPT (SDM vol. 3 28.3.7 "Memory Type
 // Used for Translated Guest-Physical Addresses"): CR0.CD, then IPAT, then Table 11-7 with the
-// EPT leaf type as the range type. Reference: shared/reference/memory-types.md §5.
+// EPT leaf type as the range type. Reference: docs/reference/ept.md.
 #pragma once
 
 #include <optional>

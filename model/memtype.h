@@ -1,6 +1,6 @@
 // x86 memory types: the encodings shared by PAT, MTRRs and EPT leaves.
 // Source: Intel SDM vol. 3, Table 11-10 (PAT encodings) and 11.11 (MTRR types); see
-// shared/reference/memory-types.md §1.
+// docs/reference/memory-types.md §1.
 #pragma once
 
 #include <array>

@@ -1,5 +1,5 @@
 // Effective memory type of a range type (MTRR, or the EPT leaf type when IPAT = 0) combined
-// with a PAT type, valid when CR0.CD = 0. Reference: shared/reference/memory-types.md §2.
+// with a PAT type, valid when CR0.CD = 0. Reference: docs/reference/memory-types.md §2.
 #pragma once
 
 #include <array>

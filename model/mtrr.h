@@ -1,6 +1,6 @@
 // Memory type range registers: the range type of a physical address as the CPU resolves it
 // from IA32_MTRR_DEF_TYPE, the fixed-range and the variable-range MTRRs. Used for a host
-// without EPT and for the guest's own view. Reference: shared/reference/memory-types.md §4.
+// without EPT and for the guest's own view. Reference: docs/reference/memory-types.md §4.
 #pragma once
 
 #include <array>

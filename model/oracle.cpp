@@ -52,8 +52,9 @@ oracle::oracle(const oracle_config& cfg) : m_cfg(cfg) {
     zero.id = initial_zero_write;
     zero.addr = 0;
     zero.len = std::numeric_limits<std::uint64_t>::max();
-    zero.what = "initial memory (zero)";
-    m_writes.push_back(std::move(zero));
+    zero.what = m_texts.keep("initial memory (zero)");
+    m_writes.ref(m_writes.add(std::move(zero)).id); // never released
+    m_reads.ref(m_reads.add(read_record{}).id);     // read ids start at 1
 }
 
 oracle::~oracle() = default;
@@ -105,14 +106,17 @@ void oracle::check_range(std::uint64_t addr, std::uint64_t len, const char* op) 
 }
 
 const write_record& oracle::write_info(write_id w) const {
-    if (w >= m_writes.size()) throw std::out_of_range(fmt::format("oracle: no write #{}", w));
+    if (!m_writes.holds(w))
+        throw std::out_of_range(fmt::format(
+            "oracle: no write #{} held (never recorded, or no chunk or finding needs it)", w));
     return m_writes[w];
 }
 
 const read_record& oracle::read_info(read_id r) const {
-    if (r == 0 || r > m_reads.size())
-        throw std::out_of_range(fmt::format("oracle: no read #{}", r));
-    return m_reads[r - 1];
+    if (r == 0 || !m_reads.holds(r))
+        throw std::out_of_range(fmt::format(
+            "oracle: no read #{} held (never recorded, or no mark or finding needs it)", r));
+    return m_reads[r];
 }
 
 // --- initial contents ---------------------------------------------------------------------
@@ -120,25 +124,26 @@ const read_record& oracle::read_info(read_id r) const {
 write_id oracle::add_initial(write_record rec) {
     check_range(rec.addr, rec.len, "initial-contents declaration");
     for_each_chunk(rec.addr, rec.len, [&](std::uint64_t key, std::uint64_t mask) {
-        auto it = m_chunks.find(key);
-        if (it == m_chunks.end()) return;
+        const chunk* ch = m_chunks.find(key);
+        if (!ch) return;
         bool touched = false;
-        for (const auto& e : it->second.entries) touched |= (e.covered & mask) != 0;
-        for (const auto& m : it->second.marks) touched |= (m.mask & mask) != 0;
+        for (const auto& e : ch->entries) touched |= (e.covered & mask) != 0;
+        for (const auto& m : ch->marks) touched |= (m.mask & mask) != 0;
         if (touched)
             throw std::logic_error(fmt::format(
                 "oracle: initial contents '{}' declared for bytes near {:#x} that were already "
                 "accessed or declared",
-                rec.what, key * chunk_bytes));
+                rec.what.str(), key * chunk_bytes));
     });
-    rec.id = m_writes.size();
+    rec.id = m_writes.next_id();
     rec.agent = no_agent;
     rec.at = 0;
-    for_each_chunk(rec.addr, rec.len, [&](std::uint64_t key, std::uint64_t mask) {
-        m_chunks[key].entries.push_back({rec.id, mask, mask, true});
+    const write_id id = m_writes.add(std::move(rec)).id;
+    for_each_chunk(m_writes[id].addr, m_writes[id].len, [&](std::uint64_t key, std::uint64_t mask) {
+        m_chunks[key].entries.push_back({id, mask, mask, true});
+        m_writes.ref(id);
     });
-    m_writes.push_back(std::move(rec));
-    return m_writes.back().id;
+    return id;
 }
 
 write_id oracle::declare_initial(std::uint64_t addr, const unsigned char* bytes, std::uint64_t len,
@@ -146,7 +151,7 @@ write_id oracle::declare_initial(std::uint64_t addr, const unsigned char* bytes,
     write_record rec;
     rec.addr = addr;
     rec.len = len;
-    rec.what = std::move(what);
+    rec.what = m_texts.keep(std::move(what));
     rec.data.assign(bytes, bytes + len);
     return add_initial(std::move(rec));
 }
@@ -156,7 +161,7 @@ write_id oracle::declare_initial_fill(std::uint64_t addr, std::uint64_t len, uns
     write_record rec;
     rec.addr = addr;
     rec.len = len;
-    rec.what = std::move(what);
+    rec.what = m_texts.keep(std::move(what));
     rec.fill = value;
     return add_initial(std::move(rec));
 }
@@ -198,19 +203,22 @@ bool oracle::happens_before(write_id w, agent_id a) const {
 // --- writes -------------------------------------------------------------------------------
 
 write_id oracle::write(agent_id a, std::uint64_t addr, const unsigned char* bytes,
-                       std::uint64_t len, std::string what) {
+                       std::uint64_t len, record_label what) {
     auto& st = state(a);
     check_range(addr, len, "write");
     write_record rec;
-    rec.id = m_writes.size();
+    rec.id = m_writes.next_id();
     rec.agent = a;
     rec.at = st.clock.get(a);
     rec.addr = addr;
     rec.len = len;
-    rec.what = std::move(what);
-    rec.data.assign(bytes, bytes + len);
-    m_writes.push_back(std::move(rec));
-    const write_record& w = m_writes.back();
+    rec.what = m_texts.keep(std::move(what));
+    // Bytes all equal (fills, patterns) are held as the one byte: the same byte_at().
+    if (std::all_of(bytes, bytes + len, [&](unsigned char b) { return b == bytes[0]; }))
+        rec.fill = bytes[0];
+    else
+        rec.data.assign(bytes, bytes + len);
+    const write_record& w = m_writes.add(std::move(rec));
 
     bool unordered = false;
     std::vector<finding> races;
@@ -227,6 +235,7 @@ write_id oracle::write(agent_id a, std::uint64_t addr, const unsigned char* byte
                 unordered = true;
         }
         ch.entries.push_back({w.id, mask, mask, false});
+        m_writes.ref(w.id);
         trim_history(ch);
     });
     ++m_summary.writes;
@@ -249,29 +258,41 @@ write_id oracle::write(agent_id a, std::uint64_t addr, const unsigned char* byte
     return w.id;
 }
 
-void oracle::trim_history(chunk& ch) const {
+void oracle::trim_history(chunk& ch) {
     std::size_t history = 0;
     for (const auto& e : ch.entries) history += (e.frontier == 0 && !e.initial);
     if (history <= m_cfg.history_per_chunk) return;
     std::size_t drop = history - m_cfg.history_per_chunk;
+    std::vector<write_id> dropped;
     auto last = std::remove_if(ch.entries.begin(), ch.entries.end(), [&](const chunk_entry& e) {
         if (drop == 0 || e.frontier != 0 || e.initial) return false;
         --drop;
+        dropped.push_back(e.w);
         return true;
     });
     ch.entries.erase(last, ch.entries.end());
+    for (write_id w : dropped) m_writes.unref(w);
+}
+
+void oracle::drop_empty_marks(chunk& ch) {
+    auto last = std::remove_if(ch.marks.begin(), ch.marks.end(), [&](const read_mark& m) {
+        if (m.mask != 0) return false;
+        m_reads.unref(m.r);
+        return true;
+    });
+    ch.marks.erase(last, ch.marks.end());
 }
 
 void oracle::check_marks(std::uint64_t chunk_key, chunk& ch, std::uint64_t mask,
                          const write_record& w, const vector_clock& c,
-                         std::vector<finding>& races) const {
+                         std::vector<finding>& races) {
     for (auto& m : ch.marks) {
         const std::uint64_t both = m.mask & mask;
         if (!both) continue;
         m.mask &= ~mask;
         // The read is ordered before this write unless the writer has not seen its epoch.
         if (m.agent == w.agent || c.get(m.agent) >= m.at) continue;
-        const read_record& r = m_reads[m.r - 1];
+        const read_record& r = m_reads[m.r];
         auto it = std::find_if(races.begin(), races.end(),
                                [&](const finding& f) { return f.read == r.id; });
         if (it == races.end()) {
@@ -291,9 +312,7 @@ void oracle::check_marks(std::uint64_t chunk_key, chunk& ch, std::uint64_t mask,
             ++it->bytes;
         });
     }
-    ch.marks.erase(std::remove_if(ch.marks.begin(), ch.marks.end(),
-                                  [](const read_mark& m) { return m.mask == 0; }),
-                   ch.marks.end());
+    drop_empty_marks(ch);
 }
 
 // --- reads --------------------------------------------------------------------------------
@@ -337,10 +356,9 @@ void oracle::collect_segments(const read_record& r, const vector_clock& c,
         // This read stands for the agent's earlier reads of these bytes (program order).
         for (auto& m : ch.marks)
             if (m.agent == r.agent) m.mask &= ~mask;
-        ch.marks.erase(std::remove_if(ch.marks.begin(), ch.marks.end(),
-                                      [](const read_mark& m) { return m.mask == 0; }),
-                       ch.marks.end());
+        drop_empty_marks(ch);
         ch.marks.push_back({r.agent, r.at, r.id, mask});
+        m_reads.ref(r.id);
     });
 }
 
@@ -354,8 +372,7 @@ bool oracle::segment_matches(const segment& s, const read_record& r,
 }
 
 const oracle::chunk* oracle::chunk_at(std::uint64_t a) const {
-    auto it = m_chunks.find(a / chunk_bytes);
-    return it == m_chunks.end() ? nullptr : &it->second;
+    return m_chunks.find(a / chunk_bytes);
 }
 
 void oracle::writes_with(const chunk* ch, std::uint64_t a, unsigned char v, write_id below,
@@ -469,18 +486,17 @@ finding oracle::classify_race(write_id conflicting, const std::vector<segment>& 
 }
 
 oracle::read_result oracle::read(agent_id a, std::uint64_t addr, const unsigned char* received,
-                                 std::uint64_t len, std::string what) {
+                                 std::uint64_t len, record_label what) {
     auto& st = state(a);
     check_range(addr, len, "read");
     read_record rec;
-    rec.id = m_reads.size() + 1;
+    rec.id = m_reads.next_id();
     rec.agent = a;
     rec.at = st.clock.get(a);
     rec.addr = addr;
     rec.len = len;
-    rec.what = std::move(what);
-    m_reads.push_back(std::move(rec));
-    const read_record& r = m_reads.back();
+    rec.what = m_texts.keep(std::move(what));
+    const read_record& r = m_reads.add(std::move(rec));
     ++m_summary.reads;
     m_summary.bytes_read += len;
 
@@ -541,15 +557,20 @@ oracle::read_result oracle::read(agent_id a, std::uint64_t addr, const unsigned 
         res.kind = worst(res.kind, f.kind);
         add_finding(std::move(f));
     }
+    m_reads.release_if_unreferenced(res.id);
     return res;
 }
 
 void oracle::add_finding(finding f) {
     ++m_summary.findings[precedence(f.kind)];
     m_summary.overall = worst(m_summary.overall, f.kind);
-    if (m_findings.size() < m_cfg.max_findings)
+    if (m_findings.size() < m_cfg.max_findings) {
+        // A kept finding holds the records it names.
+        m_reads.ref(f.read);
+        m_writes.ref(f.expected);
+        if (f.has_source) m_writes.ref(f.source);
         m_findings.push_back(std::move(f));
-    else
+    } else
         ++m_summary.findings_dropped;
 }
 

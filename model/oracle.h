@@ -32,21 +32,30 @@
 //   matches neither the expected write nor any remembered older write (also for racy bytes:
 //   a race may see any remembered write of the byte, but not invented bytes). One read gets
 //   at most one finding per class; the expected writes of that class are merged into it.
-// - Writes are stored as ranges (one record holding the bytes) referenced from 64-byte chunks;
-//   each chunk remembers the writes still visible in it plus the last `history_per_chunk`
-//   overwritten ones, so older values stay identifiable. Declared initial contents are never
-//   forgotten.
+// - Writes are stored as ranges (one record holding the bytes, or only the byte when all its
+//   bytes are equal) referenced from 64-byte chunks; each chunk remembers the writes still
+//   visible in it plus the last `history_per_chunk` overwritten ones, so older values stay
+//   identifiable. Declared initial contents are never forgotten.
+// - Records are held while a chunk remembers them, a read mark or a finding names them
+//   (model/oracle_records.h): the memory held is bounded per location, not by the run's
+//   length. write_info()/read_info() of a record no longer held throw std::out_of_range.
+// - Labels (`what`) may be lazy (record_label with a label_source): the text is built only
+//   when a finding is explained or printed (DESIGN.md §2 rule 9).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "model/oracle_records.h"
 #include "model/oracle_verdict.h"
 #include "model/vector_clock.h"
 
@@ -59,13 +68,42 @@ inline constexpr agent_id no_agent = 0xffffffffu;
 // The implicit zero contents of memory nobody declared; every other write id is >= 1.
 inline constexpr write_id initial_zero_write = 0;
 
+// Builds the text of lazy labels from the two numbers the caller packed into them.
+class label_source {
+public:
+    virtual ~label_source() = default;
+    virtual std::string label_text(std::uint64_t a, std::uint64_t b) const = 0;
+};
+
+// A record's name: text given up front, or a source and two numbers that build it on demand
+// (the source must outlive every use of the record's name).
+struct record_label {
+    const label_source* src = nullptr;
+    std::uint64_t a = 0, b = 0;
+    std::string text;
+
+    record_label() = default;
+    record_label(std::string t) : text(std::move(t)) {} // NOLINT: implicit, as a string label
+    record_label(const char* t) : text(t) {}            // NOLINT
+    record_label(const label_source& s, std::uint64_t x, std::uint64_t y) : src(&s), a(x), b(y) {}
+    std::string str() const { return src ? src->label_text(a, b) : text; }
+};
+
+// A record's label as the oracle holds it: always a source and two numbers (text labels are
+// kept once by the oracle, which is then their source).
+struct label_ref {
+    const label_source* src = nullptr;
+    std::uint64_t a = 0, b = 0;
+    std::string str() const { return src ? src->label_text(a, b) : std::string(); }
+};
+
 struct write_record {
     write_id id = 0;
     agent_id agent = no_agent; // no_agent: initial contents
     epoch at = 0;              // the writer's own clock component when it wrote
     std::uint64_t addr = 0;
     std::uint64_t len = 0;
-    std::string what;
+    label_ref what;
     std::vector<unsigned char> data; // empty: every byte is `fill`
     unsigned char fill = 0;
 
@@ -80,7 +118,7 @@ struct read_record {
     epoch at = 0;
     std::uint64_t addr = 0;
     std::uint64_t len = 0;
-    std::string what;
+    label_ref what;
 };
 
 // Bytes [offset, offset + len) relative to the read's address.
@@ -156,9 +194,9 @@ public:
                                   std::string what);
 
     write_id write(agent_id a, std::uint64_t addr, const unsigned char* bytes, std::uint64_t len,
-                   std::string what);
+                   record_label what);
     read_result read(agent_id a, std::uint64_t addr, const unsigned char* received,
-                     std::uint64_t len, std::string what);
+                     std::uint64_t len, record_label what);
 
     // Synchronization: release publishes a's knowledge under key and starts a new epoch of a;
     // acquire joins it into b. handoff(from, to) is release+acquire on a private edge.
@@ -176,6 +214,9 @@ public:
     const oracle_summary& summary() const { return m_summary; }
     const write_record& write_info(write_id w) const;
     const read_record& read_info(read_id r) const;
+    // Records held now (the bound the contract promises; includes the zero fill).
+    std::size_t writes_held() const { return m_writes.live(); }
+    std::size_t reads_held() const { return m_reads.live() - 1; }
 
     // One line naming the class, the read, the expected and the source write with labels.
     std::string explain(const finding& f) const;
@@ -183,6 +224,21 @@ public:
     nlohmann::json summary_json() const;
 
 private:
+    // The text labels given as strings, kept for the oracle's lifetime (tests and set-up use
+    // them; a scenario run's per-op labels are lazy).
+    class text_labels : public label_source {
+    public:
+        label_ref keep(record_label l) {
+            if (l.src) return {l.src, l.a, l.b};
+            m_texts.push_back(std::move(l.text));
+            return {this, m_texts.size() - 1, 0};
+        }
+        std::string label_text(std::uint64_t a, std::uint64_t) const override { return m_texts[a]; }
+
+    private:
+        std::deque<std::string> m_texts;
+    };
+
     // A write still visible in (frontier) or remembered by (covered only) one 64-byte chunk;
     // bit i of a mask is byte i of the chunk.
     struct chunk_entry {
@@ -200,7 +256,7 @@ private:
         std::uint64_t mask;
     };
     struct chunk {
-        std::vector<chunk_entry> entries; // in recording order, oldest first
+        inline_vec<chunk_entry> entries; // in recording order, oldest first
         std::vector<read_mark> marks;
     };
     // Consecutive bytes of one read that expect the same write.
@@ -223,9 +279,11 @@ private:
     bool hb(const write_record& w, const vector_clock& c) const {
         return w.agent == no_agent || c.get(w.agent) >= w.at;
     }
-    void trim_history(chunk& ch) const;
+    void trim_history(chunk& ch);
+    // Removes the marks whose mask became empty, dropping their reads' references.
+    void drop_empty_marks(chunk& ch);
     void check_marks(std::uint64_t chunk_key, chunk& ch, std::uint64_t mask, const write_record& w,
-                     const vector_clock& c, std::vector<finding>& races) const;
+                     const vector_clock& c, std::vector<finding>& races);
     void collect_segments(const read_record& r, const vector_clock& c, std::vector<segment>& out);
     bool segment_matches(const segment& s, const read_record& r,
                          const unsigned char* received) const;
@@ -242,12 +300,30 @@ private:
     void add_finding(finding f);
 
     oracle_config m_cfg;
+    text_labels m_texts;
     std::vector<agent_state> m_agents;
     std::unordered_map<std::string, agent_id> m_agent_by_name;
     std::unordered_map<std::string, vector_clock> m_keys;
-    std::vector<write_record> m_writes;                // index = write_id
-    std::vector<read_record> m_reads;                  // index = read_id - 1
-    std::unordered_map<std::uint64_t, chunk> m_chunks; // key: address / 64
+    record_store<write_record> m_writes; // id = write_id
+    record_store<read_record> m_reads;   // id = read_id (0: a placeholder never released)
+    // Chunks by key (address / 64), 64 to a block so that a chunk costs no map node of its own.
+    class chunk_table {
+    public:
+        chunk& operator[](std::uint64_t key) {
+            auto& b = m_blocks[key / per_block];
+            if (!b) b = std::make_unique<std::array<chunk, per_block>>();
+            return (*b)[key % per_block];
+        }
+        const chunk* find(std::uint64_t key) const {
+            const auto it = m_blocks.find(key / per_block);
+            return it == m_blocks.end() ? nullptr : &(*it->second)[key % per_block];
+        }
+
+    private:
+        static constexpr std::uint64_t per_block = 64;
+        std::unordered_map<std::uint64_t, std::unique_ptr<std::array<chunk, per_block>>> m_blocks;
+    };
+    chunk_table m_chunks;
     std::vector<finding> m_findings;
     oracle_summary m_summary;
     presence_hook m_presence;

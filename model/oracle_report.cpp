@@ -25,15 +25,15 @@ std::string oracle::explain(const finding& f) const {
     const write_record& e = write_info(f.expected);
     std::string s =
         fmt::format("{}: read #{} by {} '{}' [{:#x}, +{}): {} byte(s) at {}", to_string(f.kind),
-                    r.id, agent_name(r.agent), r.what, r.addr, r.len, f.bytes, spans_text(f));
+                    r.id, agent_name(r.agent), r.what.str(), r.addr, r.len, f.bytes, spans_text(f));
     s += fmt::format("; {} write #{} by {} '{}'", f.concurrent ? "concurrent with" : "expected",
-                     e.id, agent_name(e.agent), e.what);
+                     e.id, agent_name(e.agent), e.what.str());
     if (f.found_at_write) s += " (recorded after the read)";
     if (f.expected_writes > 1) s += fmt::format(" and {} more write(s)", f.expected_writes - 1);
     if (f.has_source) {
         const write_record& src = write_info(f.source);
         s += fmt::format("; received the bytes of write #{} by {} '{}'", src.id,
-                         agent_name(src.agent), src.what);
+                         agent_name(src.agent), src.what.str());
         if (f.source_writes > 1) s += fmt::format(" and of {} other write(s)", f.source_writes - 1);
     }
     if (f.kind == verdict::lost_write) s += "; the expected bytes are held nowhere any more";
@@ -46,7 +46,7 @@ nlohmann::json oracle::to_json(const finding& f) const {
         const write_record& rec = write_info(w);
         return nlohmann::json{{"id", rec.id},
                               {"agent", agent_name(rec.agent)},
-                              {"what", rec.what},
+                              {"what", rec.what.str()},
                               {"addr", rec.addr},
                               {"len", rec.len}};
     };
@@ -57,7 +57,7 @@ nlohmann::json oracle::to_json(const finding& f) const {
         {"read",
          {{"id", r.id},
           {"agent", agent_name(r.agent)},
-          {"what", r.what},
+          {"what", r.what.str()},
           {"addr", r.addr},
           {"len", r.len}}},
         {"expected", write_json(f.expected)},

@@ -12,6 +12,8 @@
 #include <optional>
 #include <string_view>
 
+#include "model/enum_names.h"
+
 namespace mtsim {
 
 enum class verdict : std::uint8_t {
@@ -23,29 +25,16 @@ enum class verdict : std::uint8_t {
     corrupt_unknown, // received bytes match no known write of those locations
 };
 
+template <>
+inline constexpr auto enum_names<verdict> = names_table("clean", "race", "stale-read", "torn",
+                                                        "lost-write", "corrupt-unknown");
+
 constexpr std::string_view to_string(verdict v) {
-    switch (v) {
-    case verdict::clean:
-        return "clean";
-    case verdict::race:
-        return "race";
-    case verdict::stale_read:
-        return "stale-read";
-    case verdict::torn:
-        return "torn";
-    case verdict::lost_write:
-        return "lost-write";
-    case verdict::corrupt_unknown:
-        return "corrupt-unknown";
-    }
-    return "?";
+    return enum_name(v);
 }
 
 constexpr std::optional<verdict> verdict_from_string(std::string_view s) {
-    for (verdict v : {verdict::clean, verdict::race, verdict::stale_read, verdict::torn,
-                      verdict::lost_write, verdict::corrupt_unknown})
-        if (to_string(v) == s) return v;
-    return std::nullopt;
+    return enum_from_string<verdict>(s);
 }
 
 // Precedence rank: the enumerators are declared in precedence order.

@@ -1,5 +1,5 @@
 // IA32_PAT (MSR 0x277): decode of the eight 3-bit entries and the PAT index a paging entry
-// selects. Reference: shared/reference/memory-types.md §3.
+// selects. Reference: docs/reference/memory-types.md §3.
 #pragma once
 
 #include <array>

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <systemc>
 
+#include "model/enum_names.h"
+
 namespace mtsim {
 
 enum class exit_reason : std::uint8_t {
@@ -22,18 +24,12 @@ enum class exit_reason : std::uint8_t {
     hlt,           // 12: the guest program ended or paused
 };
 
+template <>
+inline constexpr auto enum_names<exit_reason> = names_table("ept-violation", "ept-misconfig",
+                                                            "wbinvd", "hlt");
+
 constexpr std::string_view to_string(exit_reason r) {
-    switch (r) {
-    case exit_reason::ept_violation:
-        return "ept-violation";
-    case exit_reason::ept_misconfig:
-        return "ept-misconfig";
-    case exit_reason::wbinvd:
-        return "wbinvd";
-    case exit_reason::hlt:
-        return "hlt";
-    }
-    return "?";
+    return enum_name(r);
 }
 
 struct vm_exit {

@@ -1,14 +1,18 @@
 #include "scenarios/runner.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <systemc>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
+#include "kvm/quirks.h"
 #include "model/oracle.h"
 #include "scenarios/builder.h"
+#include "scenarios/resolved.h"
 
 namespace mtsim::scenarios {
 
@@ -17,7 +21,67 @@ std::string mtsim_version() {
     return git.empty() ? MTSIM_PROJECT_VERSION : MTSIM_PROJECT_VERSION " (" + git + ")";
 }
 
+namespace {
+
+// What KVM refuses of this scenario's host before anything runs (kvm/quirks.h); the
+// hypervisor refuses the same at its ioctls.
+std::optional<kvm::kvm_refusal> host_refusal(const scenario& s) {
+    const kvm::ept_policy* p = kvm::find_policy(s.host.kvm.policy);
+    if (!p) return std::nullopt; // the hypervisor names the unknown policy
+    if (auto r = kvm::quirk_request_refusal(*p, s.host.kvm.quirk_ignore_guest_pat,
+                                            s.host.kvm.self_snoop))
+        return r;
+    const bool flagged_blob = s.host.memslot_noncoherent && s.devices.gpu.mode != "vfio" &&
+                              std::any_of(s.buffers.begin(), s.buffers.end(), [](const buffer& b) {
+                                  return b.kind == buffer_kind::blob;
+                              });
+    if (flagged_blob) return kvm::memslot_flag_refusal(*p);
+    return std::nullopt;
+}
+
+nlohmann::json header(const scenario& s, const std::string& verdict_name) {
+    nlohmann::json r;
+    r["scenario"] = s.name;
+    r["file"] = s.file;
+    r["host"] = s.host_name;
+    r["verdict"] = verdict_name;
+    const std::string exp = s.expected_text(s.host_name);
+    r["expected"] = exp.empty() ? nlohmann::json() : nlohmann::json(exp);
+    r["expect_met"] = exp.empty() || exp == verdict_name;
+    return r;
+}
+
+void trailer(const scenario& s, nlohmann::json& r) {
+    r["config"] = resolved_json(s);
+    r["sets"] = s.sets;
+    r["seed"] = s.run.seed;
+    r["version"] = mtsim_version();
+}
+
+} // namespace
+
 nlohmann::json run_scenario(const scenario& s) {
+    if (const auto refusal = host_refusal(s)) {
+        const std::string key = "host." + refusal->key();
+        if (s.host.refuse != "skip")
+            throw config_error(s.file, 0, key,
+                               std::string(refusal->what()) +
+                                   "; a host file may say `refuse: skip` to record it as the "
+                                   "verdict refused");
+        nlohmann::json r = header(s, "refused");
+        r["refusal"] = {{"errno", refusal->err()},
+                        {"errno_name", refusal->errno_name()},
+                        {"call", refusal->call()},
+                        {"key", key},
+                        {"reason", refusal->reason()}};
+        r["corruptions"] = 0;
+        r["causes"] = nlohmann::json::array();
+        r["cycles_per_agent"] = nlohmann::json::object();
+        r["cycles"] = 0;
+        r["stats"] = nlohmann::json::object();
+        trailer(s, r);
+        return r;
+    }
     tlm_utils::tlm_quantumkeeper::set_global_quantum(
         sc_core::sc_time(s.run.quantum_ns, sc_core::SC_NS));
     oracle o;
@@ -29,14 +93,7 @@ nlohmann::json run_scenario(const scenario& s) {
             " (a wait without its signal, or a doorbell "
             "the GPU never serves)");
     const auto& sum = o.summary();
-    nlohmann::json r;
-    r["scenario"] = scenario_name(s.file);
-    r["file"] = s.file;
-    r["host"] = s.host_name;
-    r["verdict"] = std::string(to_string(sum.overall));
-    const auto exp = s.expected_for(s.host_name);
-    r["expected"] = exp ? nlohmann::json(std::string(to_string(*exp))) : nlohmann::json();
-    r["expect_met"] = !exp || *exp == sum.overall;
+    nlohmann::json r = header(s, std::string(to_string(sum.overall)));
     std::uint64_t corruptions = 0;
     for (int v = 0; v < verdict_count; ++v)
         if (is_corruption(verdict(v))) corruptions += sum.findings[v];
@@ -46,11 +103,7 @@ nlohmann::json run_scenario(const scenario& s) {
     r["cycles_per_agent"] = p.cycles_json();
     r["cycles"] = p.cycles_json().value("vcpu0", std::uint64_t(0));
     r["stats"] = p.stats_json();
-    scenario copy = s;
-    r["config"] = config_to_json(copy);
-    r["sets"] = s.sets;
-    r["seed"] = s.run.seed;
-    r["version"] = mtsim_version();
+    trailer(s, r);
     return r;
 }
 
@@ -61,6 +114,12 @@ std::string format_result(const nlohmann::json& r) {
     if (!r["expected"].is_null())
         os << " (expected " << r["expected"].get<std::string>()
            << (r["expect_met"].get<bool>() ? ", met" : ", NOT met") << ")";
+    if (r.contains("refusal")) {
+        const auto& f = r["refusal"];
+        os << "\nKVM refuses " << f["call"].get<std::string>() << ": -"
+           << f["errno_name"].get<std::string>() << " (" << f["errno"] << "), "
+           << f["key"].get<std::string>() << ": " << f["reason"].get<std::string>();
+    }
     os << "\ncorruptions: " << r["corruptions"] << "\n";
     std::size_t shown = 0;
     for (const auto& c : r["causes"]) {

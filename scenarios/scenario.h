@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,12 @@ struct platform_config {
 struct host_config {
     std::string description;
     kvm::hypervisor_config kvm;
-    bool kvm_virtio_device = false;   // VMM creates the KVM virtio device (seed 000)
-    bool memslot_noncoherent = false; // VMM flags the GPU's blob memslots (seed 003)
+    bool kvm_virtio_device = false; // VMM creates the KVM virtio device (an RFC, not merged)
+    // VMM flags the GPU's blob memslots KVM_MEM_NON_COHERENT_DMA (a proposal, not merged)
+    bool memslot_noncoherent = false;
+    // When KVM refuses one of this host's requests (kvm/quirks.h): "error" makes the run a
+    // bad-input error (exit 2); "skip" makes its verdict `refused`, with the errno and reason.
+    std::string refuse = "error";
     void describe(param_visitor& v);
 };
 
@@ -148,8 +153,10 @@ struct agent_program {
 
 struct scenario {
     std::string file;
+    std::string name; // `name:`, else scenario_name(file)
     std::string description;
     std::string host_name;
+    bool host_inline = false; // the file holds the host section (`host:` as a mapping)
     run_config run;
     platform_config platform;
     host_config host;
@@ -161,23 +168,34 @@ struct scenario {
     std::vector<raw_entry> raw_ept;      // raw_ept: applied after KVM's devices are set up
     std::vector<agent_program> programs; // vCPUs first, then vmm, then gpu
     std::map<std::string, verdict> expect; // host -> verdict; "default"
+    std::set<std::string> expect_refused;  // hosts whose requests KVM is expected to refuse
     std::vector<std::string> sets;
 
     const buffer& find_buffer(const std::string& name) const;
     std::optional<verdict> expected_for(const std::string& host) const;
+    // The expected verdict's name under `host` ("refused" included), empty when none.
+    std::string expected_text(const std::string& host) const;
     // Every parameter reachable by --set, as one tree (run, platform, host, devices, guest, vmm).
     void describe(param_visitor& v);
 };
 
 // The folder of host files (scenarios/hosts/), from MTSIM_HOSTS_DIR or the source tree.
 std::string hosts_dir();
-// Host names in the order of hosts/order.txt, then any other host file by name.
+// Every host: one per file in hosts/, plus one of its own name (the hypervisor's defaults) for
+// each registered policy that no host file runs. Ordered by the policy registry (the release a
+// policy models, kvm/policy.h), then the policy's own-name host, then by name.
 std::vector<std::string> host_names();
+// The host section of host `name` (its file, or the default host of a policy without one).
+// Throws config_error for an unknown host.
+host_config load_host(const std::string& name);
 
 // Loads FILE, its includes, the host (host_override when not empty, else the file's `host:`,
 // else linux-6.16) and the --set assignments. Throws config_error.
 scenario load_scenario(const std::string& file, const std::string& host_override,
                        const std::vector<std::string>& sets);
+
+// An op's name in the scenario language ("load", "wait_doorbell", ...).
+const char* op_name_of(op_type t);
 
 // A scenario's name: the file's stem without a leading ordering prefix ("07a-", "11-"), which
 // only orders the catalogue.

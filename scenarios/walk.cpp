@@ -10,6 +10,7 @@
 
 #include "cpu/walker.h"
 #include "model/oracle.h"
+#include "model/text.h"
 #include "scenarios/builder.h"
 
 namespace mtsim::scenarios {
@@ -22,10 +23,6 @@ namespace {
 // and the final page (5 + 1), with room for 5-level EPT and A/D writes; more means KVM's
 // leaves do not resolve the walk, which the shown walk then reports.
 constexpr unsigned max_build_exits = 16;
-
-std::string hex(std::uint64_t v) {
-    return fmt::format("{:#x}", v);
-}
 
 template <std::size_t N>
 nlohmann::json decode_bits(const std::array<bit_field, N>& fields, std::uint64_t v) {

@@ -3,16 +3,11 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "model/text.h"
+
 namespace mtsim::stress {
 
 namespace {
-
-std::string hex(const std::uint8_t* p, std::size_t n) {
-    std::string s;
-    s.reserve(n * 2);
-    for (std::size_t i = 0; i < n; ++i) s += fmt::format("{:02x}", p[i]);
-    return s;
-}
 
 // "at +3: got 11, expected 00" for the first differing byte of two equal-length ranges.
 std::string first_difference(const std::uint8_t* got, const std::uint8_t* want, std::size_t n) {
@@ -33,7 +28,7 @@ bool whole_cache(op_kind k) {
 std::string to_string(const op_record& r) {
     std::string s = fmt::format("#{} @{} {} {}", r.seq, r.cycle, r.agent, to_string(r.op));
     if (!whole_cache(r.op)) s += fmt::format(" {:#x}+{}", r.addr, r.len);
-    if (!r.data.empty()) s += " [" + hex(r.data.data(), r.data.size()) + "]";
+    if (!r.data.empty()) s += " [" + hex_bytes(r.data.data(), r.data.size()) + "]";
     return s;
 }
 
@@ -78,11 +73,11 @@ void checker::after(const op_record& op) {
                 v.kind = "data-value";
                 v.line = line;
                 v.seq = op.seq;
-                v.message =
-                    fmt::format("{} {} {:#x}+{} returned {}, the last writes hold {} ({})",
-                                op.agent, to_string(op.op), op.addr, op.len,
-                                hex(op.data.data(), op.data.size()), hex(shadow(op.addr), op.len),
-                                first_difference(op.data.data(), shadow(op.addr), op.len));
+                v.message = fmt::format("{} {} {:#x}+{} returned {}, the last writes hold {} ({})",
+                                        op.agent, to_string(op.op), op.addr, op.len,
+                                        hex_bytes(op.data.data(), op.data.size()),
+                                        hex_bytes(shadow(op.addr), op.len),
+                                        first_difference(op.data.data(), shadow(op.addr), op.len));
                 report(std::move(v));
             }
         } else {
@@ -142,7 +137,7 @@ std::string checker::postcondition(const op_record& op, std::uint64_t la) const 
         const auto d = m_mem.read_dram(la, m_cfg.line_size);
         if (!std::equal(d.begin(), d.end(), shadow(la)))
             return fmt::format("DRAM holds {}, the last writes hold {} ({})",
-                               hex(d.data(), d.size()), hex(shadow(la), d.size()),
+                               hex_bytes(d.data(), d.size()), hex_bytes(shadow(la), d.size()),
                                first_difference(d.data(), shadow(la), d.size()));
     }
     return "";
@@ -224,10 +219,11 @@ void checker::check_line(std::uint64_t la, std::uint64_t seq) {
             copy_problem = fmt::format("pCPU {} {} copy has {} bytes", h.pcpu,
                                        to_string(h.freshest->level), h.freshest->data.size());
         } else if (!std::equal(h.freshest->data.begin(), h.freshest->data.end(), shadow(la))) {
-            copy_problem = fmt::format(
-                "pCPU {} {} copy ({}) holds {}, the last writes hold {} ({})", h.pcpu,
-                to_string(h.freshest->level), to_string(h.state), hex(h.freshest->data.data(), ls),
-                hex(shadow(la), ls), first_difference(h.freshest->data.data(), shadow(la), ls));
+            copy_problem =
+                fmt::format("pCPU {} {} copy ({}) holds {}, the last writes hold {} ({})", h.pcpu,
+                            to_string(h.freshest->level), to_string(h.state),
+                            hex_bytes(h.freshest->data.data(), ls), hex_bytes(shadow(la), ls),
+                            first_difference(h.freshest->data.data(), shadow(la), ls));
         }
     }
     if (copy_problem.empty()) {
@@ -235,7 +231,7 @@ void checker::check_line(std::uint64_t la, std::uint64_t seq) {
         if (!std::equal(coherent.begin(), coherent.end(), shadow(la)))
             copy_problem =
                 fmt::format("a snooped reader would get {}, the last writes hold {} ({})",
-                            hex(coherent.data(), ls), hex(shadow(la), ls),
+                            hex_bytes(coherent.data(), ls), hex_bytes(shadow(la), ls),
                             first_difference(coherent.data(), shadow(la), ls));
     }
     flag(taint.copy_value, !copy_problem.empty(), "copy-value",
@@ -258,11 +254,12 @@ std::vector<std::string> checker::copies_of(std::uint64_t la) const {
         const std::string where =
             c.pcpu < 0 ? std::string("LLC") : fmt::format("cpu{} {}", c.pcpu, to_string(c.level));
         out.push_back(fmt::format("{} {}{} [{}]", where, to_string(c.state),
-                                  c.dirty ? " dirty" : "", hex(c.data.data(), c.data.size())));
+                                  c.dirty ? " dirty" : "",
+                                  hex_bytes(c.data.data(), c.data.size())));
     }
     out.push_back(fmt::format("DRAM [{}]", [&] {
         const auto b = m_mem.read_dram(la, m_cfg.line_size);
-        return hex(b.data(), b.size());
+        return hex_bytes(b.data(), b.size());
     }()));
     return out;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mtsim memtype: the command-line contract of issue 2 (flags, JSON keys, exit status 2 on bad
+# mtsim memtype: the command-line contract (flags, JSON keys, exit status 2 on bad
 # input with a message naming the bad value and listing the valid ones). Usage: cli_test.sh MTSIM
 set -u
 mtsim=${1:?usage: cli_test.sh PATH-TO-MTSIM}

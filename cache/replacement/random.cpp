@@ -2,6 +2,7 @@
 #include <random>
 
 #include "cache/replacement/replacement.h"
+#include "model/registry.h"
 
 namespace mtsim {
 namespace {
@@ -21,11 +22,20 @@ private:
     std::mt19937_64 m_rng;
 };
 
+class random_factory final : public replacement_factory {
+public:
+    std::string_view name() const override { return "random"; }
+    std::string_view description() const override {
+        return "a way drawn from a generator seeded by the level's seed";
+    }
+    std::unique_ptr<replacement_policy> make(std::uint32_t, std::uint32_t ways,
+                                             std::uint64_t seed) const override {
+        return std::make_unique<random_policy>(ways, seed);
+    }
+};
+
 } // namespace
 
-std::unique_ptr<replacement_policy> make_random(std::uint32_t, std::uint32_t ways,
-                                                std::uint64_t seed) {
-    return std::make_unique<random_policy>(ways, seed);
-}
+MTSIM_REGISTER(replacement_factory, random_factory);
 
 } // namespace mtsim

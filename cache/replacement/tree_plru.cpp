@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cache/replacement/replacement.h"
+#include "model/registry.h"
 
 namespace mtsim {
 namespace {
@@ -36,10 +37,25 @@ private:
     std::vector<std::uint8_t> m_bits; // index 0 unused per set
 };
 
+class tree_plru_factory final : public replacement_factory {
+public:
+    std::string_view name() const override { return "tree-plru"; }
+    std::string_view description() const override {
+        return "tree pseudo-LRU: ways-1 bits per set point away from recent use";
+    }
+    std::string refuse(std::uint32_t ways) const override {
+        return ways == 0 || (ways & (ways - 1)) != 0
+                   ? "tree-plru replacement needs a power-of-two way count"
+                   : "";
+    }
+    std::unique_ptr<replacement_policy> make(std::uint32_t sets, std::uint32_t ways,
+                                             std::uint64_t) const override {
+        return std::make_unique<tree_plru>(sets, ways);
+    }
+};
+
 } // namespace
 
-std::unique_ptr<replacement_policy> make_tree_plru(std::uint32_t sets, std::uint32_t ways) {
-    return std::make_unique<tree_plru>(sets, ways);
-}
+MTSIM_REGISTER(replacement_factory, tree_plru_factory);
 
 } // namespace mtsim

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "cache/tests/rig.h"
+#include "model/not_modelled.h"
 
 using namespace mtsim;
 using namespace mtsim::test;
@@ -142,8 +143,7 @@ TEST_CASE("cpu ports are LT only: nb_transport_fw is refused and no DMI is grant
     tlm::tlm_phase phase = tlm::BEGIN_REQ;
     sc_core::sc_time d = sc_core::SC_ZERO_TIME;
     CHECK_THROWS_WITH_AS(r.cpu[1]->nb_transport_fw(gp, phase, d),
-                         doctest::Contains("cpu[1]: nb_transport_fw is not modelled"),
-                         std::invalid_argument);
+                         doctest::Contains("not modelled: nb_transport_fw"), not_modelled);
     tlm::tlm_dmi dmi;
     CHECK_FALSE(r.cpu[0]->get_direct_mem_ptr(gp, dmi));
 }

@@ -1,5 +1,5 @@
-// The physical mechanisms every corruption scenario rests on (issue 3, "Tests"), and the
-// SDM Table 11-2 paths of each memory type.
+// The physical mechanisms every corruption scenario rests on (docs/reference/memory-types.md §5 -
+// §7), and the SDM Table 11-2 paths of each memory type.
 #include <doctest/doctest.h>
 
 #include "cache/tests/rig.h"

@@ -13,8 +13,18 @@
 
 using namespace mtsim;
 
+TEST_CASE("replacement: the registry holds lru - tree-plru - random - and refuses unknown names") {
+    const auto names = replacement_names();
+    CHECK(std::find(names.begin(), names.end(), "lru") != names.end());
+    CHECK(std::find(names.begin(), names.end(), "tree-plru") != names.end());
+    CHECK(std::find(names.begin(), names.end(), "random") != names.end());
+    CHECK_THROWS_AS(make_replacement({"nosuch"}, 1, 4, 1), std::invalid_argument);
+    CHECK(find_replacement("tree-plru")->refuse(3) != "");
+    CHECK(find_replacement("tree-plru")->refuse(4) == "");
+}
+
 TEST_CASE("replacement: LRU evicts the way touched longest ago") {
-    auto p = make_lru(2, 4);
+    auto p = make_replacement(replacement_kind::lru, 2, 4, 1);
     for (std::uint32_t w = 0; w < 4; ++w) p->touch(1, w);
     CHECK(p->victim(1) == 0);
     p->touch(1, 0);
@@ -35,7 +45,7 @@ TEST_CASE("replacement: LRU agrees with a recency list for 1 to 20 and 64 ways")
     for (std::uint32_t ways : {1u, 2u, 3u, 7u, 8u, 12u, 15u, 16u, 17u, 20u, 64u}) {
         CAPTURE(ways);
         const std::uint32_t sets = 3;
-        auto p = make_lru(sets, ways);
+        auto p = make_replacement(replacement_kind::lru, sets, ways, 1);
         std::vector<std::vector<std::uint32_t>> order(sets); // MRU first
         for (std::uint32_t s = 0; s < sets; ++s)
             for (std::uint32_t w = ways; w-- > 0;) order[s].push_back(w); // way 0 is the LRU
@@ -59,7 +69,7 @@ TEST_CASE("replacement: LRU agrees with a recency list for 1 to 20 and 64 ways")
 }
 
 TEST_CASE("replacement: tree-PLRU follows the tree bits") {
-    auto p = make_tree_plru(1, 4);
+    auto p = make_replacement(replacement_kind::tree_plru, 1, 4, 1);
     // Fresh tree: all bits 0 -> leftmost way.
     CHECK(p->victim(0) == 0);
     p->touch(0, 0); // root -> right half, left node -> way 1
@@ -70,13 +80,13 @@ TEST_CASE("replacement: tree-PLRU follows the tree bits") {
     CHECK(p->victim(0) == 3);
     p->touch(0, 3);
     CHECK(p->victim(0) == 0);
-    CHECK_THROWS_AS(make_tree_plru(1, 3), std::invalid_argument);
+    CHECK_THROWS_AS(make_replacement(replacement_kind::tree_plru, 1, 3, 1), std::invalid_argument);
 }
 
 TEST_CASE("replacement: random is reproducible from its seed and stays in range") {
-    auto a = make_random(1, 8, 42);
-    auto b = make_random(1, 8, 42);
-    auto c = make_random(1, 8, 43);
+    auto a = make_replacement(replacement_kind::random, 1, 8, 42);
+    auto b = make_replacement(replacement_kind::random, 1, 8, 42);
+    auto c = make_replacement(replacement_kind::random, 1, 8, 43);
     std::set<std::uint32_t> seen;
     bool differs = false;
     for (int i = 0; i < 200; ++i) {
@@ -132,9 +142,11 @@ TEST_CASE("cache array: invalid ways fill first, then the policy picks the victi
 
 TEST_CASE("cache array: replace() and vacate() then refill() end where invalidate() then "
           "install() ends, for every policy") {
-    for (replacement_kind k :
-         {replacement_kind::lru, replacement_kind::tree_plru, replacement_kind::random}) {
-        CAPTURE(static_cast<int>(k));
+    // Every registered policy (cache/replacement/), so a new one is held to the contract too.
+    REQUIRE(replacement_names().size() >= 3);
+    for (std::string_view name : replacement_names()) {
+        const replacement_kind k{name};
+        CAPTURE(k.name);
         const cache_level_config cfg{16 * 8 * 64, 8, cycles{1}, k, 9};
         cache_array a(cfg, 64), b(cfg, 64), c(cfg, 64);
         std::mt19937_64 rng(3);

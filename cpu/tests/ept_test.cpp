@@ -1,4 +1,4 @@
-// EPT and guest-paging rules as pure functions (memory-types.md §5, SDM vol. 3 ch. 4 and 28):
+// EPT and guest-paging rules as pure functions (docs/reference/ept.md, SDM vol. 3 ch. 4 and 28):
 // EPTP decode, misconfiguration of every R/W/X combination and reserved bit at every level,
 // exit-qualification bits, guest reserved bits and page-fault error codes. Expectations are
 // written from the reference text, not from the production tables.

@@ -38,7 +38,7 @@ TEST_CASE("The host agent accesses memory with the host PAT type of its mapping"
     bool in_wc = false;
     bytes wc_before, wc_after, wb_dram, wb_cache, uc_dram;
     program p;
-    // UC first: a UC access drains the WC buffers (memory-types.md §6).
+    // UC first: a UC access drains the WC buffers (docs/reference/memory-types.md §5).
     p.store_value(hva_uc, 0x3434343434343434ULL, 8)
         .store_value(hva_wb, 0x3232323232323232ULL, 8)
         .store(hva_wc, fill(64, 0x31))

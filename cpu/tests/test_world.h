@@ -11,6 +11,7 @@
 #include "cpu/guest_paging.h"
 #include "model/access_ext.h"
 #include "model/cycles.h"
+#include "model/page_table_writer.h"
 #include "model/pat.h"
 #include "model/table_memory.h"
 
@@ -105,16 +106,15 @@ struct world {
     // Maps gpa -> hpa with a leaf at leaf_level (1 4K, 2 2M, 3 1G); non-leaf entries RWX.
     void ept_map(std::uint64_t gpa, std::uint64_t hpa, unsigned leaf_level = 1,
                  std::uint64_t rwx = 7, memtype t = memtype::wb, bool ipat = false) {
-        std::uint64_t table = ep.root;
-        for (unsigned l = ep.levels; l > leaf_level; --l) {
-            std::uint64_t& e = mem.at(table + 8 * index_of(gpa, l));
-            if ((e & 7) == 0) e = host_page() | 7;
-            table = e & 0x000ffffffffff000ULL;
-        }
+        page_table_writer w({ep.levels, ept_rwx_mask, ept_rwx_mask},
+                            {[this](std::uint64_t pa) { return mem.word(pa); },
+                             [this](std::uint64_t pa, std::uint64_t v) { mem.at(pa) = v; },
+                             [this] { return host_page(); }});
         const std::uint64_t size_mask = (1ULL << shift_of(leaf_level)) - 1;
-        mem.at(table + 8 * index_of(gpa, leaf_level)) =
-            (hpa & ~size_mask) | rwx | (std::uint64_t{encoding(t)} << 3) | (ipat ? E_IPAT : 0) |
-            (leaf_level > 1 ? E_PS : 0);
+        w.map(ep.root, gpa,
+              (hpa & ~size_mask) | rwx | (std::uint64_t{encoding(t)} << 3) | (ipat ? E_IPAT : 0) |
+                  (leaf_level > 1 ? E_PS : 0),
+              leaf_level);
     }
 
     std::uint64_t guest_table_page() {
@@ -143,18 +143,20 @@ struct world {
         return mem.at(guest_entry_hpa(gva, level));
     }
 
-    // Maps gva -> gpa with a leaf at leaf_level; tables above get P|RW|US|A.
+    // Maps gva -> gpa with a leaf at leaf_level; tables above get P|RW|US|A. Guest tables
+    // are addressed by gpa; each lives at the hpa table_hpa records for it.
     void guest_map(std::uint64_t gva, std::uint64_t gpa, unsigned leaf_level = 1,
                    std::uint64_t flags = G_P | G_RW | G_US | G_A | G_D) {
-        std::uint64_t table = regs.cr3 & 0x000ffffffffff000ULL;
-        for (unsigned l = 4; l > leaf_level; --l) {
-            std::uint64_t& e = mem.at(table_hpa.at(table) + 8 * index_of(gva, l));
-            if (!(e & G_P)) e = guest_table_page() | G_P | G_RW | G_US | G_A;
-            table = e & 0x000ffffffffff000ULL;
-        }
+        auto host = [this](std::uint64_t ga) {
+            return table_hpa.at(ga & ~0xfffULL) | (ga & 0xfff);
+        };
+        page_table_writer w(
+            {4, G_P, guest_table_bits},
+            {[this, host](std::uint64_t ga) { return mem.word(host(ga)); },
+             [this, host](std::uint64_t ga, std::uint64_t v) { mem.at(host(ga)) = v; },
+             [this] { return guest_table_page(); }});
         const std::uint64_t size_mask = (1ULL << shift_of(leaf_level)) - 1;
-        mem.at(table_hpa.at(table) + 8 * index_of(gva, leaf_level)) =
-            (gpa & ~size_mask) | flags | (leaf_level > 1 ? G_PS : 0);
+        w.map(regs.cr3, gva, (gpa & ~size_mask) | flags | (leaf_level > 1 ? G_PS : 0), leaf_level);
     }
 
     // A guest page at gva backed by gpa (EPT 4K leaf to hpa), both with default rights.

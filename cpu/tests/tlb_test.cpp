@@ -9,6 +9,7 @@
 #include "cpu/mmu.h"
 #include "cpu/tests/test_world.h"
 #include "model/config.h"
+#include "model/not_modelled.h"
 
 using namespace mtsim;
 using namespace mtsim::cpu;
@@ -262,7 +263,7 @@ TEST_CASE("MMU: translation before an EPTP and an invalid EPTP are refused") {
     rig r("t.mmu");
     r.w.map_page(GVA, DATA_GPA, DATA_HPA);
     sc_core::sc_time d = sc_core::SC_ZERO_TIME;
-    CHECK_THROWS_AS(r.m.translate(GVA, access_kind::read, false, d), std::logic_error);
+    CHECK_THROWS_AS(r.m.translate(GVA, access_kind::read, false, d), not_modelled);
     CHECK_THROWS_AS(r.m.load_eptp(encode_eptp(r.w.ep) | 1), std::invalid_argument);
 }
 

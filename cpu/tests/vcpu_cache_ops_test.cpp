@@ -1,5 +1,5 @@
 // Cache-control operations and fences of a vCPU, checked in DRAM and the caches of the real
-// memory system (memory-types.md §6-§7).
+// memory system (docs/reference/memory-types.md §5 and §6).
 #include <doctest/doctest.h>
 
 #include "cpu/tests/vcpu_rig.h"

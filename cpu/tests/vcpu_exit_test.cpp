@@ -86,7 +86,7 @@ TEST_CASE("An EPT misconfiguration exit carries the gpa and its emulation comple
     v.set_program(p);
     r.premap();
     r.hv.map_identity(gpa_mmio);
-    // RWX with the reserved memory type 2 in a leaf: a misconfiguration (memory-types.md §5).
+    // RWX with the reserved memory type 2 in a leaf: a misconfiguration (docs/reference/ept.md).
     r.hv.set_word(r.hv.leaf_address(gpa_mmio), gpa_mmio | 7 | (2u << 3));
     r.run();
     CHECK(v.load_labelled("reg").bytes == bytes{0xab, 0xac});

@@ -19,6 +19,7 @@
 #include "cpu/pcpu_bus.h"
 #include "cpu/vcpu.h"
 #include "model/dram.h"
+#include "model/page_table_writer.h"
 #include "model/pat.h"
 #include "model/vm_exit.h"
 
@@ -30,7 +31,7 @@ inline constexpr std::uint64_t G_P = 1, G_RW = 2, G_US = 4, G_A = 32, G_D = 64;
 inline constexpr std::uint64_t frame_mask = 0x000ffffffffff000ULL;
 
 inline unsigned idx(std::uint64_t a, unsigned level) {
-    return static_cast<unsigned>((a >> (12 + 9 * (level - 1))) & 0x1ff);
+    return level_index(a, level);
 }
 
 // The hypervisor of the tests. EPT tables live in DRAM and are written with dram.poke; the
@@ -84,19 +85,19 @@ public:
 
     // Identity 4 KiB EPT leaf for the page of gpa, RWX, type ept_type, IPAT 0.
     void map_identity(std::uint64_t gpa) {
-        std::uint64_t table = ept_root;
-        for (unsigned l = 4; l > 1; --l) {
-            const std::uint64_t ea = table + 8 * idx(gpa, l);
-            std::uint64_t e = word(ea);
-            if ((e & 7) == 0) {
-                e = next_table | 7;
-                next_table += 0x1000;
-                set_word(ea, e);
-            }
-            table = e & frame_mask;
-        }
-        set_word(table + 8 * idx(gpa, 1),
-                 (gpa & frame_mask) | 7 | (std::uint64_t{encoding(ept_type)} << 3));
+        writer().map(ept_root, gpa,
+                     (gpa & frame_mask) | ept_rwx_mask | (std::uint64_t{encoding(ept_type)} << 3));
+    }
+    // The shared page-table writer over this DRAM (EPT format, tables from next_table).
+    page_table_writer writer() {
+        return page_table_writer({4, ept_rwx_mask, ept_rwx_mask},
+                                 {[this](std::uint64_t pa) { return word(pa); },
+                                  [this](std::uint64_t pa, std::uint64_t v) { set_word(pa, v); },
+                                  [this] {
+                                      const std::uint64_t t = next_table;
+                                      next_table += 0x1000;
+                                      return t;
+                                  }});
     }
 
     // The EPT leaf entry of gpa's page (the tables above must exist).
@@ -164,18 +165,13 @@ public:
 
     // Maps the 4 KiB page of gva to gpa with PAT index pat_idx.
     void map(std::uint64_t gva, std::uint64_t gpa, unsigned pat_idx = 0) {
-        std::uint64_t t = m_cr3;
-        for (unsigned l = 4; l > 1; --l) {
-            const std::uint64_t ea = t + 8 * idx(gva, l);
-            std::uint64_t e = m_hv.word(ea);
-            if (!(e & G_P)) {
-                e = table() | G_P | G_RW | G_US | G_A;
-                m_hv.set_word(ea, e);
-            }
-            t = e & frame_mask;
-        }
-        m_hv.set_word(t + 8 * idx(gva, 1), (gpa & frame_mask) | G_P | G_RW | G_US | G_A | G_D |
-                                               pat_index_bits(pat_idx, page_size::size_4k));
+        page_table_writer w({4, G_P, guest_table_bits},
+                            {[this](std::uint64_t pa) { return m_hv.word(pa); },
+                             [this](std::uint64_t pa, std::uint64_t v) { m_hv.set_word(pa, v); },
+                             [this] { return table(); }});
+        w.map(m_cr3, gva,
+              (gpa & frame_mask) | guest_table_bits | G_D |
+                  pat_index_bits(pat_idx, page_size::size_4k));
     }
     void map_range(std::uint64_t gva, std::uint64_t gpa, std::uint64_t len, unsigned pat_idx = 0) {
         for (std::uint64_t off = 0; off < len; off += 0x1000) map(gva + off, gpa + off, pat_idx);

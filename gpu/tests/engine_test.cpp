@@ -41,9 +41,11 @@ const command_record& only(const gpu_dma_engine& g, descriptor_op op) {
 
 TEST_CASE("a non-snooped 1 MiB read takes 1 MiB over B bytes per cycle plus the latency") {
     platform p;
+    CHECK(p.gpu.vram_touched_pages() == 0); // VRAM is not cleared up front
     p.run([&](host& h) {
         p.gpu.set_enable_no_snoop(true);
         submit(h, p.gpu, {make_read_to_vram(buf, 0, 1 * MiB, true)});
+        CHECK(p.gpu.vram_touched_pages() == 1 * MiB / 4096);
         const command_record& r = only(p.gpu, descriptor_op::read_to_vram);
         CHECK(r.status == error_code::none);
         const std::uint64_t B = p.cfg.gpu.link.down_bytes_per_cycle;
@@ -247,7 +249,7 @@ TEST_CASE("fill writes its 64-bit pattern and write-from-vram writes VRAM's byte
     platform p;
     p.run([&](host& h) {
         const bytes v = pattern(3000, 5);
-        std::copy(v.begin(), v.end(), p.gpu.vram() + 100);
+        p.gpu.write_vram(100, v.data(), v.size());
         submit(h, p.gpu,
                {make_fill(0x0807060504030201ull, buf + 8, 100),
                 make_write_from_vram(100, buf + 0x2010, 3000)});

@@ -1,5 +1,5 @@
 // The engine's parts without the SystemC kernel: descriptor encoding, the PCIe link's
-// calendars, the outstanding-request window, and the configuration's declaration.
+// calendars, the outstanding-request window, sparse VRAM, and the configuration's declaration.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include "gpu/descriptor.h"
 #include "gpu/gpu_config.h"
 #include "gpu/pcie_link.h"
+#include "gpu/vram.h"
 #include "model/config.h"
 
 using namespace mtsim;
@@ -132,4 +133,28 @@ TEST_CASE("engine parameters are declared with defaults in range and validated")
     c.request_bytes = 64;
     c.max_outstanding = 0;
     CHECK_THROWS_AS(validate(c), std::invalid_argument);
+}
+
+TEST_CASE("VRAM reads zero until written and holds storage only for the pages written") {
+    sparse_vram v(16 * MiB);
+    CHECK(v.touched_pages() == 0);
+    CHECK(v.bytes(16 * MiB - 8, 8) == std::vector<std::uint8_t>(8, 0));
+    CHECK(v.touched_pages() == 0); // a read never allocates
+    const std::vector<std::uint8_t> data(100, 0xab);
+    v.write(4096 - 50, data.data(), data.size()); // straddles two pages
+    CHECK(v.touched_pages() == 2);
+    std::vector<std::uint8_t> expect(200, 0);
+    std::fill(expect.begin() + 50, expect.begin() + 150, std::uint8_t(0xab));
+    CHECK(v.bytes(4096 - 100, 200) == expect);
+}
+
+TEST_CASE("a VRAM access beyond vram_bytes throws before any byte moves") {
+    sparse_vram v(64 * KiB);
+    const std::vector<std::uint8_t> data(128, 1);
+    CHECK_THROWS_AS(v.write(64 * KiB - 64, data.data(), data.size()), std::out_of_range);
+    CHECK_THROWS_AS(v.write(~std::uint64_t{0} - 10, data.data(), 64), std::out_of_range);
+    CHECK_THROWS_AS(v.bytes(64 * KiB, 1), std::out_of_range);
+    CHECK(v.touched_pages() == 0);
+    CHECK_NOTHROW(v.write(64 * KiB - 128, data.data(), data.size()));
+    CHECK(v.touched_pages() == 1);
 }

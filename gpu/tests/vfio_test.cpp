@@ -82,7 +82,7 @@ TEST_CASE("VFIO pass-through: a command to an unmapped IOVA faults and never tou
         iommu::iommu_domain dom(guest_domain());
         map_guest(p, dom);
         const bytes v = pattern(4096, 0x44);
-        std::copy(v.begin(), v.end(), p.gpu.vram());
+        p.gpu.write_vram(0, v.data(), v.size());
         program(h, 4);
         h.put_descriptor(ring_hpa, 0, make_write_from_vram(0, unmapped, 4096));
         h.put_descriptor(ring_hpa, 1, make_fill(0x7777777777777777ull, buf_iova, 64));

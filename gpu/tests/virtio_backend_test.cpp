@@ -1,6 +1,6 @@
-// The virtio-gpu host backend (seed 000): what it programs in the GPU, what it tells the
-// guest and KVM, and the seed's flow with real bytes: a guest that maps the blob WC as told
-// gets its data to the GPU's non-snooped reads; if the guest's stores end up WB (KVM forcing
+// The virtio-gpu host backend (the KVM virtio device RFC): what it programs in the GPU, what it
+// tells the guest and KVM, and the RFC's flow with real bytes: a guest that maps the blob WC as
+// told gets its data to the GPU's non-snooped reads; if the guest's stores end up WB (KVM forcing
 // WB), the GPU reads stale DRAM.
 #include <doctest/doctest.h>
 
@@ -53,7 +53,8 @@ TEST_CASE("virtio-gpu backend: the coherent path leaves snooping WB and KVM alon
     CHECK_FALSE(be.to_vram(3, 0, 0, 4096).no_snoop);
 }
 
-TEST_CASE("seed 000 flow: WC guest stores reach the non-snooped read and WB stores do not") {
+TEST_CASE(
+    "KVM virtio device RFC flow: WC guest stores reach the non-snooped read and WB stores do not") {
     platform p;
     virtio_gpu_backend be(p.gpu, {true});
     const bytes old_bytes = pattern(4096, 0x01);

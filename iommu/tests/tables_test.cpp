@@ -14,7 +14,7 @@ using namespace mtsim::iommu;
 
 namespace {
 
-// shared/reference/iommu-pcie-arm.md, "second-level leaf entry": bit 0 R, bit 1 W, bit 7 PS,
+// docs/reference/vtd-pcie.md, "second-level leaf entry": bit 0 R, bit 1 W, bit 7 PS,
 // bit 8 A, bit 9 D, bit 11 SNP, bits 51:12 address.
 struct ref_bit {
     const char* name;
@@ -152,7 +152,7 @@ TEST_CASE("a few classification rows written out by hand") {
           sl_class::leaf); // bit 7 ignored
 }
 
-// Transcribed from shared/reference/iommu-pcie-arm.md: "SNP = 1 (only legal with SC): the
+// Transcribed from docs/reference/vtd-pcie.md: "SNP = 1 (only legal with SC): the
 // DMA is snooped whatever its No-Snoop attribute says; SNP = 0: snooping follows the
 // request's No-Snoop attribute."
 TEST_CASE("snoop decision table all 8 cells") {

@@ -13,6 +13,7 @@
 
 #include "iommu/vtd.h"
 #include "model/config.h"
+#include "model/not_modelled.h"
 
 using namespace mtsim;
 using namespace mtsim::iommu;
@@ -277,7 +278,7 @@ TEST_CASE("vtd refuses requests it does not model") {
         ext.who.bdf = dev;
         ext.who.pasid = 7;
         gp.set_extension(&ext);
-        CHECK_THROWS_AS(d.isock->b_transport(gp, delay), std::invalid_argument); // PASID
+        CHECK_THROWS_AS(d.isock->b_transport(gp, delay), not_modelled); // PASID
         ext.who.pasid = 0;
         gp.set_address(0x5ff8); // crosses into the next page
         CHECK_THROWS_AS(d.isock->b_transport(gp, delay), std::invalid_argument);

@@ -5,28 +5,24 @@
 // encodings with the same effect: for RAM the guest PAT type results, for MMIO (which host
 // MTRRs mark UC, as platform firmware does) a guest WC stays WC and everything else is UC.
 #include "kvm/policy.h"
-#include "kvm/quirks.h"
+#include "model/registry.h"
 
 namespace mtsim::kvm::policies {
 namespace {
 
-class amd_npt_policy final : public ept_policy {
+class amd_npt final : public ept_policy {
 public:
-    std::string_view name() const override { return "amd-npt"; }
-    std::string_view description() const override {
-        return "AMD NPT: guest PAT always honored, hardware combines it with the host type "
-               "(shown as the equivalent EPT type with IPAT=0)";
-    }
-    std::string_view source() const override {
-        return "KVM SVM with NPT (no get_mt_mask hook); Documentation/virt/kvm/api.rst: 'KVM "
-               "always honors guest PAT on AMD CPUs when TDP (NPT) is enabled'; kvm-policy.md "
-               "section 1";
-    }
-    // The era table describes vmx_get_mt_mask(); NPT is none of its columns.
-    std::vector<era_row> rows() const override { return {}; }
+    amd_npt()
+        : ept_policy({"amd-npt",
+                      "AMD NPT: guest PAT always honored, hardware combines it with the host type "
+                      "(shown as the equivalent EPT type with IPAT=0)",
+                      "KVM SVM with NPT (no get_mt_mask hook); Documentation/virt/kvm/api.rst: "
+                      "'KVM always honors guest PAT on AMD CPUs when TDP (NPT) is enabled'",
+                      std::nullopt, // the era table describes vmx_get_mt_mask(); NPT is none
+                      900, "the quirk does not apply to NPT, KVM always honors guest PAT on AMD",
+                      false}) {}
 
-    ept_decision decide(const ept_inputs& in) const override {
-        check_inputs(in);
+    ept_decision choose(const ept_inputs& in) const override {
         ept_decision d =
             in.mmio ? ept_decision{memtype::uc,
                                    false,
@@ -46,9 +42,6 @@ public:
                                        "clears CD/NW in the hardware CR0"
                                      : "guest CR0.CD=1 reaches the hardware CR0 (CD_NW_CLEARED "
                                        "off): the CPU disables caching itself");
-        note_absent_ignore_guest_pat(
-            in, "the quirk does not apply to NPT, KVM always honors guest PAT on AMD", d);
-        note_absent_memslot_flag(in, d);
         return d;
     }
 
@@ -57,9 +50,6 @@ public:
 
 } // namespace
 
-const ept_policy& amd_npt() {
-    static const amd_npt_policy p;
-    return p;
-}
+MTSIM_REGISTER(ept_policy, amd_npt);
 
 } // namespace mtsim::kvm::policies

@@ -3,40 +3,24 @@
 // non-coherent count goes 0->1 or 1->0 so that new entries pick up the new type.
 #include "kvm/policy.h"
 #include "kvm/quirks.h"
+#include "model/registry.h"
 
 namespace mtsim::kvm::policies {
 namespace {
 
-class linux_6_10_policy final : public ept_policy {
+class linux_6_10 final : public ept_policy {
 public:
-    std::string_view name() const override { return "linux-6.10"; }
-    std::string_view description() const override {
-        return "Linux 6.7-6.10: guest MTRRs emulated under non-coherent DMA, CR0.CD=1 with "
-               "CD_NW_CLEARED honors guest PAT, EPT zapped on count changes";
-    }
-    std::string_view source() const override {
-        return "Linux 6.7-6.10, vmx_get_mt_mask() after Yan Zhao's 'KVM: VMX: drop IPAT in "
+    linux_6_10()
+        : ept_policy(
+              {"linux-6.10",
+               "Linux 6.7-6.10: guest MTRRs emulated under non-coherent DMA, CR0.CD=1 with "
+               "CD_NW_CLEARED honors guest PAT, EPT zapped on count changes",
+               "Linux 6.7-6.10, vmx_get_mt_mask() after Yan Zhao's 'KVM: VMX: drop IPAT in "
                "memtype when CD=1 for KVM_X86_QUIRK_CD_NW_CLEARED' and 'KVM: x86/mmu: Zap KVM "
-               "TDP when noncoherent DMA assignment starts/stops'; kvm-policy.md section 1";
-    }
-    std::vector<era_row> rows() const override {
-        return {era_row::mmio,   era_row::coherent_no_ss, era_row::coherent_ss_quirk_on,
-                era_row::nc_cd0, era_row::nc_cd1_cdnw_on, era_row::nc_cd1_cdnw_off};
-    }
+               "TDP when noncoherent DMA assignment starts/stops'; docs/reference/kvm-policy.md §1",
+               era::v6_7_to_6_10, 610, quirk_absent_before_6_16, false}) {}
 
-    ept_decision decide(const ept_inputs& in) const override {
-        check_inputs(in);
-        ept_decision d = branch(in);
-        note_absent_ignore_guest_pat(in, quirk_absent_before_6_16, d);
-        note_absent_memslot_flag(in, d);
-        return d;
-    }
-
-    // __kvm_mmu_honors_guest_mtrrs(true) is true whenever EPT is on, which the model assumes.
-    bool zaps_on_noncoherent_transition(const ept_inputs&) const override { return true; }
-
-private:
-    static ept_decision branch(const ept_inputs& in) {
+    ept_decision choose(const ept_inputs& in) const override {
         if (in.mmio) return {memtype::uc, false, "host MMIO: UC, guest PAT honored", {}};
         if (!in.noncoherent)
             return {memtype::wb, true, "no non-coherent DMA: WB, guest PAT ignored (IPAT)", {}};
@@ -56,13 +40,13 @@ private:
                 "non-coherent DMA, CR0.CD=0: guest MTRR type (6.10 emulated guest MTRRs)",
                 {}};
     }
+
+    // __kvm_mmu_honors_guest_mtrrs(true) is true whenever EPT is on, which the model assumes.
+    bool zaps_on_noncoherent_transition(const ept_inputs&) const override { return true; }
 };
 
 } // namespace
 
-const ept_policy& linux_6_10() {
-    static const linux_6_10_policy p;
-    return p;
-}
+MTSIM_REGISTER(ept_policy, linux_6_10);
 
 } // namespace mtsim::kvm::policies

@@ -4,47 +4,24 @@
 // mapped the bochs framebuffer UC became very slow.
 #include "kvm/policy.h"
 #include "kvm/quirks.h"
+#include "model/registry.h"
 
 namespace mtsim::kvm::policies {
 namespace {
 
-class linux_6_11_rc_policy final : public ept_policy {
+class linux_6_11_rc final : public ept_policy {
 public:
-    std::string_view name() const override { return "linux-6.11-rc"; }
-    std::string_view description() const override {
-        return "Linux 6.11-rc (never released): guest PAT always honored on self-snoop hosts, "
-               "guest MTRRs and CR0.CD no longer emulated";
-    }
-    std::string_view source() const override {
-        return "Linux 6.11-rc1, commit 377b2f359d1f 'KVM: VMX: Always honor guest PAT on CPUs "
-               "that support self-snoop', reverted by 9d70f3fec144; kvm-policy.md section 1";
-    }
-    std::vector<era_row> rows() const override {
-        return {era_row::mmio,
-                era_row::coherent_no_ss,
-                era_row::coherent_ss_quirk_on,
-                era_row::coherent_ss_quirk_off,
-                era_row::nc_cd0,
-                era_row::nc_cd1_cdnw_on,
-                era_row::nc_cd1_cdnw_off};
-    }
+    linux_6_11_rc()
+        : ept_policy(
+              {"linux-6.11-rc",
+               "Linux 6.11-rc (never released): guest PAT always honored on self-snoop hosts, "
+               "guest MTRRs and CR0.CD no longer emulated",
+               "Linux 6.11-rc1, commit 377b2f359d1f 'KVM: VMX: Always honor guest PAT on CPUs "
+               "that support self-snoop', reverted by 9d70f3fec144; docs/reference/kvm-policy.md "
+               "§1",
+               era::v6_11_rc, 611, quirk_absent_before_6_16, false}) {}
 
-    ept_decision decide(const ept_inputs& in) const override {
-        check_inputs(in);
-        ept_decision d = branch(in);
-        note_absent_ignore_guest_pat(in, quirk_absent_before_6_16, d);
-        note_absent_memslot_flag(in, d);
-        return d;
-    }
-
-    // kvm_mmu_may_ignore_guest_pat() became "!self-snoop && EPT": with self-snoop the type no
-    // longer depends on the count, so nothing is zapped.
-    bool zaps_on_noncoherent_transition(const ept_inputs& in) const override {
-        return !in.self_snoop;
-    }
-
-private:
-    static ept_decision branch(const ept_inputs& in) {
+    ept_decision choose(const ept_inputs& in) const override {
         if (in.mmio) return {memtype::uc, false, "host MMIO: UC, guest PAT honored", {}};
         if (!in.self_snoop && !in.noncoherent)
             return {memtype::wb,
@@ -58,13 +35,16 @@ private:
                 "non-coherent DMA: WB, guest PAT honored (guest MTRRs and CR0.CD not emulated)",
                 {}};
     }
+
+    // kvm_mmu_may_ignore_guest_pat() became "!self-snoop && EPT": with self-snoop the type no
+    // longer depends on the count, so nothing is zapped.
+    bool zaps_on_noncoherent_transition(const ept_inputs& in) const override {
+        return !in.self_snoop;
+    }
 };
 
 } // namespace
 
-const ept_policy& linux_6_11_rc() {
-    static const linux_6_11_rc_policy p;
-    return p;
-}
+MTSIM_REGISTER(ept_policy, linux_6_11_rc);
 
 } // namespace mtsim::kvm::policies

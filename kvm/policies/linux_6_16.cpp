@@ -4,46 +4,23 @@
 // (kvm/quirks.h). EPT is zapped on count changes only while the quirk is in effect.
 #include "kvm/policy.h"
 #include "kvm/quirks.h"
+#include "model/registry.h"
 
 namespace mtsim::kvm::policies {
 namespace {
 
-class linux_6_16_policy final : public ept_policy {
+class linux_6_16 final : public ept_policy {
 public:
-    std::string_view name() const override { return "linux-6.16"; }
-    std::string_view description() const override {
-        return "Linux >= 6.16: as 6.15 while quirk IGNORE_GUEST_PAT is on; with it off "
-               "(self-snoop hosts only) guest PAT is always honored";
-    }
-    std::string_view source() const override {
-        return "Linux >= 6.16, commit c9c1e20b4c7d 'KVM: x86: Introduce Intel specific quirk "
-               "KVM_X86_QUIRK_IGNORE_GUEST_PAT'; kvm-policy.md section 1";
-    }
-    std::vector<era_row> rows() const override {
-        return {era_row::mmio,
-                era_row::coherent_no_ss,
-                era_row::coherent_ss_quirk_on,
-                era_row::coherent_ss_quirk_off,
-                era_row::nc_cd0,
-                era_row::nc_cd1_cdnw_on,
-                era_row::nc_cd1_cdnw_off};
-    }
+    linux_6_16()
+        : ept_policy(
+              {"linux-6.16",
+               "Linux >= 6.16: as 6.15 while quirk IGNORE_GUEST_PAT is on; with it off "
+               "(self-snoop hosts only) guest PAT is always honored",
+               "Linux >= 6.16, commit c9c1e20b4c7d 'KVM: x86: Introduce Intel specific quirk "
+               "KVM_X86_QUIRK_IGNORE_GUEST_PAT'; docs/reference/kvm-policy.md §1",
+               era::from_6_16, 616, "", false}) {}
 
-    ept_decision decide(const ept_inputs& in) const override {
-        check_inputs(in);
-        ept_decision d = branch(in);
-        note_ignore_guest_pat_request(in, d);
-        note_absent_memslot_flag(in, d);
-        return d;
-    }
-
-    // kvm_mmu_may_ignore_guest_pat(kvm) is the quirk check.
-    bool zaps_on_noncoherent_transition(const ept_inputs& in) const override {
-        return ignore_guest_pat_in_effect(in);
-    }
-
-private:
-    static ept_decision branch(const ept_inputs& in) {
+    ept_decision choose(const ept_inputs& in) const override {
         if (in.mmio) return {memtype::uc, false, "host MMIO: UC, guest PAT honored", {}};
         if (ignore_guest_pat_in_effect(in) && !in.noncoherent)
             return {memtype::wb,
@@ -58,13 +35,15 @@ private:
                 "IGNORE_GUEST_PAT turned off (self-snoop host): WB, guest PAT honored",
                 {}};
     }
+
+    // kvm_mmu_may_ignore_guest_pat(kvm) is the quirk check.
+    bool zaps_on_noncoherent_transition(const ept_inputs& in) const override {
+        return ignore_guest_pat_in_effect(in);
+    }
 };
 
 } // namespace
 
-const ept_policy& linux_6_16() {
-    static const linux_6_16_policy p;
-    return p;
-}
+MTSIM_REGISTER(ept_policy, linux_6_16);
 
 } // namespace mtsim::kvm::policies

@@ -1,6 +1,6 @@
-// The non-coherent DMA count and its sources (kvm-policy.md §3): the KVM-VFIO device of seed
-// 001 (kvm_vfio_update_coherency: one registration while any attached file's IOMMU cannot
-// enforce snooping) and the KVM virtio device of seed 000 (NONCOHERENT set once, release
+// The non-coherent DMA count and its sources (docs/reference/kvm-policy.md §3): the KVM-VFIO
+// device (kvm_vfio_update_coherency: one registration while any attached file's IOMMU cannot
+// enforce snooping) and the KVM virtio device RFC (NONCOHERENT set once, release
 // decrements). The transition hook sees exactly the 0->1 and 1->0 edges.
 #include <doctest/doctest.h>
 

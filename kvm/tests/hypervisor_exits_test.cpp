@@ -1,6 +1,6 @@
-// Exits the hypervisor completes: PCI-hole reads inside KVM (seed 002) against MMIO exits to
-// the VMM, and guest WBINVD under each handling, with the flushes landing in the real caches
-// (a non-inclusive LLC, so a pCPU that was not flushed keeps its dirty line).
+// Exits the hypervisor completes: PCI-hole reads inside KVM (the KVM_MEM_PCI_HOLE proposal) against
+// MMIO exits to the VMM, and guest WBINVD under each handling, with the flushes landing in the real
+// caches (a non-inclusive LLC, so a pCPU that was not flushed keeps its dirty line).
 #include <doctest/doctest.h>
 
 #include <string>

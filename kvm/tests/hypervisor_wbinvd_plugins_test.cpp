@@ -1,5 +1,5 @@
 // The WBINVD handlings as pure plans, checked for every dirty mask of 6 pCPUs and every local
-// pCPU against the rules transcribed from kvm-policy.md §2, written here as sets.
+// pCPU against the rules transcribed from docs/reference/kvm-policy.md §2, written here as sets.
 #include <doctest/doctest.h>
 
 #include <set>

@@ -1,5 +1,6 @@
 // The registry, the quirk and memslot-flag refusals, amd-npt, memslot-flag and the EPT zap on
-// non-coherent count changes, each against rules written from kvm-policy.md §1 and §3.
+// non-coherent count changes, each against rules written from docs/reference/kvm-policy.md §1 and
+// §3.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -30,19 +31,23 @@ const ept_policy& policy(std::string_view name) {
     return *p;
 }
 
-const std::array<std::string_view, 7> expected_names{"amd-npt",     "linux-6.10", "linux-6.11-rc",
-                                                     "linux-6.15",  "linux-6.16", "linux-6.6",
-                                                     "memslot-flag"};
+// In the registry's order: order key (the release a policy models or builds on), then name.
+const std::array<std::string_view, 7> expected_names{"linux-6.6",     "linux-6.10", "memslot-flag",
+                                                     "linux-6.11-rc", "linux-6.15", "linux-6.16",
+                                                     "amd-npt"};
 
 } // namespace
 
-TEST_CASE("registry: all seven policies - sorted - unique - found by name") {
+TEST_CASE("registry: the seven policies - in order - unique - found by name") {
     const auto& all = all_policies();
     REQUIRE(all.size() == expected_names.size());
     std::set<std::string_view> seen;
     for (std::size_t i = 0; i < all.size(); ++i) {
         CHECK(all[i]->name() == expected_names[i]);
-        if (i > 0) CHECK(all[i - 1]->name() < all[i]->name());
+        if (i > 0)
+            CHECK((all[i - 1]->order_key() < all[i]->order_key() ||
+                   (all[i - 1]->order_key() == all[i]->order_key() &&
+                    all[i - 1]->name() < all[i]->name())));
         CHECK(seen.insert(all[i]->name()).second);
         CHECK(find_policy(all[i]->name()) == all[i]);
         CHECK_FALSE(all[i]->description().empty());
@@ -53,8 +58,8 @@ TEST_CASE("registry: all seven policies - sorted - unique - found by name") {
     CHECK(find_policy("linux-6.17") == nullptr);
     CHECK(find_policy("") == nullptr);
     CHECK(find_policy("Linux-6.6") == nullptr);
-    CHECK(policy_names() == "amd-npt, linux-6.10, linux-6.11-rc, linux-6.15, linux-6.16, "
-                            "linux-6.6, memslot-flag");
+    CHECK(policy_names() == "linux-6.6, linux-6.10, memslot-flag, linux-6.11-rc, linux-6.15, "
+                            "linux-6.16, amd-npt");
 }
 
 TEST_CASE("a guest MTRR type of UC- is refused by every policy") {
@@ -67,8 +72,9 @@ TEST_CASE("a guest MTRR type of UC- is refused by every policy") {
 }
 
 TEST_CASE("IGNORE_GUEST_PAT off: refused with a note unless the kernel has it and self-snoop") {
-    // Expected from kvm-policy.md §1: the quirk exists from 6.16 and can only be turned off on
-    // self-snoop hosts; everywhere else the request is refused and the output says so.
+    // Expected from docs/reference/kvm-policy.md §1: the quirk exists from 6.16 and can only be
+    // turned off on self-snoop hosts; everywhere else the request is refused and the output says
+    // so.
     struct expect {
         std::string_view name;
         bool has_quirk;
@@ -159,8 +165,8 @@ TEST_CASE("memslot-flag: flagged slots honor guest PAT - MMIO stays UC - elsewhe
     for_each_input(true, [&](const ept_inputs& in) {
         const ept_decision d = p.decide(in);
         INFO(describe(in), " -> ", to_string(d.ept_type), ",", d.ipat, " (", d.why, ")");
-        // Seed 003: inside a flagged slot WB without IPAT, guest MTRRs and the count ignored;
-        // host MMIO inside a flagged slot is still UC, 0.
+        // The KVM_MEM_NON_COHERENT_DMA proposal: inside a flagged slot WB without IPAT, guest MTRRs
+        // and the count ignored; host MMIO inside a flagged slot is still UC, 0.
         CHECK(d.ept_type == (in.mmio ? memtype::uc : memtype::wb));
         CHECK_FALSE(d.ipat);
         CHECK(count_notes(d, "KVM_MEM_NON_COHERENT_DMA") == 0);
@@ -204,9 +210,10 @@ TEST_CASE("memslot-flag: a flagged slot differs from linux-6.10 exactly where 6.
 }
 
 TEST_CASE("EPT zap on a non-coherent count change - per policy") {
-    // kvm-policy.md §1: none before 6.7; from 6.7 always; from 6.16 only while IGNORE_GUEST_PAT
-    // is in effect (a refused off request leaves it in effect); NPT types never depend on the
-    // count. 6.11-rc: kvm_mmu_may_ignore_guest_pat() was "!self-snoop" (commit 377b2f359d1f).
+    // docs/reference/kvm-policy.md §1: none before 6.7; from 6.7 always; from 6.16 only while
+    // IGNORE_GUEST_PAT is in effect (a refused off request leaves it in effect); NPT types never
+    // depend on the count. 6.11-rc: kvm_mmu_may_ignore_guest_pat() was "!self-snoop" (commit
+    // 377b2f359d1f).
     for (bool ss : {false, true})
         for (bool igp : {false, true}) {
             ept_inputs in;

@@ -1,7 +1,8 @@
-// all-but-local: the older KVM bug (kvm-policy.md §2): the flush IPI went to every pCPU in the
-// dirty mask except the one running the handler (smp_call_function_many skips the calling
-// CPU), so the local caches were never written back. The mask is cleared as in KVM.
+// all-but-local: the older KVM bug (docs/reference/kvm-policy.md §2): the flush IPI went to every
+// pCPU in the dirty mask except the one running the handler (smp_call_function_many skips the
+// calling CPU), so the local caches were never written back. The mask is cleared as in KVM.
 #include "kvm/wbinvd.h"
+#include "model/registry.h"
 
 namespace mtsim::kvm::wbinvd_handlings {
 namespace {
@@ -13,7 +14,8 @@ public:
         return "the old KVM bug: WBINVD on every pCPU in the dirty mask except the local one";
     }
     std::string_view source() const override {
-        return "kvm-policy.md section 2 ('an older bug flushed every CPU in the mask except "
+        return "docs/reference/kvm-policy.md §2 ('an older bug flushed every CPU in the mask "
+               "except "
                "the local one')";
     }
     wbinvd_plan plan(const wbinvd_request& r) const override {
@@ -24,9 +26,6 @@ public:
 
 } // namespace
 
-const wbinvd_handling& all_but_local() {
-    static const all_but_local_handling h;
-    return h;
-}
+MTSIM_REGISTER(wbinvd_handling, all_but_local_handling);
 
 } // namespace mtsim::kvm::wbinvd_handlings

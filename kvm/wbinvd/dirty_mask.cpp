@@ -2,6 +2,7 @@
 // pCPU to the vCPU's wbinvd_dirty_mask, WBINVD on every pCPU in the mask (the local one
 // included, on_each_cpu_mask), clear the mask.
 #include "kvm/wbinvd.h"
+#include "model/registry.h"
 
 namespace mtsim::kvm::wbinvd_handlings {
 namespace {
@@ -14,7 +15,7 @@ public:
                "clear the mask";
     }
     std::string_view source() const override {
-        return "arch/x86/kvm/x86.c kvm_emulate_wbinvd_noskip(); kvm-policy.md section 2";
+        return "arch/x86/kvm/x86.c kvm_emulate_wbinvd_noskip(); docs/reference/kvm-policy.md §2";
     }
     wbinvd_plan plan(const wbinvd_request& r) const override {
         return {r.dirty_mask | (pcpu_mask{1} << r.local), 0};
@@ -23,9 +24,6 @@ public:
 
 } // namespace
 
-const wbinvd_handling& dirty_mask() {
-    static const dirty_mask_handling h;
-    return h;
-}
+MTSIM_REGISTER(wbinvd_handling, dirty_mask_handling);
 
 } // namespace mtsim::kvm::wbinvd_handlings

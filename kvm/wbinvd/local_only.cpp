@@ -1,6 +1,7 @@
 // local-only (what-if): WBINVD on the pCPU the vCPU exited on and nowhere else; the mask is
 // dropped. Shows what is lost when the pCPUs a vCPU left behind keep dirty guest lines.
 #include "kvm/wbinvd.h"
+#include "model/registry.h"
 
 namespace mtsim::kvm::wbinvd_handlings {
 namespace {
@@ -12,7 +13,7 @@ public:
         return "what-if: WBINVD on the local pCPU only, the dirty mask is ignored and cleared";
     }
     std::string_view source() const override {
-        return "what-if variant of kvm-policy.md section 2 (the old-CPU row without the "
+        return "what-if variant of docs/reference/kvm-policy.md §2 (the old-CPU row without the "
                "flush on migration)";
     }
     wbinvd_plan plan(const wbinvd_request& r) const override {
@@ -22,9 +23,6 @@ public:
 
 } // namespace
 
-const wbinvd_handling& local_only() {
-    static const local_only_handling h;
-    return h;
-}
+MTSIM_REGISTER(wbinvd_handling, local_only_handling);
 
 } // namespace mtsim::kvm::wbinvd_handlings

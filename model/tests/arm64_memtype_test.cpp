@@ -1,5 +1,5 @@
 // arm64 stage-1 x stage-2 for every pair, without and with FWB, against matrices transcribed
-// here from shared/reference/iommu-pcie-arm.md.
+// here from docs/reference/arm64.md.
 #include <doctest/doctest.h>
 
 #include <algorithm>

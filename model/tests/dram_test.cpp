@@ -9,6 +9,7 @@
 
 #include "model/config.h"
 #include "model/dram.h"
+#include "model/not_modelled.h"
 
 using namespace mtsim;
 
@@ -271,8 +272,8 @@ TEST_CASE("the controller is LT only: nb_transport_fw is refused and no DMI is g
         prepare(gp, tlm::TLM_READ_COMMAND, 0x40, buf.data(), 64);
         tlm::tlm_phase phase = tlm::BEGIN_REQ;
         sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-        CHECK_THROWS_WITH(d.isock->nb_transport_fw(gp, phase, delay),
-                          doctest::Contains("nb_transport_fw is not modelled"));
+        CHECK_THROWS_WITH_AS(d.isock->nb_transport_fw(gp, phase, delay),
+                             doctest::Contains("not modelled: nb_transport_fw"), not_modelled);
         tlm::tlm_dmi dmi;
         CHECK_FALSE(d.isock->get_direct_mem_ptr(gp, dmi));
     });

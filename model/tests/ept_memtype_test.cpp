@@ -1,4 +1,4 @@
-// Effective type under EPT: CR0.CD, IPAT, Table 11-7 (memory-types.md §5), and the EPT leaf
+// Effective type under EPT: CR0.CD, IPAT, Table 11-7 (docs/reference/ept.md), and the EPT leaf
 // type field's misconfiguration rule.
 #include <doctest/doctest.h>
 

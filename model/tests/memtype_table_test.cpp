@@ -1,4 +1,4 @@
-// SDM Table 11-7 against a transcription of shared/reference/memory-types.md §2 made here,
+// SDM Table 11-7 against a transcription of docs/reference/memory-types.md §2 made here,
 // independently of model/memtype_table.h.
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
-// MTRR resolution (memory-types.md §4): E/FE bits, all 88 fixed-range fields at their
-// boundaries, variable-range matching and every pair of overlapping types, #GP on reserved
+// MTRR resolution (docs/reference/memory-types.md §4): E/FE bits, all 88 fixed-range fields at
+// their boundaries, variable-range matching and every pair of overlapping types, #GP on reserved
 // types and bits.
 #include <doctest/doctest.h>
 

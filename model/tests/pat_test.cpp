@@ -1,5 +1,5 @@
-// IA32_PAT decode and PAT index selection (memory-types.md §3), every field, every encoding,
-// every reserved bit, every PWT/PCD/PAT combination for each page size.
+// IA32_PAT decode and PAT index selection (docs/reference/memory-types.md §3), every field, every
+// encoding, every reserved bit, every PWT/PCD/PAT combination for each page size.
 #include <doctest/doctest.h>
 
 #include <stdexcept>

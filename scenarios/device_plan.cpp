@@ -1,0 +1,61 @@
+#include "scenarios/device_plan.h"
+
+#include "scenarios/address_plan.h"
+
+namespace mtsim::scenarios {
+
+std::uint64_t device_addr(const scenario& s, const kvm::memslot_table& slots, const buffer& b) {
+    return is_vfio(s) ? b.gpa : hpa_of_gpa(slots, b.gpa);
+}
+
+gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,
+                            pattern_source& patterns) {
+    gpu_ring_plan plan;
+    std::uint64_t vram_off = 0;
+    std::uint32_t count = 0;
+    bool started = false;
+    for (const auto& p : s.programs) {
+        if (p.agent != "gpu") continue;
+        for (const auto& op : p.ops) {
+            if (op.type == op_type::gpu_wait_doorbell) {
+                if (started) plan.tails.push_back(count);
+                started = true;
+                continue;
+            }
+            if (!started)
+                throw config_error(s.file, op.line, "programs.gpu",
+                                   "the GPU's program starts with wait_doorbell");
+            const bool ns = s.devices.gpu.no_snoop;
+            if (op.type == op_type::gpu_interrupt) {
+                plan.ring.push_back(gpu::make_interrupt(std::uint32_t(plan.irq_names.size())));
+                plan.irq_names.push_back(op.name);
+            } else {
+                const buffer& b = s.find_buffer(op.buffer);
+                for (unsigned r = 0; r < op.repeat; ++r) {
+                    const std::uint64_t a = device_addr(s, slots, b) + op.offset + r * op.stride;
+                    if (op.type == op_type::gpu_read)
+                        plan.ring.push_back(gpu::make_read_to_vram(a, vram_off, op.len, ns));
+                    else {
+                        plan.vram_init.push_back(
+                            {vram_off, std::vector<std::uint8_t>(op.len, patterns.next())});
+                        plan.ring.push_back(gpu::make_write_from_vram(vram_off, a, op.len, ns));
+                    }
+                    vram_off += (op.len + 63) & ~std::uint64_t(63);
+                }
+            }
+            count = std::uint32_t(plan.ring.size());
+        }
+    }
+    if (started) plan.tails.push_back(count);
+    while (plan.entries <= plan.ring.size()) plan.entries *= 2;
+    return plan;
+}
+
+void write_ring(const gpu_ring_plan& plan, dram& mem) {
+    for (std::size_t i = 0; i < plan.ring.size(); ++i) {
+        const auto img = gpu::encode(plan.ring[i]);
+        mem.poke(ring_hpa + i * gpu::descriptor_bytes, img.data(), img.size());
+    }
+}
+
+} // namespace mtsim::scenarios

@@ -1,0 +1,51 @@
+// The device plan: what the GPU will do, decided before time zero from the GPU's program.
+// Contract: turns the `gpu` program into ring descriptors (DMA reads into VRAM, DMA writes
+// from VRAM with a byte pattern of their own, interrupts), the ring tail each doorbell
+// publishes (the k-th doorbell publishes the ops up to the (k+1)-th `wait_doorbell`), the
+// interrupt names by vector, and the VRAM bytes the writes start from; `write_ring` places
+// the descriptors in DRAM at the ring's address. It touches no module and no simulation time.
+// The byte patterns come from the run's one pattern_source, shared with the program compiler,
+// so that every write op of the run stores a pattern of its own.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gpu/descriptor.h"
+#include "kvm/memslot.h"
+#include "model/dram.h"
+#include "scenarios/scenario.h"
+
+namespace mtsim::scenarios {
+
+// Distinct byte patterns, never 0x00 (initial memory) nor 0xff (the PCI hole).
+class pattern_source {
+public:
+    std::uint8_t next() { return std::uint8_t(1 + (m_n++ * 37) % 253); }
+
+private:
+    std::uint64_t m_n = 0;
+};
+
+inline bool is_vfio(const scenario& s) {
+    return s.devices.gpu.mode == "vfio";
+}
+// The address the GPU uses for a buffer: its gpa behind VT-d (IOVA = GPA), its host-physical
+// address when the host owns the GPU (virtio-gpu).
+std::uint64_t device_addr(const scenario& s, const kvm::memslot_table& slots, const buffer& b);
+
+struct gpu_ring_plan {
+    std::vector<gpu::descriptor> ring;
+    std::vector<std::uint32_t> tails; // ring tail published by doorbell k
+    std::vector<std::string> irq_names;
+    std::vector<std::pair<std::uint64_t, std::vector<std::uint8_t>>> vram_init;
+    std::uint32_t entries = 2; // ring size: a power of two above the descriptor count
+};
+
+gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,
+                            pattern_source& patterns);
+void write_ring(const gpu_ring_plan& plan, dram& mem);
+
+} // namespace mtsim::scenarios

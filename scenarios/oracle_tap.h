@@ -1,0 +1,79 @@
+// The oracle tap: what every agent did, told to the happens-before oracle (model/oracle.h)
+// independently of the data path. Contract: CPU agents report through cpu::agent_observer
+// (every executed store and non-temporal store with its bytes, every load with the bytes it
+// got; emulated loads at oracle address emulated_space + gpa); the GPU's DMA is seen by
+// `dma_observer`, a pass-through on the memory system's device port that forwards first and
+// then reports what reached memory or VRAM (descriptor fetches and page-walk accesses are not
+// data). For each corrupt read it records a cause chain (at most 8): the oracle's explanation,
+// every copy of the line right after the read, the KVM decision that typed the page, the flush
+// instructions the programs have for the buffer. `presence` answers the oracle's "are the
+// expected bytes anywhere" (caches, WC buffers, DRAM). It decides no verdict itself.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "cache/memory_system.h"
+#include "cpu/agent.h"
+#include "kvm/hypervisor.h"
+#include "model/oracle.h"
+#include "scenarios/scenario.h"
+
+namespace mtsim::scenarios {
+
+class oracle_tap final : public cpu::agent_observer, public label_source {
+public:
+    oracle_tap(const scenario& s, oracle& o, const memory_system& ms, const kvm::hypervisor& hv);
+
+    void add_agent(const cpu::agent& a, agent_id id) { m_agent_ids[&a] = id; }
+    agent_id id_of(const cpu::agent& a) const { return m_agent_ids.at(&a); }
+    void set_gpu_agent(agent_id a) { m_gpu_agent = a; }
+
+    void on_load(const cpu::agent& a, const cpu::access_record& r) override;
+    void on_store(const cpu::agent& a, const cpu::access_record& r) override;
+    void on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len);
+    bool presence(const write_record& w, std::uint64_t addr, std::uint64_t len) const;
+    const nlohmann::json& causes() const { return m_causes; }
+    // label_source: the records' labels, formatted only when a finding is explained (buffer
+    // names come from the memslots then; the model never moves a memslot under a buffer).
+    std::string label_text(std::uint64_t a, std::uint64_t b) const override;
+
+private:
+    struct place {
+        const buffer* b = nullptr;
+        std::uint64_t off = 0;
+    };
+    place where(std::uint64_t hpa) const;
+    std::string label(const char* what, std::uint64_t hpa, memtype t, bool typed) const;
+    void record_cause(read_id r);
+    nlohmann::json line_view_json(std::uint64_t line, const write_record& exp) const;
+    nlohmann::json flushes_of(const buffer& b) const;
+
+    const scenario& m_s;
+    oracle& m_o;
+    const memory_system& m_ms;
+    const kvm::hypervisor& m_hv;
+    std::map<const cpu::agent*, agent_id> m_agent_ids;
+    agent_id m_gpu_agent = 0;
+    nlohmann::json m_causes = nlohmann::json::array();
+};
+
+// Pass-through on the memory system's device port: records the GPU's DMA in the oracle.
+class dma_observer : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<dma_observer> in;
+    tlm_utils::simple_initiator_socket<dma_observer> out;
+    dma_observer(const sc_core::sc_module_name& n, oracle_tap& tap);
+
+private:
+    void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d);
+    oracle_tap& m_tap;
+};
+
+} // namespace mtsim::scenarios

@@ -1,0 +1,109 @@
+#include "scenarios/program_compiler.h"
+
+#include <fmt/format.h>
+
+#include "gpu/descriptor.h"
+#include "scenarios/address_plan.h"
+
+namespace mtsim::scenarios {
+
+cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agent_id id,
+                                 const std::vector<std::uint32_t>& tails, pattern_source& patterns,
+                                 program_hooks& hooks) {
+    cpu::program prog;
+    const unsigned line = s.platform.cache.line_size;
+    unsigned doorbells = 0;
+    const bool vmm = p.agent == "vmm";
+    const std::uint64_t base = vmm ? vmm_hva_base : 0;
+    auto linear = [&](const scenario_op& op, unsigned r) {
+        return base + s.find_buffer(op.buffer).gpa + op.offset + std::uint64_t(r) * op.stride;
+    };
+    for (const auto& op : p.ops) {
+        const std::string lbl = fmt::format("{} line {}", p.agent, op.line);
+        switch (op.type) {
+        case op_type::load:
+            for (unsigned r = 0; r < op.repeat; ++r) prog.load(linear(op, r), op.len, lbl);
+            break;
+        case op_type::store:
+        case op_type::fill:
+        case op_type::nt_fill:
+            for (unsigned r = 0; r < op.repeat; ++r) {
+                const std::uint8_t pat = patterns.next();
+                const std::uint64_t a0 = linear(op, r);
+                if (op.type == op_type::store && op.len <= 8)
+                    prog.store(a0, std::vector<std::uint8_t>(op.len, pat), lbl);
+                else
+                    prog.fill(a0, op.len, {pat}, op.type == op_type::nt_fill, lbl);
+            }
+            break;
+        case op_type::clflush:
+        case op_type::clflushopt:
+        case op_type::clwb:
+            for (unsigned r = 0; r < op.repeat; ++r) {
+                const std::uint64_t a0 = linear(op, r);
+                for (std::uint64_t x = a0 & ~std::uint64_t(line - 1); x < a0 + op.len; x += line) {
+                    if (op.type == op_type::clflush)
+                        prog.clflush(x);
+                    else if (op.type == op_type::clflushopt)
+                        prog.clflushopt(x);
+                    else
+                        prog.clwb(x);
+                }
+            }
+            break;
+        case op_type::sfence:
+            prog.sfence();
+            break;
+        case op_type::mfence:
+            prog.mfence();
+            break;
+        case op_type::wbinvd:
+            prog.wbinvd();
+            break;
+        case op_type::migrate:
+            prog.migrate(unsigned(op.value));
+            break;
+        case op_type::pause:
+            prog.pause(cycles{op.value});
+            break;
+        case op_type::signal:
+            prog.callback("signal " + op.name,
+                          [&hooks, id, n = op.name](cpu::agent&) { hooks.signal(id, n); });
+            break;
+        case op_type::wait:
+            prog.callback("wait " + op.name,
+                          [&hooks, id, n = op.name](cpu::agent&) { hooks.wait_signal(id, n); });
+            break;
+        case op_type::vm_pause:
+            prog.callback("vm_pause", [&hooks, id](cpu::agent& ag) { hooks.vm_pause(id, ag); });
+            break;
+        case op_type::hotplug:
+            prog.callback("hotplug", [&hooks](cpu::agent& ag) { hooks.hotplug(ag); });
+            break;
+        case op_type::doorbell: {
+            const unsigned k = doorbells++;
+            const std::string key = fmt::format("doorbell{}", k);
+            if (k >= tails.size())
+                throw config_error(s.file, op.line, "programs." + p.agent,
+                                   fmt::format("doorbell {} has no wait_doorbell in the GPU's "
+                                               "program",
+                                               k + 1));
+            const std::uint32_t tail = tails[k];
+            if (is_vfio(s) || vmm) {
+                prog.callback(key, [&hooks, id, key, tail](cpu::agent&) {
+                    hooks.direct_doorbell(id, key, tail);
+                });
+            } else {
+                prog.callback(key, [&hooks, id, key](cpu::agent&) { hooks.release(id, key); });
+                prog.store_value(s.devices.gpu.bar_gpa + gpu::reg::doorbell, tail, 4, key);
+            }
+            break;
+        }
+        default:
+            throw config_error(s.file, op.line, "programs." + p.agent, "not a CPU op");
+        }
+    }
+    return prog;
+}
+
+} // namespace mtsim::scenarios

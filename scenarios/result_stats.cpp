@@ -1,0 +1,32 @@
+// The statistics a run's result carries (`cycles_per_agent`, `stats`): a short, fixed list of
+// the counters the catalogue's verdicts are read with. Every statistic of the platform, with
+// units, is what `mtsim list stats` walks; this list only picks from those counters.
+#include "scenarios/builder.h"
+
+namespace mtsim::scenarios {
+
+nlohmann::json platform::cycles_json() const {
+    nlohmann::json j;
+    for (const auto& v : m_vcpus) j[v->basename()] = v->m_cycles.value();
+    if (m_vmm) j["vmm"] = m_vmm->m_cycles.value();
+    j["gpu"] = gpu.completed().empty() ? 0 : gpu.completed().back().end.n;
+    return j;
+}
+
+nlohmann::json platform::stats_json() const {
+    const auto& h = hv.stats();
+    return {{"exits_ept_violation", h.exits_ept_violation.value()},
+            {"exits_wbinvd", h.exits_wbinvd.value()},
+            {"wbinvd_nops", h.wbinvd_nops.value()},
+            {"mmio_exits", h.mmio_exits.value()},
+            {"pci_hole_reads", h.pci_hole_reads.value()},
+            {"zaps", h.zaps.value()},
+            {"noncoherent_count", hv.noncoherent_count()},
+            {"dram_writes", ms.stats().dram_writes.value()},
+            {"wc_drains", ms.stats().wc_drains.value()},
+            {"dma_non_snooped", ms.stats().dma_non_snooped.value()},
+            {"dma_snooped", ms.stats().dma_snooped.value()},
+            {"wbinvd_writebacks", ms.stats().wbinvd_writebacks.value()}};
+}
+
+} // namespace mtsim::scenarios

@@ -1,0 +1,361 @@
+#include "scenarios/scenario_parts.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace mtsim::scenarios::detail {
+
+[[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& key,
+                       const std::string& msg) {
+    throw config_error(file, n.IsDefined() ? unsigned(n.Mark().line + 1) : 0, key, msg);
+}
+
+YAML::Node parse_file(const std::string& file) {
+    std::ifstream in(file);
+    if (!in) throw config_error(file, 0, "", "cannot open the file");
+    try {
+        YAML::Node n = YAML::Load(in);
+        if (!n.IsMap()) throw config_error(file, 1, "", "a scenario is a YAML mapping");
+        return n;
+    } catch (const YAML::Exception& e) {
+        throw config_error(file, unsigned(e.mark.line + 1), "", e.msg);
+    }
+}
+
+// A mapping without the keys the describe() tree does not own.
+YAML::Node without(const YAML::Node& n, const std::set<std::string>& drop) {
+    YAML::Node out(YAML::NodeType::Map);
+    for (auto it = n.begin(); it != n.end(); ++it)
+        if (!drop.count(it->first.as<std::string>())) out[it->first] = it->second;
+    return out;
+}
+
+std::string scalar(const std::string& file, const YAML::Node& n, const std::string& key) {
+    if (!n.IsScalar()) fail(file, n, key, "expected a scalar");
+    return n.as<std::string>();
+}
+
+std::uint64_t number(const std::string& file, const YAML::Node& n, const std::string& key) {
+    const auto v = parse_size(scalar(file, n, key));
+    if (!v) fail(file, n, key, "expected an unsigned number (or a size such as 4KiB)");
+    return *v;
+}
+
+memtype type_of(const std::string& file, const YAML::Node& n, const std::string& key) {
+    const auto t = parse_memtype(scalar(file, n, key));
+    if (!t) fail(file, n, key, "expected a memory type: " + memtype_names());
+    return *t;
+}
+
+void parse_buffers(const std::string& file, const YAML::Node& list, scenario& s) {
+    if (!list.IsSequence()) fail(file, list, "guest.buffers", "expected a list of buffers");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const YAML::Node& b = list[i];
+        const std::string k = fmt::format("guest.buffers[{}]", i);
+        if (!b.IsMap()) fail(file, b, k, "expected a mapping with name, gpa, size");
+        buffer out;
+        out.line = unsigned(b.Mark().line + 1);
+        for (auto it = b.begin(); it != b.end(); ++it) {
+            const std::string key = it->first.as<std::string>();
+            const std::string kk = k + "." + key;
+            if (key == "name")
+                out.name = scalar(file, it->second, kk);
+            else if (key == "gpa")
+                out.gpa = number(file, it->second, kk);
+            else if (key == "size")
+                out.size = number(file, it->second, kk);
+            else if (key == "pat")
+                out.pat = type_of(file, it->second, kk);
+            else if (key == "kind") {
+                const std::string v = scalar(file, it->second, kk);
+                if (v == "ram")
+                    out.kind = buffer_kind::ram;
+                else if (v == "blob")
+                    out.kind = buffer_kind::blob;
+                else if (v == "pci_hole")
+                    out.kind = buffer_kind::pci_hole;
+                else if (v == "mmio_hole")
+                    out.kind = buffer_kind::mmio_hole;
+                else
+                    fail(file, it->second, kk, "expected one of: ram, blob, pci_hole, mmio_hole");
+            } else
+                fail(file, it->first, kk, "unknown key; valid: name, kind, gpa, size, pat");
+        }
+        if (out.name.empty()) fail(file, b, k + ".name", "a buffer needs a name");
+        if (out.size == 0 || out.size % 4096 || out.gpa % 4096)
+            fail(file, b, k, "gpa and size must be non-zero multiples of 4 KiB");
+        for (const auto& o : s.buffers) {
+            if (o.name == out.name) fail(file, b, k + ".name", "duplicate buffer name");
+            if (out.gpa < o.gpa + o.size && o.gpa < out.gpa + out.size)
+                fail(file, b, k + ".gpa", "overlaps buffer '" + o.name + "'");
+        }
+        s.buffers.push_back(out);
+    }
+}
+
+void parse_raw(const std::string& file, const YAML::Node& list, const std::string& key,
+               const char* addr_key, unsigned max_level, std::vector<raw_entry>& out) {
+    if (!list.IsSequence())
+        fail(file, list, key,
+             fmt::format("expected a list of {{{}, level, value | set/clear}}", addr_key));
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const YAML::Node& n = list[i];
+        const std::string k = fmt::format("{}[{}]", key, i);
+        if (!n.IsMap())
+            fail(file, n, k, fmt::format("expected a mapping with {}, level", addr_key));
+        raw_entry r;
+        r.line = unsigned(n.Mark().line + 1);
+        bool has_addr = false, has_level = false, has_edit = false;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            const std::string kk = it->first.as<std::string>();
+            const std::string full = k + "." + kk;
+            if (kk == addr_key) {
+                r.address = number(file, it->second, full);
+                has_addr = true;
+            } else if (kk == "level") {
+                r.level = unsigned(number(file, it->second, full));
+                if (r.level < 1 || r.level > max_level)
+                    fail(file, it->second, full, fmt::format("expected 1..{}", max_level));
+                has_level = true;
+            } else if (kk == "value") {
+                r.value = number(file, it->second, full);
+            } else if (kk == "set") {
+                r.set = number(file, it->second, full);
+                has_edit = true;
+            } else if (kk == "clear") {
+                r.clear = number(file, it->second, full);
+                has_edit = true;
+            } else
+                fail(file, it->first, full,
+                     fmt::format("unknown key; valid: {}, level, value, set, clear", addr_key));
+        }
+        if (!has_addr) fail(file, n, k + "." + addr_key, "missing");
+        if (!has_level) fail(file, n, k + ".level", "missing");
+        if (r.value && has_edit) fail(file, n, k, "give either value or set/clear, not both");
+        if (!r.value && !has_edit) fail(file, n, k, "give value, or set and/or clear");
+        out.push_back(r);
+    }
+}
+
+struct op_name {
+    const char* name;
+    op_type type;
+    bool cpu;
+    bool gpu;
+};
+constexpr op_name op_names[] = {
+    {"load", op_type::load, true, false},
+    {"store", op_type::store, true, false},
+    {"fill", op_type::fill, true, false},
+    {"nt_fill", op_type::nt_fill, true, false},
+    {"clflush", op_type::clflush, true, false},
+    {"clflushopt", op_type::clflushopt, true, false},
+    {"clwb", op_type::clwb, true, false},
+    {"sfence", op_type::sfence, true, false},
+    {"mfence", op_type::mfence, true, false},
+    {"wbinvd", op_type::wbinvd, true, false},
+    {"doorbell", op_type::doorbell, true, false},
+    {"signal", op_type::signal, true, false},
+    {"wait", op_type::wait, true, false},
+    {"vm_pause", op_type::vm_pause, true, false},
+    {"migrate", op_type::migrate, true, false},
+    {"hotplug", op_type::hotplug, true, false},
+    {"pause", op_type::pause, true, false},
+    {"wait_doorbell", op_type::gpu_wait_doorbell, false, true},
+    {"read", op_type::gpu_read, false, true},
+    {"write", op_type::gpu_write, false, true},
+    {"interrupt", op_type::gpu_interrupt, false, true},
+};
+
+bool is_memory_op(op_type t) {
+    switch (t) {
+    case op_type::load:
+    case op_type::store:
+    case op_type::fill:
+    case op_type::nt_fill:
+    case op_type::clflush:
+    case op_type::clflushopt:
+    case op_type::clwb:
+    case op_type::gpu_read:
+    case op_type::gpu_write:
+        return true;
+    default:
+        return false;
+    }
+}
+
+scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::string& k, bool gpu,
+                     const scenario& s) {
+    scenario_op op;
+    op.line = unsigned(n.Mark().line + 1);
+    std::string name;
+    // Default-constructed (no node yet): assigning shares the document's node instead of
+    // merging the whole document into a fresh node's memory (yaml-cpp Node::AssignNode), which
+    // made loading quadratic in the number of ops.
+    YAML::Node arg;
+    bool has_arg = false;
+    // A resolved file (resolved.h) adds `line`: the op's line in the file it was resolved
+    // from, which findings cite; an op without arguments then has a null argument.
+    const bool with_line = n.IsMap() && n.size() == 2 && n["line"];
+    if (n.IsScalar())
+        name = n.as<std::string>();
+    else if (n.IsMap() && (n.size() == 1 || with_line)) {
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            if (it->first.as<std::string>() == "line") continue;
+            name = it->first.as<std::string>();
+            arg = it->second;
+            has_arg = !arg.IsNull();
+        }
+        if (with_line) op.line = unsigned(number(file, n["line"], k + ".line"));
+    } else
+        fail(file, n, k,
+             "an op is a name or a one-key mapping {name: arguments} (and optionally line)");
+    const op_name* found = nullptr;
+    std::string valid;
+    for (const auto& o : op_names) {
+        if ((gpu ? o.gpu : o.cpu)) valid += std::string(valid.empty() ? "" : ", ") + o.name;
+        if (name == o.name && (gpu ? o.gpu : o.cpu)) found = &o;
+    }
+    if (!found) fail(file, n, k, "unknown op '" + name + "'; valid: " + valid);
+    op.type = found->type;
+    const std::string ka = k + "." + name;
+    if (is_memory_op(op.type)) {
+        if (!has_arg || !arg.IsMap())
+            fail(file, n, ka, "expected {buffer: NAME, offset, len, repeat, stride}");
+        for (auto it = arg.begin(); it != arg.end(); ++it) {
+            const std::string key = it->first.as<std::string>();
+            const std::string kk = ka + "." + key;
+            if (key == "buffer")
+                op.buffer = scalar(file, it->second, kk);
+            else if (key == "offset")
+                op.offset = number(file, it->second, kk);
+            else if (key == "len")
+                op.len = number(file, it->second, kk);
+            else if (key == "repeat")
+                op.repeat = unsigned(number(file, it->second, kk));
+            else if (key == "stride")
+                op.stride = number(file, it->second, kk);
+            else
+                fail(file, it->first, kk,
+                     "unknown key; valid: buffer, offset, len, repeat, stride");
+        }
+        const buffer* b = nullptr;
+        for (const auto& x : s.buffers)
+            if (x.name == op.buffer) b = &x;
+        if (!b) fail(file, arg, ka + ".buffer", "no guest buffer named '" + op.buffer + "'");
+        if (op.len == 0) op.len = b->size - std::min(b->size, op.offset);
+        if (op.repeat == 0) fail(file, arg, ka + ".repeat", "must be at least 1");
+        const std::uint64_t last = op.offset + std::uint64_t(op.repeat - 1) * op.stride + op.len;
+        if (op.offset >= b->size || last > b->size)
+            fail(file, arg, ka,
+                 fmt::format("range ends at {:#x}, beyond buffer '{}' ({:#x} bytes)", last, b->name,
+                             b->size));
+    } else if (op.type == op_type::signal || op.type == op_type::wait ||
+               op.type == op_type::gpu_interrupt) {
+        if (!has_arg) fail(file, n, ka, "expected a name: {" + name + ": NAME}");
+        op.name = scalar(file, arg, ka);
+    } else if (op.type == op_type::migrate || op.type == op_type::pause) {
+        if (!has_arg) fail(file, n, ka, "expected a number");
+        op.value = number(file, arg, ka);
+        if (op.type == op_type::migrate && op.value >= s.platform.cache.pcpus)
+            fail(file, arg, ka,
+                 fmt::format("pCPU {} does not exist (platform.cache.pcpus = {})", op.value,
+                             s.platform.cache.pcpus));
+    } else if (has_arg)
+        fail(file, arg, ka, "'" + name + "' takes no arguments");
+    return op;
+}
+
+void parse_programs(const std::string& file, const YAML::Node& progs, scenario& s) {
+    if (!progs.IsMap()) fail(file, progs, "programs", "expected a mapping agent -> program");
+    std::vector<std::pair<unsigned, agent_program>> vcpus;
+    std::vector<agent_program> rest;
+    for (auto it = progs.begin(); it != progs.end(); ++it) {
+        const std::string agent = it->first.as<std::string>();
+        const std::string k = "programs." + agent;
+        const bool gpu = agent == "gpu";
+        const bool vmm = agent == "vmm";
+        unsigned idx = 0;
+        if (!gpu && !vmm) {
+            // vcpuN with N in decimal without leading zeros (vcpu0 .. vcpu4095).
+            if (agent.rfind("vcpu", 0) != 0 || agent.size() == 4 || agent.size() > 8 ||
+                agent.find_first_not_of("0123456789", 4) != std::string::npos ||
+                (agent[4] == '0' && agent.size() > 5))
+                fail(file, it->first, k, "agents are vcpuN (N = 0..4095), vmm and gpu");
+            idx = unsigned(std::stoul(agent.substr(4)));
+            if (idx > 4095) fail(file, it->first, k, "agents are vcpuN (N = 0..4095), vmm and gpu");
+        }
+        agent_program p;
+        p.agent = agent;
+        p.pcpu = vmm ? s.vmm.pcpu : idx % s.platform.cache.pcpus;
+        YAML::Node ops = it->second;
+        if (it->second.IsMap()) {
+            for (auto jt = it->second.begin(); jt != it->second.end(); ++jt) {
+                const std::string key = jt->first.as<std::string>();
+                if (key == "pcpu") {
+                    p.pcpu = unsigned(number(file, jt->second, k + ".pcpu"));
+                    if (p.pcpu >= s.platform.cache.pcpus)
+                        fail(file, jt->second, k + ".pcpu", "no such pCPU");
+                } else if (key != "ops")
+                    fail(file, jt->first, k + "." + key, "unknown key; valid: pcpu, ops");
+            }
+            ops = it->second["ops"];
+        }
+        if (!ops.IsDefined() || !ops.IsSequence())
+            fail(file, it->second, k, "expected a list of ops (or {pcpu: N, ops: [...]})");
+        for (std::size_t i = 0; i < ops.size(); ++i)
+            p.ops.push_back(parse_op(file, ops[i], fmt::format("{}[{}]", k, i), gpu, s));
+        if (gpu || vmm)
+            rest.push_back(std::move(p));
+        else
+            vcpus.emplace_back(idx, std::move(p));
+    }
+    // Numeric order (vcpu2 before vcpu10).
+    std::sort(vcpus.begin(), vcpus.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < vcpus.size(); ++i)
+        if (vcpus[i].first != i)
+            fail(file, progs, "programs",
+                 fmt::format("vCPUs are numbered vcpu0, vcpu1, ... without gaps (no vcpu{})", i));
+    if (vcpus.empty()) fail(file, progs, "programs", "at least one vCPU program (vcpu0)");
+    std::sort(rest.begin(), rest.end(),
+              [](const auto& a, const auto& b) { return a.agent > b.agent; }); // vmm, gpu
+    s.programs.clear();
+    for (auto& v : vcpus) s.programs.push_back(std::move(v.second));
+    s.programs.insert(s.programs.end(), rest.begin(), rest.end());
+}
+
+void parse_expect(const std::string& file, const YAML::Node& e, scenario& s) {
+    if (!e.IsMap()) fail(file, e, "expect", "expected a mapping host -> verdict (or default)");
+    const auto hosts = host_names();
+    for (auto it = e.begin(); it != e.end(); ++it) {
+        const std::string h = it->first.as<std::string>();
+        if (h != "default" && std::find(hosts.begin(), hosts.end(), h) == hosts.end())
+            fail(file, it->first, "expect." + h, "unknown host; see `mtsim list hosts`");
+        const std::string text = scalar(file, it->second, "expect." + h);
+        if (text == "refused" && h != "default") {
+            s.expect_refused.insert(h);
+            continue;
+        }
+        const auto v = verdict_from_string(text);
+        if (!v)
+            fail(file, it->second, "expect." + h,
+                 "expected clean, race, stale-read, torn, lost-write, corrupt-unknown or (for a "
+                 "host) refused");
+        s.expect[h] = *v;
+    }
+}
+
+} // namespace mtsim::scenarios::detail
+
+namespace mtsim::scenarios {
+
+const char* op_name_of(op_type t) {
+    for (const auto& o : detail::op_names)
+        if (o.type == t) return o.name;
+    return "?";
+}
+
+} // namespace mtsim::scenarios

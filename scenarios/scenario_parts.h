@@ -1,0 +1,33 @@
+// The scenario loader's parts (scenario.cpp applies files with them): YAML helpers that name
+// file:line and key in every error, and the parsers of the list-valued sections — guest buffers,
+// raw page-table entries, programs and their ops, expect. Contract: each parser checks what it
+// can see in its own section (names, ranges, references to buffers) and appends to the
+// scenario; it builds nothing and knows no block. Internal to scenarios/.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "scenarios/scenario.h"
+
+namespace mtsim::scenarios::detail {
+
+[[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& key,
+                       const std::string& msg);
+YAML::Node parse_file(const std::string& file);
+// A mapping without the keys the describe() tree does not own.
+YAML::Node without(const YAML::Node& n, const std::set<std::string>& drop);
+std::string scalar(const std::string& file, const YAML::Node& n, const std::string& key);
+std::uint64_t number(const std::string& file, const YAML::Node& n, const std::string& key);
+
+void parse_buffers(const std::string& file, const YAML::Node& list, scenario& s);
+void parse_raw(const std::string& file, const YAML::Node& list, const std::string& key,
+               const char* addr_key, unsigned max_level, std::vector<raw_entry>& out);
+void parse_programs(const std::string& file, const YAML::Node& progs, scenario& s);
+void parse_expect(const std::string& file, const YAML::Node& e, scenario& s);
+
+} // namespace mtsim::scenarios::detail

@@ -101,7 +101,7 @@ std::string to_table(const std::vector<row>& rows, const bench_config& cfg, unsi
                        "ratio_to_bare", "target", "description");
     for (const auto& r : rows) {
         const std::string target =
-            r.w->target_ratio > 0 ? fmt::format(">={:.2f}", r.w->target_ratio) : "-";
+            r.w->target_ratio > 0 ? fmt::format(">={:.3g}", r.w->target_ratio) : "-";
         out += fmt::format("{:<11} {:>16.0f} {:>14.3f} {:>8}  {}\n", r.w->name,
                            r.best.accesses_per_s(), r.ratio_to_bare, target, r.w->description);
     }

@@ -76,8 +76,10 @@ struct root_config {
     }
 };
 
+// From the source tree, not __FILE__: a compiler cache may record __FILE__ relative to the
+// build folder.
 std::string fixture(const char* name) {
-    return (std::filesystem::path(__FILE__).parent_path() / "data" / name).string();
+    return (std::filesystem::path(MTSIM_SOURCE_DIR) / "model" / "tests" / "data" / name).string();
 }
 
 bool same(const l1_config& a, const l1_config& b) {

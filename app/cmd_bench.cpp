@@ -14,12 +14,17 @@ namespace po = boost::program_options;
 int cmd_bench(const std::vector<std::string>& args) {
     bench::bench_config cfg;
     std::string accesses_text = std::to_string(cfg.accesses), repeats_text = "3";
-    po::options_description visible("mtsim bench [--json] [--accesses N] [--repeats R]");
+    std::string llc_text = std::to_string(cfg.memory.llc.size_bytes / MiB);
+    po::options_description visible(
+        "mtsim bench [--json] [--accesses N] [--repeats R] [--llc-mib M]");
     visible.add_options()("help,h", "this text")("json", "print one JSON object")(
         "accesses", po::value(&accesses_text)->default_value(accesses_text),
         "accesses per workload run (1..10^9)")(
         "repeats", po::value(&repeats_text)->default_value(repeats_text),
-        "runs per workload; the fastest is kept (1..100)");
+        "runs per workload; the fastest is kept (1..100)")(
+        "llc-mib", po::value(&llc_text)->default_value(llc_text),
+        "simulated LLC size in MiB (a power of two; the miss workloads sweep 8x it): larger "
+        "than the host's L2 makes the miss path host-memory-latency bound");
     std::string only;
     po::options_description hidden;
     hidden.add_options()("workload", po::value(&only), "run one workload in this process");
@@ -39,6 +44,9 @@ int cmd_bench(const std::vector<std::string>& args) {
     cfg.accesses = static_cast<decltype(cfg.accesses)>(
         parse_count("accesses", accesses_text, 1, 1'000'000'000));
     const auto repeats = static_cast<unsigned>(parse_count("repeats", repeats_text, 1, 100));
+    const auto llc_mib = parse_count("llc-mib", llc_text, 1, 1024);
+    if ((llc_mib & (llc_mib - 1)) != 0) throw cli_error("--llc-mib: must be a power of two");
+    cfg.memory.llc.size_bytes = llc_mib * MiB;
 
     if (vm.count("workload")) {
         const bench::workload* w = bench::find_workload(only);

@@ -59,16 +59,44 @@ result run_l1_hit_stream(const bench_config& cfg) {
     return run_through_memory("l1-hit", cfg, port::cpu0, gen);
 }
 
-// 8-byte WB loads, one per line, over 64 MiB (8x the default LLC): every access misses L1D,
-// L2 and LLC, fetches from DRAM and evicts a clean line at every level.
+// The footprint of the miss workloads: 8x the simulated LLC (64 MiB with the default 8 MiB
+// LLC), so that with LRU at every level a sweep misses L1D, L2 and LLC on every access.
+std::uint64_t miss_footprint(const bench_config& cfg) {
+    return 8 * cfg.memory.llc.size_bytes;
+}
+
+// 8-byte WB loads, one per line, sweeping miss_footprint() in order: every access misses L1D,
+// L2 and LLC, fetches from DRAM and evicts a clean line at every level. The host's own
+// prefetchers see a sequential stream through the model's arrays.
 result run_miss_stream(const bench_config& cfg) {
-    auto gen = [](std::uint64_t i, tlm::tlm_generic_payload& gp, access_ext& ext) {
+    const std::uint64_t span = miss_footprint(cfg);
+    auto gen = [span](std::uint64_t i, tlm::tlm_generic_payload& gp, access_ext& ext) {
         gp.set_command(tlm::TLM_READ_COMMAND);
-        gp.set_address((i * 64) % (64 * MiB));
+        gp.set_address((i * 64) % span);
         gp.set_data_length(8);
         cpu_access(ext, memtype::wb, op_kind::load);
     };
     return run_through_memory("miss", cfg, port::cpu0, gen);
+}
+
+// 8-byte WB loads, one per line, at lines drawn from a seeded PRNG (splitmix64 of the access
+// index, Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014)
+// over miss_footprint(): nearly every access misses every level (a line drawn again while it
+// is still in the LLC hits there; the counters say how often), and neither the model's sets
+// nor its DRAM pages are visited in an order a host prefetcher can follow.
+result run_miss_random_stream(const bench_config& cfg) {
+    const std::uint64_t lines = miss_footprint(cfg) / 64; // a power of two
+    auto gen = [lines](std::uint64_t i, tlm::tlm_generic_payload& gp, access_ext& ext) {
+        std::uint64_t z = (i + 1) * 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        gp.set_command(tlm::TLM_READ_COMMAND);
+        gp.set_address((z & (lines - 1)) * 64);
+        gp.set_data_length(8);
+        cpu_access(ext, memtype::wb, op_kind::load);
+    };
+    return run_through_memory("miss-random", cfg, port::cpu0, gen);
 }
 
 // 8-byte WC stores, sequential: eight combine into each buffer, full buffers drain to DRAM

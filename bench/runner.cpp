@@ -48,8 +48,10 @@ std::vector<row> run_all(const std::string& exe, const bench_config& cfg, unsign
     // loop of one stretch with a workload of another.
     for (unsigned i = 0; i < repeats; ++i) {
         for (row& r : rows) {
-            const std::string out = run_child({exe, "bench", "--workload", std::string(r.w->name),
-                                               "--accesses", std::to_string(cfg.accesses)});
+            const std::string out =
+                run_child({exe, "bench", "--workload", std::string(r.w->name), "--accesses",
+                           std::to_string(cfg.accesses), "--llc-mib",
+                           std::to_string(cfg.memory.llc.size_bytes / MiB)});
             result one;
             try {
                 one = result_from_json(nlohmann::json::parse(out));
@@ -84,6 +86,7 @@ nlohmann::json to_json(const std::vector<row>& rows, const bench_config& cfg, un
                                       {"runs", r.runs}};
     }
     return {{"accesses", cfg.accesses},
+            {"llc_bytes", cfg.memory.llc.size_bytes},
             {"repeats", repeats},
             {"scenario_ops_time_4n_over_n", scenario_ops_growth(rows)},
             {"selection", selection(repeats)},
@@ -92,13 +95,14 @@ nlohmann::json to_json(const std::vector<row>& rows, const bench_config& cfg, un
 
 std::string to_table(const std::vector<row>& rows, const bench_config& cfg, unsigned repeats) {
     std::string out =
-        fmt::format("{} accesses per workload; {}\n\n", cfg.accesses, selection(repeats));
-    out += fmt::format("{:<10} {:>16} {:>14} {:>8}  {}\n", "workload", "accesses/s",
+        fmt::format("{} accesses per workload, simulated LLC {} MiB; {}\n\n", cfg.accesses,
+                    cfg.memory.llc.size_bytes / MiB, selection(repeats));
+    out += fmt::format("{:<11} {:>16} {:>14} {:>8}  {}\n", "workload", "accesses/s",
                        "ratio_to_bare", "target", "description");
     for (const auto& r : rows) {
         const std::string target =
-            r.w->target_ratio > 0 ? fmt::format(">={:.2f}", r.w->target_ratio) : "-";
-        out += fmt::format("{:<10} {:>16.0f} {:>14.3f} {:>8}  {}\n", r.w->name,
+            r.w->target_ratio > 0 ? fmt::format(">={:.3g}", r.w->target_ratio) : "-";
+        out += fmt::format("{:<11} {:>16.0f} {:>14.3f} {:>8}  {}\n", r.w->name,
                            r.best.accesses_per_s(), r.ratio_to_bare, target, r.w->description);
     }
     if (const double g = scenario_ops_growth(rows); g > 0)

@@ -9,6 +9,7 @@ result run_bare_loop(const bench_config& cfg);
 result run_dram_stream(const bench_config& cfg);
 result run_l1_hit_stream(const bench_config& cfg);
 result run_miss_stream(const bench_config& cfg);
+result run_miss_random_stream(const bench_config& cfg);
 result run_wc_stream(const bench_config& cfg);
 result run_ns_dma_stream(const bench_config& cfg);
 result run_gpu_stream(const bench_config& cfg);

@@ -18,9 +18,15 @@ cache_array::cache_array(const cache_level_config& cfg, unsigned line_size)
     m_fp_stride = fingerprint::stride(m_ways);
     m_fp.assign(m_sets * m_fp_stride, no_fp);
     for (std::size_t i = 0; i < m_lines.size(); ++i) {
-        m_lines[i].data = reinterpret_cast<std::uint8_t*>(m_storage.data()) + i * line_size;
-        m_lines[i].set = static_cast<std::uint32_t>(i / m_ways);
-        m_lines[i].way = static_cast<std::uint8_t>(i % m_ways);
+        const std::size_t set = i / m_ways, way = i % m_ways;
+        // Way-major bytes: way w of consecutive sets are neighbours in host memory, so a
+        // stream that walks the sets in order (a sequential miss sweep filling one way after
+        // another) writes and reads host lines in address order, which the host's prefetchers
+        // follow; set-major bytes put consecutive sets `ways` host lines apart.
+        m_lines[i].data =
+            reinterpret_cast<std::uint8_t*>(m_storage.data()) + (way * m_sets + set) * line_size;
+        m_lines[i].set = static_cast<std::uint32_t>(set);
+        m_lines[i].way = static_cast<std::uint8_t>(way);
     }
     m_repl = make_replacement(cfg.replacement, m_sets, m_ways, cfg.seed);
     m_lru = dynamic_cast<lru_policy*>(m_repl.get());

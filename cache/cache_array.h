@@ -70,6 +70,21 @@ public:
         const frame_pos f = pos(l);
         repl_touch(f.set, f.way);
     }
+    // Host-cache prefetches for a fill of line_addr that is about to come: the set's tags and
+    // fingerprints and, when the set is full under LRU, the victim's frame and bytes (the
+    // victim is read from the set's rank word). No model state changes. A miss touches these
+    // host lines only after the lookups of the levels below; starting their loads when the
+    // miss starts overlaps their host-memory latency with that work.
+    void prefetch_fill(std::uint64_t line_addr) const {
+        const std::size_t set = static_cast<std::size_t>(line_addr & m_set_mask);
+        __builtin_prefetch(&m_tags[set * m_ways]);
+        __builtin_prefetch(&m_fp[set * m_fp_stride]);
+        if (m_lru && m_valid_ways[set] == m_ways) {
+            const cache_line& v = m_lines[set * m_ways + m_lru->victim_now(std::uint32_t(set))];
+            __builtin_prefetch(&v);
+            __builtin_prefetch(v.data);
+        }
+    }
     // The frame a new line_addr would occupy: an invalid way if any, else the policy's victim
     // (still valid: the caller evicts it before calling install()).
     cache_line* slot_for(std::uint64_t line_addr);

@@ -106,69 +106,64 @@ void memory_system::cpu_b_transport(unsigned p, tlm::tlm_generic_payload& gp,
                           std::to_string(ext->who.pcpu));
 
     const std::uint64_t addr = gp.get_address();
+    if (gp.get_command() == tlm::TLM_IGNORE_COMMAND) {
+        cache_op(p, *ext, addr, delay);
+        gp.set_response_status(tlm::TLM_OK_RESPONSE);
+        return;
+    }
+    // Every data access, fast or not, passes the same checks, here and only here.
+    check_data_access(*ext, gp);
     const unsigned len = gp.get_data_length();
     // A processor sees its own stores: a cacheable access to bytes still in this pCPU's WC
     // buffers (its NT stores, or stores through a WC alias) drains those buffers first, so
     // the later load reads them and the later store is not overwritten by an older drain.
     // Other pCPUs and devices still see nothing of a WC buffer until it drains.
-    if (m_pcpu[p].wc_used != 0 && gp.get_command() != tlm::TLM_IGNORE_COMMAND &&
-        is_cacheable(ext->type) && ext->op != op_kind::nt_store)
+    if (m_pcpu[p].wc_used != 0 && is_cacheable(ext->type) && ext->op != op_kind::nt_store)
         drain_wc_range(p, addr, len, delay);
 
-    // The lean path: a WB load or store that hits this pCPU's L1D and stays in its state.
-    if (ext->type == memtype::wb && ext->source != type_source::cd &&
-        (ext->op == op_kind::load || ext->op == op_kind::store) &&
-        (addr & m_line_mask) + len <= m_cfg.line_size && gp.get_byte_enable_ptr() == nullptr) {
+    // The lean path: a checked WB load or store within one line (a WB type never comes with
+    // source cd: check_data_access refuses that). An L1D hit that stays in its state is served
+    // here; an L1D miss goes to the cached path data_access would pick, which then skips a
+    // second L1D lookup.
+    if (ext->type == memtype::wb && (ext->op == op_kind::load || ext->op == op_kind::store) &&
+        len > 0 && (addr & m_line_mask) + len <= m_cfg.line_size) {
+        const bool write = ext->op == op_kind::store; // the command agrees (checked)
         cache_array& l1 = *m_pcpu[p].l1;
-        const bool write = gp.get_command() == tlm::TLM_WRITE_COMMAND;
-        if (cache_line* l = l1.find(addr >> m_line_shift); !l) {
-            const bool as_op =
-                write ? ext->op == op_kind::store
-                      : gp.get_command() == tlm::TLM_READ_COMMAND && ext->op == op_kind::load;
-            if (as_op && len > 0 && gp.get_streaming_width() >= len) {
-                // An L1D miss: data_access would pick exactly this path (its checks are the
-                // conditions above); going there directly also skips a second L1D lookup.
-                if (write)
-                    cached_store(p, addr, gp.get_data_ptr(), len, delay, true);
-                else
-                    cached_load(p, addr, gp.get_data_ptr(), len, delay, true);
-                gp.set_response_status(tlm::TLM_OK_RESPONSE);
-                return;
+        cache_line* l = l1.find(addr >> m_line_shift);
+        if (!l) {
+            if (write)
+                cached_store(p, addr, gp.get_data_ptr(), len, delay, true);
+            else
+                cached_load(p, addr, gp.get_data_ptr(), len, delay, true);
+            gp.set_response_status(tlm::TLM_OK_RESPONSE);
+            return;
+        }
+        const proto_event ev = write ? proto_event::store : proto_event::load;
+        const mesi s = l->l2->state;
+        const transition& tr = m_protocol.at(s, ev);
+        if (tr.defined && (tr.actions & act::hit) && tr.next == s) {
+            ++m_counts[static_cast<unsigned>(s)][static_cast<unsigned>(ev)];
+            l1.touch(l);
+            std::uint8_t* d = l->data + (addr & m_line_mask);
+            if (write) {
+                copy_access(d, gp.get_data_ptr(), len);
+                l->dirty = true;
+            } else {
+                copy_access(gp.get_data_ptr(), d, len);
             }
-        } else {
-            if (write == (ext->op == op_kind::store)) {
-                const proto_event ev = write ? proto_event::store : proto_event::load;
-                const mesi s = l->l2->state;
-                const transition& tr = m_protocol.at(s, ev);
-                if (tr.defined && (tr.actions & act::hit) && tr.next == s) {
-                    ++m_counts[static_cast<unsigned>(s)][static_cast<unsigned>(ev)];
-                    l1.touch(l);
-                    std::uint8_t* d = l->data + (addr & m_line_mask);
-                    if (write) {
-                        copy_access(d, gp.get_data_ptr(), len);
-                        l->dirty = true;
-                    } else {
-                        copy_access(gp.get_data_ptr(), d, len);
-                    }
-                    ++m_stats.l1_hits;
-                    delay += m_time.l1;
-                    gp.set_response_status(tlm::TLM_OK_RESPONSE);
-                    return;
-                }
-            }
+            ++m_stats.l1_hits;
+            delay += m_time.l1;
+            gp.set_response_status(tlm::TLM_OK_RESPONSE);
+            return;
         }
     }
 
-    if (gp.get_command() == tlm::TLM_IGNORE_COMMAND) {
-        cache_op(p, *ext, addr, delay);
-    } else {
-        data_access(p, *ext, gp, delay);
-    }
+    data_access(p, *ext, gp, delay);
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-void memory_system::data_access(unsigned p, const access_ext& ext, tlm::tlm_generic_payload& gp,
-                                sc_core::sc_time& delay) {
+void memory_system::refuse_data_access(const access_ext& ext,
+                                       const tlm::tlm_generic_payload& gp) const {
     if (gp.get_byte_enable_ptr() != nullptr)
         throw not_modelled("byte enables on cpu requests", name());
     if (gp.get_streaming_width() < gp.get_data_length())
@@ -190,13 +185,20 @@ void memory_system::data_access(unsigned p, const access_ext& ext, tlm::tlm_gene
         refuse(*this, std::string("op ") + std::string(to_string(ext.op)) +
                           " is not a data access (use TLM_IGNORE_COMMAND for cache ops)");
     }
+    if (ext.source == type_source::cd && ext.type != memtype::uc)
+        refuse(*this, "type_source cd (CR0.CD=1) comes with type UC, got " +
+                          std::string(to_string(ext.type)));
+    throw std::logic_error(std::string(name()) + ": a data access failed its checks for no "
+                                                 "reason refuse_data_access knows");
+}
 
+// The request passed check_data_access().
+void memory_system::data_access(unsigned p, const access_ext& ext, tlm::tlm_generic_payload& gp,
+                                sc_core::sc_time& delay) {
+    const bool write = gp.get_command() == tlm::TLM_WRITE_COMMAND;
     if (ext.op == op_kind::locked_rmw) drain_wc(p, delay);
     const bool uc = ext.type == memtype::uc || ext.type == memtype::uc_minus;
     const bool no_fill = ext.source == type_source::cd;
-    if (no_fill && ext.type != memtype::uc)
-        refuse(*this, "type_source cd (CR0.CD=1) comes with type UC, got " +
-                          std::string(to_string(ext.type)));
     if (uc) drain_wc(p, delay);
 
     std::uint64_t addr = gp.get_address();

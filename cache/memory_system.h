@@ -205,6 +205,25 @@ private:
     void cpu_b_transport(unsigned p, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
     void dma_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
     unsigned int dma_transport_dbg(tlm::tlm_generic_payload& gp);
+    // The checks every data access (READ/WRITE) passes, the L1D fast path included: byte
+    // enables and streaming widths are not modelled, op and command must agree, source cd
+    // comes with UC. Throws std::invalid_argument naming the fault.
+    // Inline: the L1D fast path runs it on every access; the message is built out of line.
+    void check_data_access(const access_ext& ext, const tlm::tlm_generic_payload& gp) const {
+        const bool write = gp.get_command() == tlm::TLM_WRITE_COMMAND;
+        const bool op_ok = ext.op == op_kind::load ? !write
+                           : ext.op == op_kind::store || ext.op == op_kind::nt_store
+                               ? write
+                               : ext.op == op_kind::locked_rmw;
+        if (!op_ok || gp.get_byte_enable_ptr() != nullptr ||
+            gp.get_streaming_width() < gp.get_data_length() ||
+            (ext.source == type_source::cd && ext.type != memtype::uc))
+            refuse_data_access(ext, gp);
+    }
+    // Throws std::invalid_argument naming which check a data access failed.
+    [[noreturn]] [[gnu::cold]] [[gnu::noinline]] void
+    refuse_data_access(const access_ext& ext, const tlm::tlm_generic_payload& gp) const;
+    // A checked data access, split per line and dispatched by memory type.
     void data_access(unsigned p, const access_ext& ext, tlm::tlm_generic_payload& gp,
                      sc_core::sc_time& delay);
     // DRAM through to_dram; mask (0/1 per byte) may be nullptr. The DRAM annotates delay.

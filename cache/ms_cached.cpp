@@ -25,6 +25,10 @@ memory_system::private_copy memory_system::private_lookup(unsigned p, std::uint6
         copy_to_l1(p, la, pc);
     } else {
         ++m_stats.l2_misses;
+        // The fill will write the L2 victim's frame and bytes, and the home agent reads the
+        // LLC set: start those host loads now (no model state changes).
+        m_pcpu[p].l2->prefetch_fill(la);
+        m_llc->prefetch_fill(la);
     }
     return pc;
 }

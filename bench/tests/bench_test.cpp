@@ -49,6 +49,17 @@ TEST_CASE("miss stream: every access misses every level and reads DRAM") {
     CHECK(at(r, "mem", "dram_reads") == 8000);
 }
 
+TEST_CASE("miss-random stream: lines drawn over 8x the LLC nearly all miss to DRAM") {
+    const result r = run("miss-random", 8000);
+    // 8000 draws from 1 M lines repeat a line about 30 times (the birthday bound): those hit
+    // some level; every other access misses all three.
+    const std::uint64_t hits =
+        at(r, "mem", "l1d_hits") + at(r, "mem", "l2_hits") + at(r, "mem", "llc_hits");
+    CHECK(hits + at(r, "mem", "llc_misses") == 8000);
+    CHECK(at(r, "mem", "llc_misses") >= 7900);
+    CHECK(at(r, "mem", "dram_reads") == at(r, "mem", "llc_misses"));
+}
+
 TEST_CASE("wc-store stream: eight stores combine per line, full sets of buffers drain") {
     const result r = run("wc-store", 8000);
     CHECK(at(r, "mem", "wc_allocations") == 8000 / 8);

@@ -100,17 +100,21 @@ TEST_CASE("replacement: random is reproducible from its seed and stays in range"
     CHECK(seen.size() == 8);
 }
 
-TEST_CASE("cache array: line bytes start on a host cache line and do not overlap") {
+TEST_CASE("cache array: line bytes start on a host cache line and are laid out way-major") {
     for (unsigned line : {32u, 64u, 128u}) {
         CAPTURE(line);
         cache_level_config cfg{16 * line, 4, cycles{1}, replacement_kind::lru, 1};
         cache_array a(cfg, line);
         const auto& lines = a.lines();
+        const std::uint8_t* first = lines[0].data; // set 0, way 0
         for (std::size_t i = 0; i < lines.size(); ++i) {
+            CAPTURE(i);
             const auto at = reinterpret_cast<std::uintptr_t>(lines[i].data);
             // A line of at most 64 bytes never straddles two 64-byte host lines.
             CHECK(at % std::min<unsigned>(line, 64) == 0);
-            if (i > 0) CHECK(lines[i].data == lines[i - 1].data + line);
+            // Way w of consecutive sets are neighbours: no two frames overlap, no gaps.
+            CHECK(lines[i].data ==
+                  first + (std::size_t(lines[i].way) * a.sets() + lines[i].set) * line);
         }
     }
 }

@@ -40,21 +40,13 @@ json raw_json(const raw_entry& r, const char* addr_key) {
 }
 
 json op_args(const scenario_op& op) {
-    switch (op.type) {
-    case op_type::load:
-    case op_type::store:
-    case op_type::fill:
-    case op_type::nt_fill:
-    case op_type::clflush:
-    case op_type::clflushopt:
-    case op_type::clwb:
-    case op_type::gpu_read:
-    case op_type::gpu_write:
+    if (is_memory_op(op.type))
         return {{"buffer", op.buffer},
                 {"offset", op.offset},
                 {"len", op.len},
                 {"repeat", op.repeat},
                 {"stride", op.stride}};
+    switch (op.type) {
     case op_type::signal:
     case op_type::wait:
     case op_type::gpu_interrupt:

@@ -196,6 +196,8 @@ scenario load_scenario(const std::string& file, const std::string& host_override
 
 // An op's name in the scenario language ("load", "wait_doorbell", ...).
 const char* op_name_of(op_type t);
+// Ops that name a buffer, offset, len, repeat and stride.
+bool is_memory_op(op_type t);
 
 // A scenario's name: the file's stem without a leading ordering prefix ("07a-", "11-"), which
 // only orders the catalogue.

@@ -163,23 +163,6 @@ constexpr op_name op_names[] = {
     {"interrupt", op_type::gpu_interrupt, false, true},
 };
 
-bool is_memory_op(op_type t) {
-    switch (t) {
-    case op_type::load:
-    case op_type::store:
-    case op_type::fill:
-    case op_type::nt_fill:
-    case op_type::clflush:
-    case op_type::clflushopt:
-    case op_type::clwb:
-    case op_type::gpu_read:
-    case op_type::gpu_write:
-        return true;
-    default:
-        return false;
-    }
-}
-
 scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::string& k, bool gpu,
                      const scenario& s) {
     scenario_op op;
@@ -215,7 +198,7 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
     if (!found) fail(file, n, k, "unknown op '" + name + "'; valid: " + valid);
     op.type = found->type;
     const std::string ka = k + "." + name;
-    if (is_memory_op(op.type)) {
+    if (scenarios::is_memory_op(op.type)) {
         if (!has_arg || !arg.IsMap())
             fail(file, n, ka, "expected {buffer: NAME, offset, len, repeat, stride}");
         for (auto it = arg.begin(); it != arg.end(); ++it) {
@@ -345,6 +328,23 @@ void parse_expect(const std::string& file, const YAML::Node& e, scenario& s) {
 } // namespace mtsim::scenarios::detail
 
 namespace mtsim::scenarios {
+
+bool is_memory_op(op_type t) {
+    switch (t) {
+    case op_type::load:
+    case op_type::store:
+    case op_type::fill:
+    case op_type::nt_fill:
+    case op_type::clflush:
+    case op_type::clflushopt:
+    case op_type::clwb:
+    case op_type::gpu_read:
+    case op_type::gpu_write:
+        return true;
+    default:
+        return false;
+    }
+}
 
 const char* op_name_of(op_type t) {
     for (const auto& o : detail::op_names)

@@ -14,9 +14,14 @@ struct cli_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Thrown by parse_args after it printed a command's options for --help/-h (for commands whose
+// options do not declare "help" themselves); the command boundary turns it into exit 0.
+struct help_shown {};
+
 // Parses args (the words after the subcommand) against opts; positional words are allowed
 // only when pos is given (a stray word is a cli_error). Unknown or malformed flags become a
-// cli_error naming the flag.
+// cli_error naming the flag. --help or -h, when opts does not declare "help", prints opts on
+// stdout and throws help_shown.
 boost::program_options::variables_map
 parse_args(const std::vector<std::string>& args,
            const boost::program_options::options_description& opts,

@@ -63,6 +63,16 @@ int list_stats(const std::string& file) {
 
 int cmd_list(const std::vector<std::string>& args) {
     static const char* kinds = "policies, scenarios, hosts, params, stats [SCENARIO]";
+    for (const auto& a : args)
+        if (a == "--help" || a == "-h") {
+            std::cout << "mtsim list WHAT, WHAT one of: " << kinds
+                      << "\n  policies   the registered EPT policies with their sources"
+                         "\n  scenarios  the catalogue\n  hosts      the hosts, in matrix order"
+                         "\n  params     every parameter: name, default, unit, description"
+                         "\n  stats      every statistic of a scenario's platform (default: the "
+                         "first in the catalogue)\n";
+            return 0;
+        }
     if (args.size() == 2 && args[0] == "stats") return list_stats(args[1]);
     if (args.size() != 1) throw cli_error(std::string("expected one of: ") + kinds);
     if (args[0] == "params") return list_params();

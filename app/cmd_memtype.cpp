@@ -97,7 +97,7 @@ std::string mode_usage() {
 
 po::options_description options() {
     po::options_description o("mtsim memtype options");
-    o.add_options()("help", "print the modes and their flags")("json", "print one JSON object");
+    o.add_options()("help,h", "print the modes and their flags")("json", "print one JSON object");
     std::set<std::string> seen;
     for (const auto& m : modes())
         for (const auto* list : {&m.required, &m.optional})

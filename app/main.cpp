@@ -13,6 +13,7 @@
 #include "model/child_process.h"
 #include "model/config.h"
 #include "model/not_modelled.h"
+#include "scenarios/runner.h"
 
 namespace mtsim::app {
 
@@ -35,6 +36,12 @@ namespace po = boost::program_options;
 po::variables_map parse_args(const std::vector<std::string>& args,
                              const po::options_description& opts,
                              const po::positional_options_description* pos) {
+    if (!opts.find_nothrow("help", false))
+        for (const auto& a : args)
+            if (a == "--help" || a == "-h") {
+                std::cout << opts;
+                throw help_shown{};
+            }
     po::variables_map vm;
     try {
         po::command_line_parser p(args);
@@ -77,7 +84,8 @@ static void usage(std::ostream& os) {
     for (const auto& c : commands())
         os << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary
            << "\n";
-    os << "\n`mtsim COMMAND --help` describes a command's options.\n";
+    os << "\n`mtsim COMMAND --help` (or `mtsim help COMMAND`) describes a command's options;\n"
+          "`mtsim --version` prints the version.\n";
 }
 
 // --- the error boundary --------------------------------------------------------------------
@@ -126,6 +134,8 @@ int guarded(const command& c, const std::vector<std::string>& args) {
     try {
         try {
             return c.run(args);
+        } catch (const help_shown&) {
+            return 0;
         } catch (const sc_core::sc_report&) {
             if (!g_thread_exception) throw;
             std::exception_ptr original = g_thread_exception;
@@ -176,9 +186,18 @@ int sc_main(int argc, char* argv[]) {
         return 2;
     }
     const std::string name = argv[1];
+    if (name == "--version" || name == "-V") {
+        std::cout << "mtsim " << mtsim::scenarios::mtsim_version() << "\n";
+        return 0;
+    }
+    // `mtsim help COMMAND` is `mtsim COMMAND --help`.
+    if (name == "help" && argc == 3) {
+        for (const auto& c : commands())
+            if (c.name == std::string(argv[2])) return guarded(c, {"--help"});
+    }
     if (name == "--help" || name == "-h" || name == "help") {
         usage(std::cout);
-        return 0;
+        return name == "help" && argc > 2 ? 2 : 0;
     }
     std::vector<std::string> args(argv + 2, argv + argc);
     for (const auto& c : commands()) {

@@ -113,6 +113,19 @@ children_die_with_their_parent)
         case $st in "" | Z*) ;; *) left=$((left + 1)); kill -KILL "$k" ;; esac
     done
     [ "$left" -eq 0 ] || fail "$left child process(es) still running after the parent was killed" ;;
+every_command_answers_help)
+    for c in run matrix walk list memtype stress bench; do
+        for h in --help -h; do
+            timeout 60 "$mtsim" $c $h >"$tmp/out" 2>"$tmp/err" || fail "mtsim $c $h: exit $?"
+            [ -s "$tmp/out" ] || fail "mtsim $c $h printed nothing"
+            [ -s "$tmp/err" ] && fail "mtsim $c $h wrote to stderr: $(head -c 200 "$tmp/err")"
+        done
+        timeout 60 "$mtsim" help $c >"$tmp/out2" 2>/dev/null || fail "mtsim help $c: exit $?"
+        cmp -s "$tmp/out" "$tmp/out2" || fail "mtsim help $c differs from mtsim $c -h"
+    done
+    timeout 60 "$mtsim" --version >"$tmp/out" || fail "mtsim --version: exit $?"
+    grep -qE '^mtsim [0-9]+\.[0-9]+\.[0-9]+' "$tmp/out" || fail "--version: $(cat "$tmp/out")"
+    refused "unknown command" nosuch ;;
 *)
     echo "unknown check $check"; exit 2 ;;
 esac

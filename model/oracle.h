@@ -305,7 +305,7 @@ private:
     std::unordered_map<std::string, agent_id> m_agent_by_name;
     std::unordered_map<std::string, vector_clock> m_keys;
     record_store<write_record> m_writes; // id = write_id
-    record_store<read_record> m_reads;   // id = read_id (0: a placeholder never released)
+    record_store<read_record> m_reads;   // id = read_id (0 is reserved and never released)
     // Chunks by key (address / 64), 64 to a block so that a chunk costs no map node of its own.
     class chunk_table {
     public:

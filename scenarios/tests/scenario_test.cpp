@@ -3,23 +3,16 @@
 
 #include "scenarios/matrix.h"
 #include "scenarios/scenario.h"
+#include "scenarios/tests/load_error.h"
 
 using namespace mtsim;
 using namespace mtsim::scenarios;
+using mtsim::scenarios::testing::load_error;
 
 namespace {
 const std::string cat = "scenarios/catalogue/";
 const std::string data = "scenarios/tests/data/";
 
-config_error load_error(const std::string& file, std::vector<std::string> sets = {}) {
-    try {
-        load_scenario(file, "", sets);
-    } catch (const config_error& e) {
-        return e;
-    }
-    FAIL("no config_error for " << file);
-    return config_error("", 0, "", "");
-}
 } // namespace
 
 TEST_CASE("a catalogue file resolves: includes, host, buffers, programs, expectations") {
@@ -49,7 +42,7 @@ TEST_CASE("--host picks the host file and --set overrides any parameter") {
     CHECK(s.host.kvm.wbinvd == "local-only");
     CHECK(s.platform.cache.llc.size_bytes == 1 * MiB);
     const config_error e =
-        load_error(cat + "01-virtio-gpu-wc-upload.yaml", {"platform.cache.nosuch=1"});
+        load_error(cat + "01-virtio-gpu-wc-upload.yaml", "", {"platform.cache.nosuch=1"});
     CHECK(std::string(e.what()).find("platform.cache.nosuch") != std::string::npos);
 }
 

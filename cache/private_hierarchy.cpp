@@ -11,34 +11,6 @@ private_hierarchy::private_hierarchy(const ms_context& ctx, home_agent& home, un
     : m_ctx(ctx), m_home(home), m_p(pcpu), m_l1(ctx.cfg.l1d, ctx.cfg.line_size),
       m_l2(ctx.cfg.l2, ctx.cfg.line_size) {}
 
-bool private_hierarchy::access_wb(bool write, std::uint64_t addr, std::uint8_t* ptr, unsigned len,
-                                  sc_core::sc_time& delay) {
-    cache_line* l = m_l1.find(addr >> m_ctx.line_shift);
-    if (!l) {
-        if (write)
-            store(addr, ptr, len, delay, true);
-        else
-            load(addr, ptr, len, delay, true);
-        return true;
-    }
-    const proto_event ev = write ? proto_event::store : proto_event::load;
-    const mesi s = l->l2->state;
-    const transition& tr = m_home.protocol().at(s, ev);
-    if (!(tr.defined && (tr.actions & act::hit) && tr.next == s)) return false;
-    m_home.count(s, ev);
-    m_l1.touch(l);
-    std::uint8_t* d = l->data + (addr & m_ctx.line_mask);
-    if (write) {
-        ms_context::copy_access(d, ptr, len);
-        l->dirty = true;
-    } else {
-        ms_context::copy_access(ptr, d, len);
-    }
-    ++m_ctx.stats.l1_hits;
-    delay += m_ctx.time.l1;
-    return true;
-}
-
 private_copy private_hierarchy::lookup(std::uint64_t la, sc_core::sc_time& delay, bool l1_missed) {
     private_copy pc =
         l1_missed ? private_copy{nullptr, m_l2.find(la)} : m_home.find_private(m_p, la);
@@ -111,8 +83,10 @@ private_copy private_hierarchy::fill(std::uint64_t la, const std::uint8_t* data,
 // miss path was mostly call overhead: some twenty calls per miss). The home agent's bodies are
 // visible here because the library is one translation unit (cache/CMakeLists.txt). Measured
 // with `mtsim bench --workload miss`; see bench/README.md.
-[[gnu::flatten]] void private_hierarchy::load(std::uint64_t addr, std::uint8_t* dst, unsigned len,
-                                              sc_core::sc_time& delay, bool l1_missed) {
+[[gnu::flatten]] [[gnu::noinline]] void private_hierarchy::load(std::uint64_t addr,
+                                                                std::uint8_t* dst, unsigned len,
+                                                                sc_core::sc_time& delay,
+                                                                bool l1_missed) {
     const std::uint64_t la = m_ctx.line_of(addr);
     const unsigned off = static_cast<unsigned>(addr & m_ctx.line_mask);
     private_copy pc = lookup(la, delay, l1_missed);
@@ -140,9 +114,9 @@ private_copy private_hierarchy::fill(std::uint64_t la, const std::uint8_t* data,
     ms_context::copy_access(dst, buf.data() + off, len);
 }
 
-[[gnu::flatten]] void private_hierarchy::store(std::uint64_t addr, const std::uint8_t* src,
-                                               unsigned len, sc_core::sc_time& delay,
-                                               bool l1_missed) {
+[[gnu::flatten]] [[gnu::noinline]] void
+private_hierarchy::store(std::uint64_t addr, const std::uint8_t* src, unsigned len,
+                         sc_core::sc_time& delay, bool l1_missed) {
     const std::uint64_t la = m_ctx.line_of(addr);
     const unsigned off = static_cast<unsigned>(addr & m_ctx.line_mask);
     auto write = [&](private_copy& pc) {

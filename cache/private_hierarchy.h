@@ -32,8 +32,34 @@ public:
     // hit that stays in its state is served here; an L1D miss goes to load()/store(), which
     // skip a second L1D lookup. Returns false, having changed nothing, when the L1D holds the
     // line but the access changes its state: the caller then takes the general path.
-    bool access_wb(bool write, std::uint64_t addr, std::uint8_t* ptr, unsigned len,
-                   sc_core::sc_time& delay);
+    // Inline (it is most of the L1D-hit path); the miss paths stay out of line.
+    [[gnu::always_inline]] bool access_wb(bool write, std::uint64_t addr, std::uint8_t* ptr,
+                                          unsigned len, sc_core::sc_time& delay) {
+        cache_line* l = m_l1.find(addr >> m_ctx.line_shift);
+        if (!l) {
+            if (write)
+                store(addr, ptr, len, delay, true);
+            else
+                load(addr, ptr, len, delay, true);
+            return true;
+        }
+        const proto_event ev = write ? proto_event::store : proto_event::load;
+        const mesi s = l->l2->state;
+        const transition& tr = m_home.protocol().at(s, ev);
+        if (!(tr.defined && (tr.actions & act::hit) && tr.next == s)) return false;
+        m_home.count(s, ev);
+        m_l1.touch(l);
+        std::uint8_t* d = l->data + (addr & m_ctx.line_mask);
+        if (write) {
+            ms_context::copy_access(d, ptr, len);
+            l->dirty = true;
+        } else {
+            ms_context::copy_access(ptr, d, len);
+        }
+        ++m_ctx.stats.l1_hits;
+        delay += m_ctx.time.l1;
+        return true;
+    }
     // l1_missed: the caller already looked the line up in the L1D and did not find it.
     void load(std::uint64_t addr, std::uint8_t* dst, unsigned len, sc_core::sc_time& delay,
               bool l1_missed = false);

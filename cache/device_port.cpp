@@ -74,7 +74,8 @@ void device_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
 void device_port::snooped_read(std::uint64_t addr, std::uint8_t* dst, unsigned len,
                                sc_core::sc_time& delay) {
     const std::uint64_t la = m_ctx.line_of(addr);
-    m_home.llc_port(delay);
+    m_home.llc_port(delay); // shared with the CPUs' misses: waits while it is busy
+    delay += m_ctx.time.filter;
     std::array<std::uint8_t, max_line_size> wb;
     bool dirty = false;
     if (m_home.snoop_others(la, -1, proto_event::snoop_read, wb.data(), dirty) > 0)
@@ -89,7 +90,8 @@ void device_port::snooped_read(std::uint64_t addr, std::uint8_t* dst, unsigned l
 void device_port::snooped_write(std::uint64_t addr, const std::uint8_t* src, unsigned len,
                                 sc_core::sc_time& delay) {
     const std::uint64_t la = m_ctx.line_of(addr);
-    m_home.llc_port(delay);
+    m_home.llc_port(delay); // shared with the CPUs' misses: waits while it is busy
+    delay += m_ctx.time.filter;
     std::array<std::uint8_t, max_line_size> line;
     bool have_line = false;
     if (m_home.snoop_others(la, -1, proto_event::snoop_inv, line.data(), have_line) > 0)

@@ -1,6 +1,9 @@
 // The device port of the memory system (the IOMMU's output, or a device on a coherent
 // platform): DMA reads and writes of any length, split per line. A request with
-// access_ext.no_snoop = false is snooped at the home agent (home_agent.h): a read takes the
+// access_ext.no_snoop = false is snooped at the home agent (home_agent.h) and pays what that
+// costs: an LLC port shared with the CPUs' misses (it waits while the port is busy: the port
+// calendar), the LLC lookup, the snoop-filter lookup (snoop_filter_latency), a snoop round
+// when a pCPU holds the line, and DRAM when the LLC misses. A read takes the
 // owner's dirty line (written back into the LLC, owner -> S), else the LLC copy, else DRAM;
 // a write invalidates every copy, merges a partial line with the dirty data and writes DRAM.
 // no_snoop = true goes straight to DRAM: the caches are not consulted, so a dirty line evicted

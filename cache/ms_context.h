@@ -32,7 +32,7 @@ struct ms_context {
     memory_system_stats& stats;
     // The fixed latencies, converted once through clock.
     struct latencies {
-        sc_core::sc_time l1, l2, llc, port, snoop, wc_store;
+        sc_core::sc_time l1, l2, llc, port, snoop, wc_store, filter;
     } time;
 
     sc_core::sc_time t(cycles c) const { return clock.to_time(c); }

@@ -94,6 +94,18 @@ verdicts_doc)
         fail "docs/verdicts.md is out of date; regenerate it with: build/app/mtsim matrix scenarios/catalogue --markdown > docs/verdicts.md"
     rm -f /tmp/mtsim-verdicts.$$
     ;;
+version)
+    # --version carries `git describe` taken when the binary was built (cmake/git_describe.cmake
+    # runs at every build), so it matches the tree's description now; outside a git checkout
+    # only the project version is checked.
+    v=$("$mtsim" --version) || fail "--version failed"
+    [[ "$v" =~ ^mtsim\ [0-9]+\.[0-9]+\.[0-9]+ ]] || fail "--version: '$v'"
+    if git rev-parse --git-dir >/dev/null 2>&1; then
+        d=$(git describe --always --dirty) || fail "git describe failed"
+        [[ "$v" =~ ^mtsim\ [0-9]+\.[0-9]+\.[0-9]+\ \((.*)\)$ ]] && [ "${BASH_REMATCH[1]}" = "$d" ] ||
+            fail "--version '$v' does not carry the tree's git describe ($d); rebuild?"
+    fi
+    ;;
 quanta)
     # A race-free scenario's verdict must not depend on the quantum.
     ref=""

@@ -1,6 +1,8 @@
 // The platform's address plan (host-physical unless said otherwise), shared by the builder's
 // parts: guest RAM at 1 GiB + gpa; blob buffers (virtio-gpu host memory, each its own memslot)
-// at 8 GiB + gpa; the GPU's ring at 12 GiB (also its IOVA); IOMMU tables at 60/61 GiB; KVM's
+// at 8 GiB + gpa; the GPU's BAR (host MMIO, decoded by the host bridge) at 3.75 GiB; the ring of
+// the host-owned (virtio) GPU at 12 GiB (a pass-through GPU's ring is a guest buffer); IOMMU
+// tables at 60/61 GiB; KVM's
 // EPT pool below 1 GiB (kvm/ept_builder.h default). Guest linear = guest physical for every
 // buffer. The VMM maps guest memory at 0x7f0000000000 + gpa. Emulated (unbacked)
 // guest-physical bytes (PCI hole, MMIO hole) have oracle addresses at 2^62 + gpa.
@@ -15,6 +17,7 @@ namespace mtsim::scenarios {
 
 inline constexpr std::uint64_t ram_hpa_base = 1 * GiB;
 inline constexpr std::uint64_t blob_hpa_base = 8 * GiB;
+inline constexpr std::uint64_t gpu_bar_hpa = 0xf0000000;
 inline constexpr std::uint64_t ring_hpa = 12 * GiB;
 inline constexpr std::uint64_t ring_bytes = 1 * MiB;
 inline constexpr std::uint64_t domain_table_base = 61 * GiB;

@@ -4,8 +4,15 @@
 // mapping at vmm_hva_base + gpa for the VMM); every write op stores a byte pattern of its own
 // from the run's pattern_source; synchronization and device ops become callbacks into
 // `program_hooks`, which the platform implements (what they do at run time is not decided
-// here). A doorbell through the virtio-gpu BAR is a real 4-byte UC store to the BAR (it exits
-// to the VMM); through VFIO or from the VMM it is the hooks' direct doorbell.
+// here). A vCPU's doorbell is a 4-byte store to the doorbell register of the GPU's BAR
+// through the guest's mapping of it (virtio-gpu: KVM exits to the VMM; VFIO: the store goes
+// through EPT and the memory system's UC or WC path to the device), preceded by the release
+// half of the doorbell in the oracle. With a pass-through GPU the driver first writes the
+// doorbell's descriptors into the guest's ring buffer with ordinary 32-byte stores, at the
+// `write_descriptors` op or, when the program has none for this doorbell, right before the
+// doorbell store. `read_status` is a 4-byte load of the GPU's STATUS register through the
+// same mapping (a driver's poll; the first access also has KVM build the BAR's EPT leaf).
+// The VMM's doorbell is the hooks' direct doorbell.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +44,7 @@ public:
 };
 
 cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agent_id id,
-                                 const std::vector<std::uint32_t>& tails, pattern_source& patterns,
+                                 const gpu_ring_plan& ring, pattern_source& patterns,
                                  program_hooks& hooks);
 
 } // namespace mtsim::scenarios

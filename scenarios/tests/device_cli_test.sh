@@ -50,6 +50,18 @@ no_snoop_per_op)
         json_get 'r["stats"]["dma_non_snooped"]')
     [ "$n" = 0 ] || fail "Enable No Snoop clear: $n non-snooped lines"
     ;;
+nosnoop_direction)
+    # The 1 MiB upload beside a streaming vCPU: No-Snoop never costs the GPU or the vCPU
+    # more than snooping (the size of the difference follows the memory system's snoop cost).
+    f="$cat/14-nosnoop-upload-cpu-traffic.yaml"
+    ns=$("$mtsim" run "$f" --json | json_get 'r["cycles_per_agent"]["gpu"], r["cycles_per_agent"]["vcpu1"], r["stats"]["dma_non_snooped"]')
+    sn=$("$mtsim" run "$f" --json --set devices.gpu.no_snoop=false | json_get 'r["cycles_per_agent"]["gpu"], r["cycles_per_agent"]["vcpu1"], r["stats"]["dma_non_snooped"]')
+    read -r g1 v1 n1 <<< "$ns"
+    read -r g2 v2 n2 <<< "$sn"
+    [ "$n1" = 16384 ] && [ "$n2" = 0 ] || fail "non-snooped lines: $n1 / $n2"
+    [ "$g1" -le "$g2" ] || fail "GPU: No-Snoop $g1 cycles > snooped $g2"
+    [ "$v1" -lt "$v2" ] || fail "vcpu1: $v1 cycles beside No-Snoop DMA, not fewer than $v2 beside snooped"
+    ;;
 ring_required)
     out=$("$mtsim" run "$data/vfio-no-ring.yaml" 2>&1); rc=$?
     [ $rc -eq 2 ] || fail "exit $rc: $out"

@@ -102,6 +102,10 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
             prog.load(s.devices.gpu.bar_gpa + gpu::reg::status, 4, lbl);
             break;
         case op_type::write_descriptors:
+            if (!ring.guest_ring)
+                throw config_error(s.file, op.line, "programs." + p.agent + ".write_descriptors",
+                                   "only a pass-through (devices.gpu.mode vfio) GPU's ring is "
+                                   "written by the guest");
             write_descriptors(doorbells, op.line);
             break;
         case op_type::doorbell: {

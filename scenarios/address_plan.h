@@ -4,7 +4,8 @@
 // the host-owned (virtio) GPU at 12 GiB (a pass-through GPU's ring is a guest buffer); IOMMU
 // tables at 60/61 GiB; KVM's
 // EPT pool below 1 GiB (kvm/ept_builder.h default). Guest linear = guest physical for every
-// buffer. The VMM maps guest memory at 0x7f0000000000 + gpa. Emulated (unbacked)
+// buffer. The VMM maps guest memory at 0x7f0000000000 + gpa and the GPU's BAR (UC) at
+// 0x7e0000000000. Emulated (unbacked)
 // guest-physical bytes (PCI hole, MMIO hole) have oracle addresses at 2^62 + gpa.
 #pragma once
 
@@ -22,6 +23,7 @@ inline constexpr std::uint64_t ring_hpa = 12 * GiB;
 inline constexpr std::uint64_t ring_bytes = 1 * MiB;
 inline constexpr std::uint64_t domain_table_base = 61 * GiB;
 inline constexpr std::uint64_t vmm_hva_base = 0x7f0000000000ULL;
+inline constexpr std::uint64_t vmm_bar_hva = 0x7e0000000000ULL; // the VMM's UC map of the BAR
 inline constexpr std::uint64_t emulated_space = 1ULL << 62;
 
 // The host-physical address of a gpa backed by a RAM memslot, 0 when no RAM slot holds it.

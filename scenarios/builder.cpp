@@ -122,6 +122,8 @@ void platform::create_agents(const cpu::guest_regs& regs) {
             for (const auto& sl : hv.memslots().slots())
                 if (sl.kind == kvm::memslot_kind::ram && !sl.host_mmio)
                     m_vmm->map({vmm_hva_base + sl.gpa, sl.hpa, sl.size, s.vmm.pat, memtype::wb});
+            // The host driver's mapping of the GPU's registers (ioremap: UC).
+            m_vmm->map({vmm_bar_hva, gpu_bar_hpa, gpu::reg::bar_bytes, memtype::uc, memtype::uc});
             m_tap.add_agent(*m_vmm, id);
             continue;
         }
@@ -220,12 +222,6 @@ void platform::hotplug(cpu::agent& ag) {
 
 void platform::release(agent_id a, const std::string& key) {
     m_o.release(a, key);
-}
-
-void platform::direct_doorbell(agent_id a, const std::string& key, std::uint32_t tail) {
-    m_o.release(a, key);
-    m_o.acquire(m_gpu_agent, key);
-    gpu.write_reg(gpu::reg::doorbell, tail, 4, SC_ZERO_TIME);
 }
 
 void platform::device_write(std::uint64_t offset, const std::uint8_t* data, unsigned size) {

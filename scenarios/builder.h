@@ -17,8 +17,8 @@
 // the guest's store goes through its page tables (devices.gpu.bar_pat), EPT and the memory
 // system's UC or WC path to the bridge, with that path's ordering (a UC store drains the WC
 // buffers first; a WC store waits in a WC buffer). Either way the GPU acquires the doorbell
-// in the oracle when the write reaches its register. The VMM's own doorbell is written to the
-// register directly. A pass-through GPU's ring is a guest buffer the driver writes.
+// in the oracle when the write reaches its register. The VMM rings with a UC store through
+// its own mapping of the BAR. A pass-through GPU's ring is a guest buffer the driver writes.
 #pragma once
 
 #include <memory>
@@ -99,7 +99,6 @@ private:
     void vm_pause(agent_id a, cpu::agent& ag) override;
     void hotplug(cpu::agent& ag) override;
     void release(agent_id a, const std::string& key) override;
-    void direct_doorbell(agent_id a, const std::string& key, std::uint32_t tail) override;
     // A write reached the GPU's registers through the bridge: a doorbell is the GPU's acquire
     // of every doorbell up to the one that published this tail.
     void device_write(std::uint64_t offset, const std::uint8_t* data, unsigned size);

@@ -117,16 +117,10 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
                                                "program",
                                                k + 1));
             const std::uint32_t tail = tails[k];
-            if (vmm) {
-                write_descriptors(k, op.line);
-                prog.callback(key, [&hooks, id, key, tail](cpu::agent&) {
-                    hooks.direct_doorbell(id, key, tail);
-                });
-            } else {
-                write_descriptors(k, op.line);
-                prog.callback(key, [&hooks, id, key](cpu::agent&) { hooks.release(id, key); });
-                prog.store_value(s.devices.gpu.bar_gpa + gpu::reg::doorbell, tail, 4, key);
-            }
+            write_descriptors(k, op.line);
+            prog.callback(key, [&hooks, id, key](cpu::agent&) { hooks.release(id, key); });
+            prog.store_value((vmm ? vmm_bar_hva : s.devices.gpu.bar_gpa) + gpu::reg::doorbell, tail,
+                             4, key);
             break;
         }
         default:

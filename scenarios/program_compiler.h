@@ -12,7 +12,8 @@
 // `write_descriptors` op or, when the program has none for this doorbell, right before the
 // doorbell store. `read_status` is a 4-byte load of the GPU's STATUS register through the
 // same mapping (a driver's poll; the first access also has KVM build the BAR's EPT leaf).
-// The VMM's doorbell is the hooks' direct doorbell.
+// The VMM's doorbell is the same store through its own UC mapping of the BAR (the host
+// driver's registers, vmm_bar_hva).
 #pragma once
 
 #include <cstdint>
@@ -39,8 +40,6 @@ public:
     virtual void hotplug(cpu::agent& ag) = 0;
     // The release half of a doorbell that travels as an MMIO store.
     virtual void release(agent_id a, const std::string& key) = 0;
-    // A doorbell written straight to the device register (VFIO BAR, or the VMM).
-    virtual void direct_doorbell(agent_id a, const std::string& key, std::uint32_t tail) = 0;
 };
 
 cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agent_id id,

@@ -62,6 +62,12 @@ nosnoop_direction)
     [ "$g1" -le "$g2" ] || fail "GPU: No-Snoop $g1 cycles > snooped $g2"
     [ "$v1" -lt "$v2" ] || fail "vcpu1: $v1 cycles beside No-Snoop DMA, not fewer than $v2 beside snooped"
     ;;
+vmm_doorbell)
+    # The VMM writes the descriptor through its map of guest memory and rings through its UC
+    # map of the BAR; the GPU serves it (else the run stops with the VMM waiting).
+    v=$("$mtsim" run "$data/vmm-doorbell.yaml" --json | json_get 'r["verdict"], r["stats"]["mmio_exits"]')
+    [ "$v" = "clean 0" ] || fail "VMM doorbell: $v"
+    ;;
 ring_required)
     out=$("$mtsim" run "$data/vfio-no-ring.yaml" 2>&1); rc=$?
     [ $rc -eq 2 ] || fail "exit $rc: $out"

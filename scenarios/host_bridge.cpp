@@ -56,9 +56,13 @@ void host_bridge::device_access(tlm::tlm_generic_payload& gp, sc_core::sc_time& 
         }
         unsigned j = i;
         while (j < len && enabled(j)) ++j;
-        if (!send(i, j - i)) {
-            gp.set_response_status(p.get_response_status());
-            return;
+        // One register write per DWORD of the run (a 64-bit register takes its two halves).
+        for (unsigned k = i; k < j; k += 4) {
+            const bool whole = (off + k) % 4 == 0 && j - k >= 4;
+            if (!send(k, whole ? 4 : j - k)) {
+                gp.set_response_status(p.get_response_status());
+                return;
+            }
         }
         i = j;
     }

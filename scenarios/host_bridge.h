@@ -5,14 +5,15 @@
 // pass-through GPU's BAR (a host-MMIO range, scenarios/address_plan.h); with no window set
 // every access goes to DRAM.
 //
-// A write into the window is split into its runs of enabled bytes (a drained WC buffer
-// carries byte enables, 0xff per enabled byte); each run reaches the device as one register
-// write, in address order, and a run the device refuses (not 4 or 8 aligned bytes, an
-// unknown register) fails the whole access with the device's response, which the memory
-// system reports. After each run the device accepted, the `on_device_write` hook gets its
-// offset, bytes and size, at the caller's time plus `delay` (the platform's oracle acquires a
-// doorbell there). Reads are forwarded as they are. Debug
-// transport of a window answers no bytes: registers are not memory.
+// A write into the window with byte enables (a drained WC buffer, 0xff per enabled byte) is
+// split into its runs of enabled bytes, and each run into aligned DWORDs, the granularity of
+// PCIe byte enables: each DWORD reaches the device as one 4-byte register write, in address
+// order (a 64-bit register takes its two halves). A piece the device refuses (a partial
+// DWORD, an unknown register) fails the whole access with the device's response, which the
+// memory system reports. A write without byte enables (a UC store) is passed as it is. After each
+// run the device accepted, the `on_device_write` hook gets its offset, bytes and size, at the
+// caller's time plus `delay` (the platform's oracle acquires a doorbell there). Reads are forwarded
+// as they are. Debug transport of a window answers no bytes: registers are not memory.
 //
 // Cost: the bridge adds none of its own; the memory system charges the fabric (LLC port and
 // latency) and the device its register access (gpu mmio_latency). The PCIe flight of an MMIO

@@ -74,7 +74,7 @@ void run(std::function<void(rig&)> body) {
 
 } // namespace
 
-TEST_CASE("a drained WC buffer reaches the device as one register write per enabled run") {
+TEST_CASE("a drained WC buffer reaches the device as one register write per enabled DWORD") {
     run([](rig& r) {
         r.gpu.program_ring(0x10000, 4);
         std::array<std::uint8_t, 64> line{};
@@ -116,6 +116,21 @@ TEST_CASE("an address outside the window goes to DRAM") {
         r.mem.peek(window - 64, m.data(), 4);
         CHECK(m == std::array<std::uint8_t, 4>{0x78, 0x56, 0x34, 0x12});
         CHECK(r.seen.runs.empty());
+    });
+}
+
+TEST_CASE("WC stores to adjacent registers combine and reach the device DWORD by DWORD") {
+    run([](rig& r) {
+        std::array<std::uint8_t, 64> line{};
+        std::array<std::uint8_t, 64> be{};
+        const std::uint64_t base = 0x12345678'9abcdef0ULL; // ring_base (64-bit) as one run
+        std::memcpy(&line[gpu::reg::ring_base], &base, 8);
+        std::fill_n(&be[gpu::reg::ring_base], 8, 0xff);
+        CHECK(r.access(tlm::TLM_WRITE_COMMAND, window, line.data(), 64, be.data()) ==
+              tlm::TLM_OK_RESPONSE);
+        CHECK(r.gpu.read_reg(gpu::reg::ring_base, 8) == base);
+        REQUIRE(r.seen.runs.size() == 2);
+        CHECK(r.seen.runs[1] == std::pair<std::uint64_t, unsigned>{gpu::reg::ring_base + 4, 4});
     });
 }
 

@@ -30,6 +30,21 @@ uc_doorbell_drains_wc)
     out=$("$mtsim" run "$cat/12a-vfio-wc-fill-uc-doorbell.yaml" --set devices.gpu.bar_pat=WC 2>&1)
     echo "$out" | grep -q "agents still waiting: vcpu0" || fail "unfenced WC doorbell reached the device: $out"
     ;;
+wc_doorbell_fence)
+    # 12c: the second WC doorbell combines into an older WC buffer and overtakes the data.
+    # The same program with an SFENCE before that doorbell and one before the wait is clean.
+    f="$cat/12c-vfio-wc-doorbell-overtakes-data.yaml"
+    v=$("$mtsim" run "$f" --json | json_get 'r["verdict"]')
+    [ "$v" = stale-read ] || fail "unfenced: $v"
+    t=$(mktemp --suffix=.yaml)
+    sed -e "s#include: shared/#include: $PWD/$cat/shared/#" \
+        -e 's/^    - doorbell # combines.*/    - sfence\n    - doorbell/' \
+        -e 's/^    - wait: done/    - sfence\n    - wait: done/' "$f" > "$t"
+    grep -c sfence "$t" | grep -q 3 || fail "the fenced variant was not built: $(cat "$t")"
+    v=$("$mtsim" run "$t" --json | json_get 'r["verdict"]')
+    rm -f "$t"
+    [ "$v" = clean ] || fail "fenced: $v"
+    ;;
 stale_descriptor_names_ring)
     r=$("$mtsim" run "$cat/13-vfio-stale-descriptor.yaml" --json) || fail "run failed"
     v=$(echo "$r" | json_get 'r["verdict"]')

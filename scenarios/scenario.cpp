@@ -48,10 +48,17 @@ void host_config::describe(param_visitor& v) {
 void gpu_device_config::describe(param_visitor& v) {
     v.choice("mode", mode, "virtio: host-owned GPU behind virtio-gpu; vfio: pass-through",
              {"virtio", "vfio"});
-    v.flag("no_snoop", no_snoop, "descriptors touching guest buffers ask No-Snoop");
+    v.flag("no_snoop", no_snoop,
+           "No-Snoop request of a read/write op's descriptor unless the op says no_snoop");
+    v.flag("enable_no_snoop", enable_no_snoop,
+           "vfio: PCIe Device Control Enable No Snoop (bit 11) as the guest driver sets it");
     v.flag("kvm_vfio", kvm_vfio, "vfio: the VMM creates the KVM-VFIO device and adds the file");
     v.flag("hotplug", hotplug, "vfio: KVM learns of the device only at the VMM's hotplug op");
     v.size("bar_gpa", bar_gpa, "guest-physical address of the GPU's BAR (4 KiB)");
+    v.mem_type("bar_pat", bar_pat, "the guest's page type for its mapping of the GPU's BAR");
+    v.text("ring", ring, "vfio: the guest buffer that holds the command ring");
+    v.flag("ring_no_snoop", ring_no_snoop,
+           "vfio: descriptor fetches ask No-Snoop (gated by enable_no_snoop)");
 }
 
 void guest_config::describe(param_visitor& v) {

@@ -37,6 +37,13 @@ std::uint64_t number(const std::string& file, const YAML::Node& n, const std::st
     return *v;
 }
 
+bool flag_of(const std::string& file, const YAML::Node& n, const std::string& key) {
+    const std::string v = scalar(file, n, key);
+    if (v == "true") return true;
+    if (v == "false") return false;
+    fail(file, n, key, "expected true or false");
+}
+
 memtype type_of(const std::string& file, const YAML::Node& n, const std::string& key) {
     const auto t = parse_memtype(scalar(file, n, key));
     if (!t) fail(file, n, key, "expected a memory type: " + memtype_names());
@@ -151,6 +158,8 @@ constexpr op_name op_names[] = {
     {"mfence", op_type::mfence, true, false},
     {"wbinvd", op_type::wbinvd, true, false},
     {"doorbell", op_type::doorbell, true, false},
+    {"write_descriptors", op_type::write_descriptors, true, false},
+    {"read_status", op_type::read_status, true, false},
     {"signal", op_type::signal, true, false},
     {"wait", op_type::wait, true, false},
     {"vm_pause", op_type::vm_pause, true, false},
@@ -214,9 +223,12 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
                 op.repeat = unsigned(number(file, it->second, kk));
             else if (key == "stride")
                 op.stride = number(file, it->second, kk);
+            else if (key == "no_snoop" && gpu)
+                op.no_snoop = flag_of(file, it->second, kk);
             else
                 fail(file, it->first, kk,
-                     "unknown key; valid: buffer, offset, len, repeat, stride");
+                     std::string("unknown key; valid: buffer, offset, len, repeat, stride") +
+                         (gpu ? ", no_snoop" : ""));
         }
         const buffer* b = nullptr;
         for (const auto& x : s.buffers)

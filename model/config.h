@@ -91,8 +91,8 @@ describe_fn describer(C& c) {
 }
 
 template <class C>
-void load_yaml(const YAML::Node& node, const std::string& file, C& c,
-               std::string_view prefix = {}, param_origins* origins = nullptr) {
+void load_yaml(const YAML::Node& node, const std::string& file, C& c, std::string_view prefix = {},
+               param_origins* origins = nullptr) {
     config_core::load_yaml(node, file, describer(c), prefix, origins);
 }
 

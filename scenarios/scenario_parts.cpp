@@ -226,8 +226,7 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
                                      "descriptor of the run)",
                                      max_repeat));
                 op.repeat = unsigned(r);
-            }
-            else if (key == "stride")
+            } else if (key == "stride")
                 op.stride = number(file, it->second, kk);
             else
                 fail(file, it->first, kk,
@@ -241,10 +240,9 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
         if (op.repeat == 0) fail(file, arg, ka + ".repeat", "must be at least 1");
         // offset + (repeat - 1) x stride + len, refused on a 64-bit wrap as well.
         std::uint64_t last = 0;
-        const bool wraps =
-            __builtin_mul_overflow(std::uint64_t(op.repeat - 1), op.stride, &last) ||
-            __builtin_add_overflow(last, op.offset, &last) ||
-            __builtin_add_overflow(last, op.len, &last);
+        const bool wraps = __builtin_mul_overflow(std::uint64_t(op.repeat - 1), op.stride, &last) ||
+                           __builtin_add_overflow(last, op.offset, &last) ||
+                           __builtin_add_overflow(last, op.len, &last);
         if (wraps)
             fail(file, arg, ka,
                  fmt::format("offset + (repeat - 1) x stride + len exceeds 64 bits, beyond "

@@ -137,8 +137,7 @@ void buffers(const scenario& s) {
                         "= {}); huge guest pages are not modelled: use smaller buffers or more "
                         "guest.ram",
                         tables, fmt::format("{} MiB", (tables * 4096 + MiB - 1) / MiB),
-                        format_size(room * 4096),
-                        format_size(s.guest.ram)));
+                        format_size(room * 4096), format_size(s.guest.ram)));
     }
     std::uint64_t need = ring_hpa + ring_bytes;
     for (const auto& b : s.buffers)
@@ -182,7 +181,8 @@ void ops(const scenario& s) {
                 if (!s.devices.gpu.hotplug && s.devices.gpu.kvm_vfio)
                     fail("the device is registered with KVM at start (devices.gpu.hotplug is "
                          "false): a hotplug op would attach it twice (-EEXIST)");
-                if (++hotplugs > 1) fail("the device is hot-plugged once; this is a second hotplug");
+                if (++hotplugs > 1)
+                    fail("the device is hot-plugged once; this is a second hotplug");
             }
             if (gpu && op.type == op_type::gpu_interrupt) ++descriptors;
             if (!is_memory_op(op.type)) continue;
@@ -232,8 +232,8 @@ void host_memory(const scenario& s) {
     std::string parts;
     for (const auto& p : e.parts) {
         if (p.bytes > big->bytes) big = &p;
-        if (p.bytes >= MiB) parts += fmt::format("{}{} {} MiB", parts.empty() ? "" : ", ", p.what,
-                                                 p.bytes / MiB);
+        if (p.bytes >= MiB)
+            parts += fmt::format("{}{} {} MiB", parts.empty() ? "" : ", ", p.what, p.bytes / MiB);
     }
     fail_at(s, big->key,
             fmt::format("the run would take about {} MiB of host memory ({}), more than "
@@ -257,15 +257,15 @@ std::uint64_t host_memory_budget(const scenario& s) {
 memory_estimate estimate_host_memory(const scenario& s) {
     memory_estimate e;
     const auto& c = s.platform.cache;
-    const std::uint64_t cache_bytes = sat_add(
-        sat_mul(c.pcpus, sat_add(c.l1d.size_bytes, c.l2.size_bytes)), c.llc.size_bytes);
-    const std::string cache_key = c.llc.size_bytes >= c.l2.size_bytes &&
-                                          c.llc.size_bytes >= c.l1d.size_bytes
-                                      ? "platform.cache.llc.size"
-                                  : c.l2.size_bytes >= c.l1d.size_bytes ? "platform.cache.l2.size"
-                                                                        : "platform.cache.l1d.size";
-    e.parts.push_back({"caches", cache_key,
-                       sat_mul(cache_bytes / c.line_size, std::uint64_t(c.line_size) + 48)});
+    const std::uint64_t cache_bytes =
+        sat_add(sat_mul(c.pcpus, sat_add(c.l1d.size_bytes, c.l2.size_bytes)), c.llc.size_bytes);
+    const std::string cache_key =
+        c.llc.size_bytes >= c.l2.size_bytes && c.llc.size_bytes >= c.l1d.size_bytes
+            ? "platform.cache.llc.size"
+        : c.l2.size_bytes >= c.l1d.size_bytes ? "platform.cache.l2.size"
+                                              : "platform.cache.l1d.size";
+    e.parts.push_back(
+        {"caches", cache_key, sat_mul(cache_bytes / c.line_size, std::uint64_t(c.line_size) + 48)});
     e.parts.push_back({"guest page tables", "guest.buffers", guest_table_count(s) * 4096});
     std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> touched; // written, read
     std::uint64_t instructions = 0, vram = 0;
@@ -285,8 +285,7 @@ memory_estimate estimate_host_memory(const scenario& s) {
                                op.type == op_type::nt_fill || op.type == op_type::gpu_read;
             auto& t = touched[op.buffer];
             if (is_flush(op.type))
-                instructions =
-                    sat_add(instructions, sat_mul(op.repeat, op.len / c.line_size + 1));
+                instructions = sat_add(instructions, sat_mul(op.repeat, op.len / c.line_size + 1));
             else {
                 (write ? t.first : t.second) = sat_add(write ? t.first : t.second, span);
                 instructions = sat_add(instructions, op.repeat);

@@ -43,8 +43,8 @@ void validate_sync(const scenario& s) {
             for (const auto& op : p.ops)
                 if ((op.type == op_type::signal || op.type == op_type::gpu_interrupt) &&
                     op.name == name)
-                    out += fmt::format("{}{} at line {}", out.empty() ? "" : ", ", p.agent,
-                                       op.line);
+                    out +=
+                        fmt::format("{}{} at line {}", out.empty() ? "" : ", ", p.agent, op.line);
         return out;
     };
     std::string stuck;
@@ -56,8 +56,7 @@ void validate_sync(const scenario& s) {
         const scenario_op& op = p.ops[pc[a]];
         const std::string who = setters(op.name);
         stuck += fmt::format(
-            "{}{} `wait: {}` at line {} ({})", stuck.empty() ? "" : "; ", p.agent, op.name,
-            op.line,
+            "{}{} `wait: {}` at line {} ({})", stuck.empty() ? "" : "; ", p.agent, op.name, op.line,
             who.empty() ? "no agent signals it"
                         : "signalled only by " + who + ", which the programs never reach");
         if (!first) {

@@ -2,6 +2,9 @@
 // host. --resolved writes the resolved configuration as a scenario file that reproduces the run.
 // Exit 0 whatever the verdict, 1 when the file's expect: is not met, 2 on bad input.
 #include <iostream>
+#include <new>
+#include <stdexcept>
+#include <systemc>
 
 #include "app/cli.h"
 #include "scenarios/resolved.h"
@@ -40,9 +43,17 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     nlohmann::json r;
     try {
-        r = scenarios::run_scenario(s);
+        try {
+            r = scenarios::run_scenario(s);
+        } catch (const sc_core::sc_report& rep) {
+            rethrow_thread_exception(rep); // the model's own exception, not SystemC's E549 text
+        }
     } catch (const config_error& e) {
         throw cli_error(e.what());
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::logic_error&) {
+        throw; // a bug of mtsim (exit 3), or invalid_argument (exit 2): the boundary decides
     } catch (const std::exception& e) {
         throw cli_error(std::string("the model refused the scenario: ") + e.what());
     }

@@ -295,21 +295,23 @@ void parse_programs(const std::string& file, const YAML::Node& progs, scenario& 
         agent_program p;
         p.agent = agent;
         p.pcpu = vmm ? s.vmm.pcpu : idx % s.platform.cache.pcpus;
-        YAML::Node ops = it->second;
-        if (it->second.IsMap()) {
+        const YAML::Node& prog = it->second;
+        // Not `ops = prog["ops"]` on a node bound to prog: yaml-cpp would assign into prog.
+        const YAML::Node ops = prog.IsMap() ? YAML::Node(prog["ops"]) : prog;
+        if (prog.IsMap()) {
             for (auto jt = it->second.begin(); jt != it->second.end(); ++jt) {
                 const std::string key = jt->first.as<std::string>();
                 if (key == "pcpu") {
-                    p.pcpu = unsigned(number(file, jt->second, k + ".pcpu"));
-                    if (p.pcpu >= s.platform.cache.pcpus)
+                    const std::uint64_t pcpu = number(file, jt->second, k + ".pcpu");
+                    if (pcpu >= s.platform.cache.pcpus)
                         fail(file, jt->second, k + ".pcpu", "no such pCPU");
+                    p.pcpu = unsigned(pcpu);
                 } else if (key != "ops")
                     fail(file, jt->first, k + "." + key, "unknown key; valid: pcpu, ops");
             }
-            ops = it->second["ops"];
         }
         if (!ops.IsDefined() || !ops.IsSequence())
-            fail(file, it->second, k, "expected a list of ops (or {pcpu: N, ops: [...]})");
+            fail(file, prog, k, "expected a list of ops (or {pcpu: N, ops: [...]})");
         for (std::size_t i = 0; i < ops.size(); ++i)
             p.ops.push_back(parse_op(file, ops[i], fmt::format("{}[{}]", k, i), gpu, s));
         if (gpu || vmm)

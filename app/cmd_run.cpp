@@ -19,7 +19,8 @@ int cmd_run(const std::vector<std::string>& args) {
     opts.add_options()("file", po::value<std::string>()->required(), "scenario file")(
         "set", po::value<std::vector<std::string>>()->composing(), "override a parameter: a.b.c=v")(
         "host", po::value<std::string>()->default_value(""),
-        "host (scenarios/hosts/NAME.yaml)")("json", po::bool_switch(), "print the result as JSON")(
+        "host: a name (scenarios/hosts/NAME.yaml) or a path with a '/' to a host file")(
+        "json", po::bool_switch(), "print the result as JSON")(
         "resolved", po::value<std::string>()->default_value(""),
         "write the resolved configuration (a reloadable scenario file) to this path");
     po::positional_options_description pos;

@@ -280,7 +280,14 @@ scenario load_scenario(const std::string& file, const std::string& host_override
     YAML::Node h;
     if (s.host_inline)
         h = parse_file(file)["host"];
-    else {
+    else if (host_override.find('/') != std::string::npos) {
+        // An explicit host file (a path with a '/'); a bare word is only ever a name from the
+        // hosts folder, so a name cannot walk out of it.
+        hf = host_override;
+        h = parse_file(hf);
+        s.host_name = fs::path(hf).stem().string();
+        load_yaml(h, hf, s.host, "host", &s.origins);
+    } else {
         const auto names = host_names();
         if (std::find(names.begin(), names.end(), s.host_name) == names.end())
             throw config_error(file, 0, "host",

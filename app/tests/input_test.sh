@@ -90,9 +90,15 @@ non_scalar_key_is_refused)
 host_name_cannot_traverse)
     # A host is a name from the hosts folder; a path never walks out of it.
     refused "unknown host '..'" run "$upload" --host .. --json
-    refused "unknown host '../../..'" run "$upload" --host ../../.. --json
-    refused "unknown host '../catalogue/shared/platform'" run "$upload" \
-        --host ../catalogue/shared/platform --json ;;
+    refused "unknown host 'linux-6.6.yaml'" run "$upload" --host linux-6.6.yaml --json
+    # A path (with a '/') is an explicit host file: a regular YAML file of host keys.
+    refused "../../..: not a regular file" run "$upload" --host ../../.. --json
+    refused "key 'host.platform': unknown key" run "$upload" \
+        --host "$src/scenarios/catalogue/shared/platform.yaml" --json
+    timeout 60 "$mtsim" run "$upload" --host "$src/scenarios/hosts/linux-6.6.yaml" --json >"$tmp/out" 2>"$tmp/err" ||
+        fail "an explicit host file: exit $? $(head -c 300 "$tmp/err")"
+    python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["host"]=="linux-6.6" and j["verdict"]=="stale-read", (j["host"], j["verdict"])' "$tmp/out" ||
+        fail "the explicit host file did not run as linux-6.6" ;;
 matrix_validates_every_file_before_running)
     cp "$upload" "$tmp/01-good.yaml"
     scenario 02-bad <<<'t = t.replace("size: 8KiB", "size: eight")'

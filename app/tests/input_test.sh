@@ -59,7 +59,9 @@ stress_counts_out_of_range_are_refused)
     refused "--accesses" bench --accesses -1
     refused "--dma-agents" stress --dma-agents -1
     refused "--agents" stress --agents 1000000
-    refused "--agents" stress --agents 65 --json ;;
+    refused "--agents" stress --agents 65 --json
+    # In range, but 64 pCPUs of 1 GiB L1D take ~112 GiB: refused with the estimate.
+    refused "the caches would take about" stress --agents 64 --set memory.l1d.size=1GiB --set memory.l2.size=1GiB --json ;;
 matrix_jobs_out_of_range_are_refused)
     refused "--jobs" matrix --jobs -1
     refused "--jobs" matrix --jobs 0

@@ -163,6 +163,10 @@ void ops(const scenario& s) {
     const std::uint64_t ring_capacity = ring_bytes / gpu::descriptor_bytes - 1;
     for (const auto& p : s.programs) {
         const bool gpu = p.agent == "gpu", vmm = p.agent == "vmm";
+        if (vmm && s.vmm.pcpu >= s.platform.cache.pcpus)
+            fail_at(s, "vmm.pcpu",
+                    fmt::format("pCPU {} does not exist (platform.cache.pcpus = {})", s.vmm.pcpu,
+                                s.platform.cache.pcpus));
         std::uint64_t paused = 0;
         for (std::size_t i = 0; i < p.ops.size(); ++i) {
             const scenario_op& op = p.ops[i];

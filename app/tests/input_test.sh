@@ -255,7 +255,8 @@ programs:
   vmm: [hotplug]
 YAML
     refused "hp.yaml:7: key 'programs.vmm[0].hotplug': hotplug adds a pass-through device" run "$tmp/hp.yaml" --json
-    refused "a hotplug op would attach it twice" run "$tmp/hp.yaml" --set devices.gpu.mode=vfio --json ;;
+    refused "a hotplug op would attach it twice" run "$tmp/hp.yaml" --set devices.gpu.mode=vfio --json
+    refused "--set vmm.pcpu=5: key 'vmm.pcpu': pCPU 5 does not exist" run "$tmp/hp.yaml" --set vmm.pcpu=5 --json ;;
 flush_of_a_hole_is_refused_at_load)
     mini fl <<'YAML'
 guest:

@@ -199,7 +199,9 @@ void platform::signal(agent_id a, const std::string& key) {
 }
 
 void platform::wait_signal(agent_id a, const std::string& key) {
+    m_waiting[a] = key;
     while (!m_signaled.count(key)) sc_core::wait(m_signal_event);
+    m_waiting.erase(a);
     m_o.acquire(a, key);
 }
 
@@ -247,9 +249,21 @@ bool platform::all_finished() const {
 
 std::string platform::unfinished() const {
     std::string s;
+    auto describe = [&](const cpu::agent& a, const std::string& name) {
+        s += " " + name;
+        const auto w = m_waiting.find(m_tap.id_of(a));
+        if (w == m_waiting.end()) return;
+        std::string lines;
+        for (const auto& p : m_s.programs)
+            if (p.agent == name)
+                for (const auto& op : p.ops)
+                    if (op.type == op_type::wait && op.name == w->second)
+                        lines += (lines.empty() ? "" : ", ") + std::to_string(op.line);
+        s += fmt::format(" (`wait: {}` at line {})", w->second, lines);
+    };
     for (const auto& v : m_vcpus)
-        if (!v->finished()) s += std::string(" ") + v->basename();
-    if (m_vmm && !m_vmm->finished()) s += " vmm";
+        if (!v->finished()) describe(*v, v->basename());
+    if (m_vmm && !m_vmm->finished()) describe(*m_vmm, "vmm");
     return s;
 }
 

@@ -21,6 +21,7 @@
 // its own mapping of the BAR. A pass-through GPU's ring is a guest buffer the driver writes.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -62,6 +63,7 @@ public:
     nlohmann::json cycles_json() const;
     nlohmann::json stats_json() const;
     bool all_finished() const;
+    // " vcpu0 (`wait: done` at line 12)": the CPU agents that did not finish, and their waits.
     std::string unfinished() const;
 
     // The vCPUs in scenario order (vcpu0, vcpu1, ...).
@@ -115,6 +117,7 @@ private:
     gpu_ring_plan m_ring;
     std::set<std::string> m_signaled;
     std::size_t m_doorbells_acquired = 0;
+    std::map<agent_id, std::string> m_waiting; // agents inside a `wait`, and its name
     sc_core::sc_event m_signal_event;
     bool m_defer_raw_ept = false;
     kvm::kvm_vfio_device* m_vfio = nullptr;

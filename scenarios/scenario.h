@@ -27,6 +27,9 @@ namespace mtsim::scenarios {
 struct run_config {
     double quantum_ns = 100.0; // tlm_global_quantum
     std::uint64_t seed = 0;    // recorded with the result; the model draws no random numbers
+    // The host memory a run may take (scenarios/validate.h estimates it before anything is
+    // built); 0: half of this machine's physical memory.
+    std::uint64_t max_host_memory = 0;
     void describe(param_visitor& v);
 };
 
@@ -177,6 +180,7 @@ struct scenario {
     std::map<std::string, verdict> expect; // host -> verdict; "default"
     std::set<std::string> expect_refused;  // hosts whose requests KVM is expected to refuse
     std::vector<std::string> sets;
+    param_origins origins; // where each parameter set by a file, a host or --set got its value
 
     const buffer& find_buffer(const std::string& name) const;
     std::optional<verdict> expected_for(const std::string& host) const;

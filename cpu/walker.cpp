@@ -194,7 +194,10 @@ bool walker::ept_translate(const eptp& ep, std::uint64_t gpa, unsigned access, u
 // Guest A/D flags: writes to guest memory, so they need EPT write permission. A translation
 // already checked for writes (EPT A/D with guest tables as writes) is reused; otherwise W is
 // checked against the translation's rights and, with EPT A/D on, the EPT walk is repeated as a
-// write so that the EPT leaf's D flag is set.
+// write so that the EPT leaf's D flag is set. The update is a locked read-modify-write (SDM
+// Vol. 3A §4.8), so an EPT violation it causes reports both the read and the write bit of the
+// exit qualification (SDM Vol. 3C, Table "Exit Qualification for EPT Violations"; kvm-unit-tests
+// x86/vmx_tests.c ept_access_test_paddr_read_only_ad_disabled expects 0x8B / 0xAB).
 bool walker::update_guest_flags(const eptp& ep, std::array<guest_visit, 5>& visit, unsigned first,
                                 unsigned leaf_level, access_kind kind, walk_result& out,
                                 sc_core::sc_time& delay) {
@@ -207,12 +210,13 @@ bool walker::update_guest_flags(const eptp& ep, std::array<guest_visit, 5>& visi
         if (want == v.value) continue;
         if (!(v.x.access & perm_w)) {
             if (!(v.x.rwx & perm_w)) {
-                ept_violation(v.gpa, perm_w, v.x.rwx, false, out);
+                ept_violation(v.gpa, perm_r | perm_w, v.x.rwx, false, out);
                 out.exit_level = 0;
                 out.exit_entry = v.value;
                 return false;
             }
-            if (ep.ad && !ept_translate(ep, v.gpa, perm_w, l, v.x, out, delay)) return false;
+            if (ep.ad && !ept_translate(ep, v.gpa, perm_r | perm_w, l, v.x, out, delay))
+                return false;
         }
         walk_step st;
         st.stage = walk_stage::guest;

@@ -133,6 +133,8 @@ void agent::start_of_simulation() {
 }
 
 void agent::run() {
+    if (m_start_time > sc_core::sc_time_stamp())
+        sc_core::wait(m_start_time - sc_core::sc_time_stamp());
     m_qk.reset();
     const sc_core::sc_time start = sc_core::sc_time_stamp();
     on_start();

@@ -139,6 +139,10 @@ public:
 
     // Before the simulation starts. The serializer is mandatory.
     void set_program(program p);
+    // The program starts at this absolute time (default 0): what the host set up before the
+    // guest runs (device attach, IOMMU tables) took the time before it. The agent's cycles
+    // count from its start.
+    void set_start_time(const sc_core::sc_time& t) { m_start_time = t; }
     void set_serializer(serialize_fn f) { m_serialize = std::move(f); }
     void set_observer(agent_observer* o) { m_observer = o; }
 
@@ -274,6 +278,7 @@ private:
     serialize_fn m_serialize;
     agent_observer* m_observer = nullptr;
     tlm_utils::tlm_quantumkeeper m_qk;
+    sc_core::sc_time m_start_time;   // set_start_time
     sc_core::sc_time m_issue_time;   // issue_latency
     sc_core::sc_time m_forward_time; // forward_latency
     // Where port[p]'s requests go, resolved at the start of simulation: the target behind the

@@ -108,6 +108,7 @@ private:
     std::set<std::string> m_signaled;
     sc_core::sc_event m_signal_event;
     bool m_defer_raw_ept = false;
+    sc_core::sc_time m_setup_time; // when set-up ended and the programs start
     kvm::kvm_vfio_device* m_vfio = nullptr;
 };
 

@@ -186,6 +186,12 @@ void platform::start_of_simulation() {
     }
     gpu.program_ring(m_ring.base, m_ring.entries);
     if (!m_defer_raw_ept) apply_raw_ept(ctx);
+    // Set-up ran on the VMM thread's clock before the guest starts (QEMU realizes and attaches
+    // devices before it runs the vCPUs): the programs start when it is done, so no guest
+    // access waits behind the set-up's table writes and their cycles count from there.
+    m_setup_time = d;
+    for (auto& v : m_vcpus) v->set_start_time(d);
+    if (m_vmm) m_vmm->set_start_time(d);
 }
 
 void platform::apply_raw_ept(kvm::host_context& ctx) {

@@ -120,6 +120,7 @@ private:
     std::map<agent_id, std::string> m_waiting; // agents inside a `wait`, and its name
     sc_core::sc_event m_signal_event;
     bool m_defer_raw_ept = false;
+    sc_core::sc_time m_setup_time; // when set-up ended and the programs start
     kvm::kvm_vfio_device* m_vfio = nullptr;
 };
 

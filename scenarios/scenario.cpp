@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "scenarios/derived.h"
+#include "scenarios/list_sets.h"
 #include "scenarios/scenario_parts.h"
 
 namespace mtsim::scenarios {
@@ -113,10 +114,13 @@ const std::set<std::string> top_keys{"name", "description", "include",  "host",
                                      "run",  "platform",    "devices",  "guest",
                                      "vmm",  "raw_ept",     "programs", "expect"};
 
-// Applies one file: its includes first, then its own sections (later files override).
-void apply_file(const std::string& file, scenario& s, int depth, bool main) {
+// Applies one file: its includes first, then its own sections (later files override). The
+// --set assignments to buffers and program ops edit the file's YAML first (list_sets.h).
+void apply_file(const std::string& file, scenario& s, int depth, bool main,
+                std::vector<list_set>& lsets) {
     if (depth > 8) throw config_error(file, 0, "include", "includes nest deeper than 8");
-    const YAML::Node root = parse_file(file);
+    YAML::Node root = parse_file(file);
+    apply_list_sets(file, root, lsets, main);
     for (auto it = root.begin(); it != root.end(); ++it) {
         const std::string k = it->first.as<std::string>();
         if (!top_keys.count(k))
@@ -139,7 +143,7 @@ void apply_file(const std::string& file, scenario& s, int depth, bool main) {
             const std::string rel = scalar(file, x, "include");
             const fs::path p = fs::path(file).parent_path() / rel;
             if (!fs::exists(p)) fail(file, x, "include", "no such file: " + p.string());
-            apply_file(p.string(), s, depth + 1, false);
+            apply_file(p.string(), s, depth + 1, false, lsets);
         }
     }
     if (const YAML::Node d = root["description"]) s.description = scalar(file, d, "description");
@@ -244,7 +248,16 @@ scenario load_scenario(const std::string& file, const std::string& host_override
                        const std::vector<std::string>& sets) {
     scenario s;
     s.file = file;
-    apply_file(file, s, 0, true);
+    auto lsets = parse_list_sets(sets);
+    try {
+        apply_file(file, s, 0, true, lsets);
+    } catch (const config_error& e) {
+        rethrow_for_set(e, lsets);
+    }
+    std::string buffers, agents;
+    for (const auto& b : s.buffers) buffers += (buffers.empty() ? "" : ", ") + b.name;
+    for (const auto& p : s.programs) agents += (agents.empty() ? "" : ", ") + p.agent;
+    check_list_sets_applied(lsets, buffers, agents);
     if (s.name.empty()) s.name = scenario_name(file);
     if (!host_override.empty()) {
         s.host_name = host_override;
@@ -265,7 +278,8 @@ scenario load_scenario(const std::string& file, const std::string& host_override
         if (fs::exists(hf)) h = parse_file(hf); // else a policy's default host (load_host)
         s.host = load_host(s.host_name);
     }
-    for (const auto& a : sets) apply_set(a, s);
+    for (const auto& a : sets)
+        if (!is_list_set(a)) apply_set(a, s);
     derive_facts(s, hf, h, sets);
     s.sets = sets;
     return s;

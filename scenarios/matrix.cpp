@@ -6,10 +6,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <fcntl.h>
-#include <poll.h>
+#include <iostream>
+
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -37,15 +36,6 @@ std::vector<std::string> collect_scenarios(const std::vector<std::string>& paths
     return out;
 }
 
-namespace {
-// One running cell: its child process and what it printed so far.
-struct child {
-    child_process p;
-    std::string out;
-    std::size_t cell = 0;
-};
-} // namespace
-
 std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<std::string>& files,
                                     const std::vector<std::string>& hosts, unsigned jobs,
                                     const std::vector<std::string>& sets) {
@@ -64,43 +54,20 @@ std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<st
             }
             argvs.push_back(a);
         }
-    std::vector<child> running;
-    std::size_t next = 0;
-    jobs = std::max(1u, jobs);
-    while (next < argvs.size() || !running.empty()) {
-        while (next < argvs.size() && running.size() < jobs) {
-            child c{spawn_child(argvs[next]), {}, next};
-            ++next;
-            running.push_back(c);
-        }
-        std::vector<pollfd> pf;
-        for (const auto& c : running) pf.push_back({c.p.stdout_fd, POLLIN, 0});
-        poll(pf.data(), pf.size(), -1);
-        for (std::size_t i = running.size(); i-- > 0;) {
-            if (!(pf[i].revents & (POLLIN | POLLHUP))) continue;
-            char buf[65536];
-            const ssize_t n = read(running[i].p.stdout_fd, buf, sizeof buf);
-            if (n > 0) {
-                running[i].out.append(buf, std::size_t(n));
-                continue;
-            }
-            close(running[i].p.stdout_fd);
-            int status = 0;
-            waitpid(running[i].p.pid, &status, 0);
-            matrix_cell& cell = cells[running[i].cell];
-            const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            if (code != 0 && code != 1)
-                throw std::runtime_error(fmt::format("{} under {}: the run failed (status {})",
-                                                     cell.scenario, cell.host, code));
-            const auto j = nlohmann::json::parse(running[i].out);
-            cell.verdict = j["verdict"].get<std::string>();
-            cell.expected = j["expected"].is_null() ? "" : j["expected"].get<std::string>();
-            cell.expect_met = j["expect_met"].get<bool>();
-            cell.corruptions = j["corruptions"].get<std::uint64_t>();
-            cell.cycles = j["cycles"].get<std::uint64_t>();
-            running.erase(running.begin() + long(i));
-        }
-    }
+    run_children(argvs, jobs, [&](std::size_t i, child_output& o) {
+        matrix_cell& cell = cells[i];
+        const int code = WIFEXITED(o.status) ? WEXITSTATUS(o.status) : -1;
+        if (code != 0 && code != 1)
+            throw std::runtime_error(fmt::format("{} under {}: the run failed (status {}): {}",
+                                                 cell.scenario, cell.host, code, o.err));
+        std::cerr << o.err; // a child's warnings
+        const auto j = nlohmann::json::parse(o.out);
+        cell.verdict = j["verdict"].get<std::string>();
+        cell.expected = j["expected"].is_null() ? "" : j["expected"].get<std::string>();
+        cell.expect_met = j["expect_met"].get<bool>();
+        cell.corruptions = j["corruptions"].get<std::uint64_t>();
+        cell.cycles = j["cycles"].get<std::uint64_t>();
+    });
     return cells;
 }
 

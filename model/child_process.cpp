@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -74,6 +75,7 @@ struct running_child {
     child_process p;
     child_output o;
     std::size_t index = 0;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
 // Kills and reaps whatever is still running when run_children leaves by an exception.
@@ -115,6 +117,7 @@ void run_children(const std::vector<std::vector<std::string>>& argvs, unsigned j
     while (next < argvs.size() || !running.empty()) {
         while (next < argvs.size() && running.size() < jobs) {
             running.push_back({spawn_child(argvs[next], true), {}, next});
+            running.back().start = std::chrono::steady_clock::now();
             ++next;
         }
         std::vector<pollfd> pf;
@@ -133,6 +136,8 @@ void run_children(const std::vector<std::vector<std::string>>& argvs, unsigned j
             if (c.p.stdout_fd >= 0 || c.p.stderr_fd >= 0) continue;
             while (waitpid(c.p.pid, &c.o.status, 0) < 0 && errno == EINTR) {
             }
+            c.o.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - c.start).count();
             running_child ended = std::move(c);
             running.erase(running.begin() + long(i));
             done(ended.index, ended.o);

@@ -24,6 +24,7 @@ child_process spawn_child(const std::vector<std::string>& argv, bool capture_std
 struct child_output {
     std::string out, err;
     int status = 0;
+    double seconds = 0; // wall time from its start to its end (host seconds)
 };
 
 // Runs every argv (argv[0] the program) as a child process, at most `jobs` at once, in the

@@ -110,7 +110,6 @@ std::string slurm_script(const std::string& exe, const std::string& study_file,
        << "#SBATCH --array=0-" << shards - 1 << "\n"
        << "#SBATCH --ntasks=1\n"
        << "#SBATCH --cpus-per-task=" << jobs << "\n"
-       << "#SBATCH --output=" << abs_out << "/slurm-%A_%a.log\n"
        << "set -euo pipefail\n"
        << "exec " << sh(exe) << " sweep " << sh(abs_study) << " --shard \"$SLURM_ARRAY_TASK_ID/"
        << shards << "\" --jobs " << jobs << " --outdir " << sh(abs_out)

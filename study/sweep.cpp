@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -53,7 +54,13 @@ std::vector<std::string> csv_header(const study& s, unsigned vcpus) {
 
 unsigned validate_points(const study& s, const std::vector<point>& pts) {
     unsigned vcpus = 1;
+    // Points that differ only in their seed load alike (run.seed, their last assignment, is a
+    // whole number load_study checked): one load each.
+    std::set<std::string> seen;
     for (const auto& p : pts) {
+        std::string key = p.scenario_file + '\n' + p.host;
+        for (std::size_t i = 0; i + 1 < p.sets.size(); ++i) key += '\n' + p.sets[i];
+        if (!seen.insert(key).second) continue;
         scenarios::scenario sc;
         try {
             sc = scenarios::load_scenario(p.scenario_file, p.host, p.sets);

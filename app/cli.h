@@ -56,5 +56,6 @@ int cmd_matrix(const std::vector<std::string>& args);
 int cmd_walk(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);
 int cmd_merge(const std::vector<std::string>& args);
+int cmd_plot(const std::vector<std::string>& args);
 
 } // namespace mtsim::app

@@ -139,6 +139,23 @@ bad_study_or_point_runs_nothing)
         timeout 60 "$mtsim" sweep study.yaml $a --outdir o3 >/dev/null 2>"$tmp/err"
         [ $? -eq 2 ] || fail "$a accepted"
     done ;;
+plots_a_line_chart_and_a_verdict_heat_map)
+    command -v gnuplot >/dev/null || { echo "SKIP: gnuplot not installed (gnuplot-nox)"; exit 77; }
+    sweep --outdir out
+    timeout 60 "$mtsim" plot out --x 'guest.buffers[buf].size' --y cycles --by host \
+        --by platform.cache.self_snoop --where scenario=clflushopt-doorbell 2>"$tmp/err" ||
+        fail "line chart: $(cat "$tmp/err")"
+    png="out/plots/cycles-by-guest.buffers[buf].size.png"
+    [ "$(head -c 4 "$png" | tail -c 3)" = PNG ] || fail "no PNG at $png"
+    grep -q 'with linespoints' "$png.gp" || fail "no script beside the PNG"
+    [ "$(grep -c '^\$g[0-9]* << EOD' "$png.gp")" -eq 4 ] || fail "want 4 lines (2 hosts x 2)"
+    timeout 60 "$mtsim" plot out --x host --y verdict --by scenario --where platform.cache.self_snoop=true \
+        --where 'guest.buffers[buf].size=' --out heat.svg 2>"$tmp/err" || fail "heat map: $(cat "$tmp/err")"
+    grep -q '<svg' heat.svg && grep -q 'stale-read' heat.svg || fail "the heat map has no verdict cells"
+    # A chart that would hide rows is refused, naming the column.
+    timeout 60 "$mtsim" plot out --x host --y cycles --out hidden.png 2>"$tmp/err"
+    [ $? -eq 2 ] && grep -q "differ in 'platform.cache.self_snoop'" "$tmp/err" || fail "hidden rows: $(cat "$tmp/err")"
+    ls out/plots | grep -q tmp && fail "temporary files left in plots/" ;;
 *)
     echo "unknown check $check"; exit 2 ;;
 esac

@@ -36,6 +36,15 @@ std::vector<std::string> collect_scenarios(const std::vector<std::string>& paths
     return out;
 }
 
+std::string find_scenario(const std::string& file_or_name, const std::string& catalogue_dir) {
+    if (fs::exists(file_or_name)) return file_or_name;
+    if (file_or_name.find('/') != std::string::npos || !fs::is_directory(catalogue_dir)) return "";
+    for (const auto& e : fs::directory_iterator(catalogue_dir))
+        if (e.path().extension() == ".yaml" && scenario_name(e.path().string()) == file_or_name)
+            return e.path().string();
+    return "";
+}
+
 std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<std::string>& files,
                                     const std::vector<std::string>& hosts, unsigned jobs,
                                     const std::vector<std::string>& sets) {

@@ -142,8 +142,7 @@ std::vector<std::string> scenario_files(const reader& r, const YAML::Node& n,
     if (fs::exists(rel)) return scenarios::collect_scenarios({rel.lexically_normal().string()});
     if (fs::path(entry).is_absolute() && fs::exists(entry))
         return scenarios::collect_scenarios({entry});
-    for (const auto& f : scenarios::collect_scenarios({catalogue}))
-        if (scenarios::scenario_name(f) == entry) return {f};
+    if (const auto f = scenarios::find_scenario(entry, catalogue); !f.empty()) return {f};
     r.fail(n, key,
            "'" + entry + "' is no file or folder (relative to the study) and no catalogue " +
                "scenario; see `mtsim list scenarios`");

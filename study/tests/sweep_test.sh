@@ -156,6 +156,29 @@ plots_a_line_chart_and_a_verdict_heat_map)
     timeout 60 "$mtsim" plot out --x host --y cycles --out hidden.png 2>"$tmp/err"
     [ $? -eq 2 ] && grep -q "differ in 'platform.cache.self_snoop'" "$tmp/err" || fail "hidden rows: $(cat "$tmp/err")"
     ls out/plots | grep -q tmp && fail "temporary files left in plots/" ;;
+run_writes_an_output_folder)
+    # `mtsim run NAME --outdir DIR`: a catalogue name in place of a file; config.yaml reruns it.
+    timeout 60 "$mtsim" run virtio-gpu-wc-upload --host linux-6.6 --outdir r1 >/dev/null 2>"$tmp/err" ||
+        fail "run --outdir: $(cat "$tmp/err")"
+    for f in config.yaml result.json stats.json; do [ -s "r1/$f" ] || fail "no r1/$f"; done
+    ls r1 | grep -q tmp && fail "temporary files left: $(ls r1)"
+    python3 - r1 <<'EOF' || fail "result.json / stats.json"
+import json, sys
+d = sys.argv[1]
+r = json.load(open(d + "/result.json"))
+s = json.load(open(d + "/stats.json"))
+assert r["verdict"] == "stale-read" and r["host"] == "linux-6.6", r["verdict"]
+# every statistic of the tree has its unit
+leaves = []
+def walk(p, n):
+    for k, v in n.items():
+        walk(p + k + ".", v) if isinstance(v, dict) else leaves.append(p + k)
+walk("", s["stats"])
+assert leaves and all(l in s["units"] for l in leaves), [l for l in leaves if l not in s["units"]][:3]
+EOF
+    timeout 60 "$mtsim" run r1/config.yaml --json 2>/dev/null |
+        python3 -c 'import json,sys; assert json.load(sys.stdin)["verdict"] == "stale-read"' ||
+        fail "config.yaml does not rerun the same verdict" ;;
 *)
     echo "unknown check $check"; exit 2 ;;
 esac

@@ -2,35 +2,16 @@
 // [--out FILE.png|svg] [--logx]: a chart of a sweep's CSV through gnuplot (study/plot.h): a
 // line per group, or a verdict heat map for --y verdict. Writes FILE and its gnuplot script
 // FILE.gp (both whole or not at all). Exit 2 on bad input or without gnuplot.
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
-
-#include <sys/wait.h>
 
 #include "app/cli.h"
-#include "model/child_process.h"
 #include "study/plot.h"
-#include "study/sweep.h"
 
 namespace mtsim::app {
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string find_gnuplot() {
-    const char* path = std::getenv("PATH");
-    std::stringstream ss(path ? path : "/usr/bin:/bin");
-    for (std::string d; std::getline(ss, d, ':');)
-        if (!d.empty() && fs::exists(fs::path(d) / "gnuplot"))
-            return (fs::path(d) / "gnuplot").string();
-    throw cli_error("gnuplot not found on PATH (Debian: apt-get install gnuplot-nox)");
-}
-
-} // namespace
 
 int cmd_plot(const std::vector<std::string>& args) {
     po::options_description opts("mtsim plot CSV|DIR");
@@ -64,34 +45,11 @@ int cmd_plot(const std::vector<std::string>& args) {
     if (ext != ".png" && ext != ".svg")
         throw cli_error("--out: '" + r.out + "' is not .png or .svg");
     r.title = r.y + " by " + r.x;
-    std::string script;
     try {
-        const auto table = study::read_csv(csv, false);
-        script = study::plot_script(table, r);
+        study::render_plot(study::read_csv(csv, false), r);
     } catch (const std::invalid_argument& e) {
         throw cli_error(e.what());
     }
-    const std::string gnuplot = find_gnuplot();
-    if (fs::path(r.out).has_parent_path()) fs::create_directories(fs::path(r.out).parent_path());
-    // gnuplot draws into a temporary file, renamed when it succeeded.
-    const std::string tmp_out = r.out + ".tmp" + ext;
-    std::string run_script = script;
-    const auto at = run_script.find("set output ");
-    run_script.replace(at, run_script.find('\n', at) - at, "set output '" + tmp_out + "'");
-    study::write_file_atomic(r.out + ".run.gp", run_script);
-    std::string err;
-    int status = 0;
-    run_children({{gnuplot, r.out + ".run.gp"}}, 1, [&](std::size_t, child_output& o) {
-        err = o.err;
-        status = o.status;
-    });
-    fs::remove(r.out + ".run.gp");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fs::exists(tmp_out)) {
-        fs::remove(tmp_out);
-        throw cli_error("gnuplot failed: " + err);
-    }
-    fs::rename(tmp_out, r.out);
-    study::write_file_atomic(r.out + ".gp", script);
     std::cerr << r.out << "\n";
     return 0;
 }

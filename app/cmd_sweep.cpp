@@ -9,6 +9,7 @@
 
 #include "app/cli.h"
 #include "model/config.h"
+#include "study/plot.h"
 #include "study/shards.h"
 #include "study/study.h"
 #include "study/sweep.h"
@@ -76,6 +77,13 @@ int cmd_sweep(const std::vector<std::string>& args) {
     if (shards > 1) std::cerr << " (shard " << shard << "/" << shards << ": " << r.in_shard << ")";
     std::cerr << ", " << r.resumed << " already done, " << r.ran << " ran, " << r.failed
               << " failed, " << r.wall_seconds << " s; " << outdir << "/results.csv\n";
+    // The default plots; a plot that cannot be drawn never fails the sweep.
+    try {
+        for (const auto& f : study::default_plots(outdir, s.axis_columns().size()))
+            std::cerr << "plot: " << f << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << "no default plots: " << e.what() << "\n";
+    }
     return r.failed ? 1 : 0;
 }
 

@@ -1,13 +1,21 @@
 #include "study/plot.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <sys/wait.h>
+
+#include "model/child_process.h"
 #include "model/params.h"
+#include "study/sweep.h"
 
 namespace mtsim::study {
 
@@ -85,7 +93,7 @@ std::string plot_script(const csv_table& t, const plot_request& r) {
     std::vector<std::string> group_order, xs;
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
         const auto& row = t.rows[i];
-        if (row[vc] == "error") continue;
+        if (row[vc] == "error" || row[xc].empty()) continue;
         if (std::any_of(filters.begin(), filters.end(),
                         [&](const auto& f) { return row[f.first] != f.second; }))
             continue;
@@ -182,6 +190,113 @@ std::string plot_script(const csv_table& t, const plot_request& r) {
                             q(group_order[g].empty() ? r.y : group_order[g]));
     }
     return s + plot + "\n";
+}
+
+namespace {
+
+std::string find_gnuplot() {
+    const char* path = std::getenv("PATH");
+    std::stringstream ss(path ? path : "/usr/bin:/bin");
+    for (std::string d; std::getline(ss, d, ':');)
+        if (!d.empty() && std::filesystem::exists(std::filesystem::path(d) / "gnuplot"))
+            return (std::filesystem::path(d) / "gnuplot").string();
+    throw std::invalid_argument("gnuplot not found on PATH (Debian: apt-get install gnuplot-nox)");
+}
+
+} // namespace
+
+void render_plot(const csv_table& t, const plot_request& r) {
+    namespace fs = std::filesystem;
+    const std::string ext = fs::path(r.out).extension().string();
+    if (ext != ".png" && ext != ".svg")
+        throw std::invalid_argument("--out: '" + r.out + "' is not .png or .svg");
+    const std::string script = plot_script(t, r);
+    const std::string gnuplot = find_gnuplot();
+    if (fs::path(r.out).has_parent_path()) fs::create_directories(fs::path(r.out).parent_path());
+    const std::string tmp_out = r.out + ".tmp" + ext;
+    std::string run_script = script;
+    const auto at = run_script.find("set output ");
+    run_script.replace(at, run_script.find('\n', at) - at, "set output " + q(tmp_out));
+    write_file_atomic(r.out + ".run.gp", run_script);
+    std::string err;
+    int status = 0;
+    run_children({{gnuplot, r.out + ".run.gp"}}, 1, [&](std::size_t, child_output& o) {
+        err = o.err;
+        status = o.status;
+    });
+    fs::remove(r.out + ".run.gp");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fs::exists(tmp_out)) {
+        fs::remove(tmp_out);
+        throw std::runtime_error("gnuplot failed: " + err);
+    }
+    fs::rename(tmp_out, r.out);
+    write_file_atomic(r.out + ".gp", script);
+}
+
+std::vector<std::string> default_plots(const std::string& outdir, std::size_t axes) {
+    const csv_table t = read_csv(outdir + "/results.csv", false);
+    std::vector<std::string> out;
+    if (t.rows.empty()) return out;
+    // The columns that define a point: scenario, host, the axes, seed.
+    std::vector<std::string> point_cols(t.header.begin() + 1, t.header.begin() + 4 + long(axes));
+    auto distinct = [&](const std::string& col) {
+        const auto c =
+            std::size_t(std::find(t.header.begin(), t.header.end(), col) - t.header.begin());
+        std::vector<std::string> v;
+        for (const auto& row : t.rows)
+            if (std::find(v.begin(), v.end(), row[c]) == v.end()) v.push_back(row[c]);
+        return v;
+    };
+    // Only the columns that vary name the heat map's rows.
+    std::vector<std::string> by;
+    for (const auto& c : point_cols)
+        if (c != "host" && distinct(c).size() > 1) by.push_back(c);
+    if (by.empty()) by.push_back("scenario");
+    plot_request heat;
+    heat.x = "host";
+    heat.y = "verdict";
+    heat.by = by;
+    heat.title = "verdict by host";
+    heat.out = outdir + "/plots/verdicts.png";
+    if (t.rows.size() / std::max<std::size_t>(1, distinct("host").size()) <= 200) {
+        render_plot(t, heat);
+        out.push_back(heat.out);
+    }
+    for (std::size_t a = 0; a < axes; ++a) {
+        const std::string x = t.header[3 + a];
+        auto xs = distinct(x);
+        xs.erase(std::remove(xs.begin(), xs.end(), std::string()), xs.end());
+        if (xs.size() < 2 ||
+            !std::all_of(xs.begin(), xs.end(), [](const auto& v) { return number(v).has_value(); }))
+            continue;
+        plot_request r;
+        r.x = x;
+        r.y = "cycles";
+        r.title = "cycles by " + x;
+        for (const auto& c : point_cols)
+            if (c != x && distinct(c).size() > 1) r.by.push_back(c);
+        // Lines: the distinct groups among the rows where this axis applies.
+        const auto xc = std::size_t(3 + a);
+        std::vector<std::string> groups;
+        for (const auto& row : t.rows) {
+            if (row[xc].empty()) continue;
+            std::string g;
+            for (const auto& c : r.by)
+                g += row[std::size_t(std::find(t.header.begin(), t.header.end(), c) -
+                                     t.header.begin())] +
+                     '\x1f';
+            if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+        }
+        if (groups.size() > 12) continue;
+        r.out = outdir + "/plots/cycles-by-" + x + ".png";
+        try {
+            render_plot(t, r);
+            out.push_back(r.out);
+        } catch (const std::invalid_argument&) {
+            // a chart that would hide rows (plot_script refuses it): left out
+        }
+    }
+    return out;
 }
 
 } // namespace mtsim::study

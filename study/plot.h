@@ -25,4 +25,14 @@ struct plot_request {
 
 std::string plot_script(const csv_table& t, const plot_request& r);
 
+// Runs gnuplot on plot_script's script: r.out and its script r.out + ".gp" appear whole (drawn
+// to a temporary name, renamed). Throws std::invalid_argument for a bad request or when gnuplot
+// is not on PATH, std::runtime_error when gnuplot fails.
+void render_plot(const csv_table& t, const plot_request& r);
+
+// The default plots of a sweep's output folder (docs/sweep.md): a verdict heat map (host x
+// every other point column) and, for each numeric axis, cycles along it; those that would be
+// unreadable (too many rows or lines) are left out. Returns the files written; needs gnuplot.
+std::vector<std::string> default_plots(const std::string& outdir, std::size_t axes);
+
 } // namespace mtsim::study

@@ -142,6 +142,7 @@ bad_study_or_point_runs_nothing)
 plots_a_line_chart_and_a_verdict_heat_map)
     command -v gnuplot >/dev/null || { echo "SKIP: gnuplot not installed (gnuplot-nox)"; exit 77; }
     sweep --outdir out
+    [ "$(head -c 4 out/plots/verdicts.png | tail -c 3)" = PNG ] || fail "no default heat map: $(tail -2 "$tmp/err")"
     timeout 60 "$mtsim" plot out --x 'guest.buffers[buf].size' --y cycles --by host \
         --by platform.cache.self_snoop --where scenario=clflushopt-doorbell 2>"$tmp/err" ||
         fail "line chart: $(cat "$tmp/err")"

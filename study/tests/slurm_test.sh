@@ -80,14 +80,8 @@ if [ "$state" != idle ]; then
     exit 1
 fi
 
-cat >study.yaml <<'EOF'
-name: slurm-small
-scenarios: [virtio-gpu-wc-upload, clflushopt-doorbell]
-hosts: [linux-6.6, linux-6.16]
-axes:
-  - param: platform.cache.self_snoop
-    values: [true, false]
-EOF
+# The example study: 3 scenarios x 4 hosts x 3 axes, 112 points.
+cp "$src/studies/wbinvd-and-snoop.yaml" study.yaml
 timeout 120 "$mtsim" sweep study.yaml --jobs 2 --outdir whole 2>err || fail "unsharded: $(cat err)"
 timeout 60 "$mtsim" sweep study.yaml --emit-slurm 2 --jobs 1 --outdir run >job.sh 2>err ||
     fail "--emit-slurm: $(cat err)"

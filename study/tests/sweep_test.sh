@@ -110,13 +110,23 @@ shards_merge_to_the_unsharded_csv)
     timeout 60 "$mtsim" merge s0 other --outdir bad 2>"$tmp/err"
     [ $? -eq 2 ] && grep -q "another study" "$tmp/err" || fail "another study merged: $(cat "$tmp/err")" ;;
 shards_through_gnu_parallel)
+    # The example study (3 scenarios x 4 hosts x 3 axes), three shards run by GNU parallel.
     command -v parallel >/dev/null || { echo "SKIP: GNU parallel not installed"; exit 77; }
-    sweep --outdir whole
-    timeout 120 parallel --will-cite -j 2 "$mtsim" sweep study.yaml --jobs 1 --shard {}/3 \
-        --outdir par/shard-{} ::: 0 1 2 2>"$tmp/err"
-    [ $? -eq 3 ] || fail "parallel: want 3 failed jobs (each shard has failing points): $(tail -3 "$tmp/err")"
+    ex=$src/studies/wbinvd-and-snoop.yaml
+    timeout 120 "$mtsim" sweep "$ex" --jobs 2 --outdir whole 2>"$tmp/err" || fail "unsharded: $(tail -3 "$tmp/err")"
+    timeout 120 parallel --will-cite -j 2 "$mtsim" sweep "$ex" --jobs 1 --shard {}/3 \
+        --outdir par/shard-{} ::: 0 1 2 2>"$tmp/err" || fail "parallel: $(tail -3 "$tmp/err")"
     timeout 60 "$mtsim" merge par/shard-* --outdir par/merged 2>"$tmp/err" || fail "merge: $(cat "$tmp/err")"
+    [ "$(rows whole/results.csv)" -eq 112 ] || fail "the example study has $(rows whole/results.csv) rows"
     cmp whole/results.csv par/merged/results.csv || fail "parallel's merged CSV differs" ;;
+progress_is_one_line_on_a_terminal)
+    command -v script >/dev/null || { echo "SKIP: script(1) not installed"; exit 77; }
+    timeout 120 script -qec "'$mtsim' sweep study.yaml --jobs 2 --outdir t1" /dev/null >tty.txt
+    grep -a -q $'\r''small: 16/16 points, [0-9.]*/s, ETA 0:00, 4 failed' tty.txt ||
+        fail "no progress line on a terminal: $(tr '\r' '\n' <tty.txt | head -3)"
+    grep -a -q '\[16/16\]' tty.txt && fail "a line per point on a terminal"
+    sweep --outdir t2
+    [ "$(grep -c '^small: \[[0-9]*/16\] point' "$tmp/err")" -eq 16 ] || fail "not one plain line per point: $(head -3 "$tmp/err")" ;;
 emits_a_slurm_array_script)
     timeout 60 "$mtsim" sweep study.yaml --emit-slurm 4 --jobs 2 --outdir run >job.sh 2>"$tmp/err" ||
         fail "exit $?: $(cat "$tmp/err")"

@@ -214,8 +214,9 @@ sweep_summary run_sweep(const study& s, const std::vector<point>& pts, unsigned 
         ++sum.in_shard;
         const auto key_row = row_of(p, header, child_output{}, "");
         const auto it = done.find(row_key(key_row, verdict_col));
-        if (it != done.end()) {
-            it->second[0] = std::to_string(p.index);
+        // A row kept from an edited study whose point moved would name another point's
+        // points/ file: such a point runs again.
+        if (it != done.end() && it->second[0] == std::to_string(p.index)) {
             rows.push_back(it->second);
             ++sum.resumed;
         } else

@@ -105,6 +105,8 @@ axis_param param_of(const reader& r, const YAML::Node& n, const std::string& key
     if (!n["values"]) r.fail(n, key + ".values", "an axis needs values");
     axis_param p;
     p.path = r.scalar(n["param"], key + ".param");
+    p.key = key + ".param";
+    p.line = unsigned(n["param"].Mark().line + 1);
     if (p.path.empty() || p.path.find_first_of("=, \t\"") != std::string::npos)
         r.fail(n["param"], key + ".param", "a --set key: no '=', ',', quote or blank");
     if (p.path == "run.seed")

@@ -17,6 +17,8 @@ namespace mtsim::study {
 struct axis_param {
     std::string path;
     std::vector<std::string> values;
+    std::string key;   // where the study declares it: "axes[2].param", "axes[0].zip[1].param"
+    unsigned line = 0; // and its line
 };
 
 // One dimension of the cross product: one parameter, or several zipped (equal lengths, moved

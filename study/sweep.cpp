@@ -65,9 +65,17 @@ unsigned validate_points(const study& s, const std::vector<point>& pts) {
         try {
             sc = scenarios::load_scenario(p.scenario_file, p.host, p.sets);
         } catch (const config_error& e) {
+            const std::string where =
+                fmt::format("point {}: {} under {}", p.index, p.scenario, p.host);
+            // An error about an axis's --set names the axis in the study file.
+            for (const auto& a : s.axes)
+                for (const auto& prm : a.params)
+                    if (e.file().rfind("--set " + prm.path + "=", 0) == 0)
+                        throw config_error(s.file, prm.line, prm.key,
+                                           fmt::format("{} ({}, {}: key '{}')", e.message(), where,
+                                                       e.file(), e.key()));
             throw config_error(e.file(), e.line(), e.key(),
-                               fmt::format("{} (point {} of {}: {} under {})", e.message(), p.index,
-                                           s.file, p.scenario, p.host));
+                               fmt::format("{} ({} of {})", e.message(), where, s.file));
         }
         unsigned n = 0;
         for (const auto& prog : sc.programs) n += prog.agent.rfind("vcpu", 0) == 0;

@@ -142,7 +142,8 @@ bad_study_or_point_runs_nothing)
     # A point whose configuration does not load: nothing runs, no folder.
     printf 'scenarios: [virtio-gpu-wc-upload, clflushopt-doorbell]\naxes:\n  - param: guest.buffers[buf].size\n    values: [8KiB]\n' >bad2.yaml
     timeout 60 "$mtsim" sweep bad2.yaml --outdir o2 >/dev/null 2>"$tmp/err"
-    [ $? -eq 2 ] && grep -q "no buffer named 'buf'" "$tmp/err" && grep -q "point 0 of bad2.yaml" "$tmp/err" ||
+    [ $? -eq 2 ] && grep -q "bad2.yaml:3: key 'axes\[0\].param': no buffer named 'buf'" "$tmp/err" &&
+        grep -q "point 0: virtio-gpu-wc-upload under linux-6.16" "$tmp/err" ||
         fail "bad point: $(cat "$tmp/err")"
     [ -e o1 ] || [ -e o2 ] && fail "a refused study created its output folder"
     for a in "--shard 2/2" "--shard x" "--jobs 0" "--emit-slurm 0"; do

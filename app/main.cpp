@@ -29,8 +29,7 @@ const std::vector<command>& commands() {
         {"walk", "one vCPU's 2-D page walk step by step: entries, types, cycles, exit", cmd_walk},
         {"sweep", "a what-if study: its points in child processes, a CSV row each", cmd_sweep},
         {"merge", "join the output folders of a study's shards into one", cmd_merge},
-        {"plot", "a chart of a sweep's CSV through gnuplot: lines or a verdict heat map",
-         cmd_plot},
+        {"plot", "a chart of a sweep's CSV through gnuplot: lines or a verdict heat map", cmd_plot},
     };
     return cmds;
 }

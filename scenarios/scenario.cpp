@@ -244,6 +244,11 @@ host_config load_host(const std::string& name) {
     return h;
 }
 
+bool is_host_file(const std::string& host) {
+    return host.find('/') != std::string::npos ||
+           (host.size() > 5 && host.compare(host.size() - 5, 5, ".yaml") == 0);
+}
+
 scenario load_scenario(const std::string& file, const std::string& host_override,
                        const std::vector<std::string>& sets) {
     scenario s;
@@ -269,7 +274,15 @@ scenario load_scenario(const std::string& file, const std::string& host_override
     YAML::Node h;
     if (s.host_inline)
         h = parse_file(file)["host"];
-    else {
+    else if (is_host_file(host_override)) {
+        // --host FILE: a host file of the user's; the host's name is the file's stem.
+        hf = host_override;
+        if (!fs::is_regular_file(hf))
+            throw config_error(hf, 0, "host", "no such host file (--host)");
+        h = parse_file(hf);
+        load_yaml(h, hf, s.host, "host");
+        s.host_name = fs::path(hf).stem().string();
+    } else {
         const auto names = host_names();
         if (std::find(names.begin(), names.end(), s.host_name) == names.end())
             throw config_error(file, 0, "host",

@@ -215,12 +215,25 @@ study load_study(const std::string& file, const std::string& catalogue) {
     for (std::size_t i = 0; i < hosts.size(); ++i) {
         if (hosts[i] == "all" && hosts.size() == 1) {
             s.hosts = all;
+            s.host_args = all;
             break;
+        }
+        if (scenarios::is_host_file(hosts[i])) {
+            // A host file, relative to the study file.
+            const fs::path p = (fs::path(file).parent_path() / hosts[i]).lexically_normal();
+            if (!fs::is_regular_file(p))
+                r.fail(root["hosts"], "hosts", "no such host file: " + p.string());
+            s.hosts.push_back(hosts[i]);
+            s.host_args.push_back(p.string());
+            continue;
         }
         if (std::find(all.begin(), all.end(), hosts[i]) == all.end())
             r.fail(root["hosts"], "hosts",
-                   "unknown host '" + hosts[i] + "'; see `mtsim list hosts` (or all)");
+                   "unknown host '" + hosts[i] +
+                       "'; see `mtsim list hosts` (or all), or a "
+                       "host file (a path with '/' or ending in .yaml)");
         s.hosts.push_back(hosts[i]);
+        s.host_args.push_back(hosts[i]);
     }
     if (root["set"]) s.sets = r.scalars(root["set"], "set");
     if (const YAML::Node ax = root["axes"]) {
@@ -257,7 +270,8 @@ std::vector<point> points(const study& s) {
         // The axes that apply to this scenario; the others hold one empty value.
         std::vector<std::size_t> len;
         for (const auto& a : s.axes) len.push_back(a.applies_to(name) ? a.size() : 1);
-        for (const auto& h : s.hosts) {
+        for (std::size_t hi = 0; hi < s.hosts.size(); ++hi) {
+            const std::string& h = s.hosts[hi];
             std::vector<std::size_t> at(s.axes.size(), 0);
             for (bool more = true; more;) {
                 for (const auto seed : s.seeds) {
@@ -266,6 +280,7 @@ std::vector<point> points(const study& s) {
                     p.scenario_file = f;
                     p.scenario = name;
                     p.host = h;
+                    p.host_arg = s.host_args[hi];
                     p.seed = seed;
                     p.sets = s.sets;
                     p.axis_values.reserve(ncol);

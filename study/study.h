@@ -35,8 +35,9 @@ struct study {
     std::string name;                   // `name:`, else the file's stem
     std::string description;            // first line
     std::vector<std::string> scenarios; // scenario files, folders expanded (sorted)
-    std::vector<std::string> hosts;
-    std::vector<std::string> sets; // `set:`: --set assignments for every point
+    std::vector<std::string> hosts;     // as the study names them (the CSV's host column)
+    std::vector<std::string> host_args; // what --host gets: the name, or the host file's path
+    std::vector<std::string> sets;      // `set:`: --set assignments for every point
     std::vector<axis> axes;
     std::vector<std::uint64_t> seeds;
     // Every axis parameter path in order: the CSV's axis columns.
@@ -46,6 +47,7 @@ struct study {
 struct point {
     std::size_t index = 0;
     std::string scenario_file, scenario, host;
+    std::string host_arg;                 // --host: the host's name, or its file
     std::vector<std::string> axis_values; // one per axis_columns(), "" where it does not apply
     std::uint64_t seed = 0;
     // The --set assignments of this point: the study's `set:`, then the axis values, then

@@ -58,12 +58,12 @@ unsigned validate_points(const study& s, const std::vector<point>& pts) {
     // whole number load_study checked): one load each.
     std::set<std::string> seen;
     for (const auto& p : pts) {
-        std::string key = p.scenario_file + '\n' + p.host;
+        std::string key = p.scenario_file + '\n' + p.host_arg;
         for (std::size_t i = 0; i + 1 < p.sets.size(); ++i) key += '\n' + p.sets[i];
         if (!seen.insert(key).second) continue;
         scenarios::scenario sc;
         try {
-            sc = scenarios::load_scenario(p.scenario_file, p.host, p.sets);
+            sc = scenarios::load_scenario(p.scenario_file, p.host_arg, p.sets);
         } catch (const config_error& e) {
             const std::string where =
                 fmt::format("point {}: {} under {}", p.index, p.scenario, p.host);
@@ -246,8 +246,8 @@ sweep_summary run_sweep(const study& s, const std::vector<point>& pts, unsigned 
         const std::string cfg = fmt::format("points/{:06}.yaml", p->index);
         configs.push_back(cfg);
         std::vector<std::string> a{
-            o.exe,   "run",    p->scenario_file, "--host",
-            p->host, "--json", "--resolved",     (fs::path(o.outdir) / cfg).string()};
+            o.exe,       "run",    p->scenario_file, "--host",
+            p->host_arg, "--json", "--resolved",     (fs::path(o.outdir) / cfg).string()};
         for (const auto& set : p->sets) {
             a.push_back("--set");
             a.push_back(set);

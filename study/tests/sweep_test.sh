@@ -191,6 +191,23 @@ EOF
     timeout 60 "$mtsim" run r1/config.yaml --json 2>/dev/null |
         python3 -c 'import json,sys; assert json.load(sys.stdin)["verdict"] == "stale-read"' ||
         fail "config.yaml does not rerun the same verdict" ;;
+hosts_given_as_files)
+    # A host file of the user's, in `run --host` and in a study's hosts (relative to the study).
+    sed 's/^description:.*/description: a copy of linux-6.6/' "$src/scenarios/hosts/linux-6.6.yaml" >myhost.yaml
+    # Exit 1: the scenario's expect: has no entry for a host named myhost (default: clean).
+    timeout 60 "$mtsim" run virtio-gpu-wc-upload --host ./myhost.yaml --json >r.json 2>"$tmp/err"
+    [ $? -eq 1 ] || fail "run --host FILE: $(cat "$tmp/err")"
+    python3 -c 'import json,sys; j=json.load(open("r.json")); assert j["host"] == "myhost" and j["verdict"] == "stale-read", (j["host"], j["verdict"])' ||
+        fail "run --host ./myhost.yaml"
+    printf 'scenarios: [virtio-gpu-wc-upload]\nhosts: [linux-6.6, myhost.yaml]\n' >h.yaml
+    timeout 60 "$mtsim" sweep h.yaml --outdir h 2>"$tmp/err" || fail "study with a host file: $(cat "$tmp/err")"
+    [ "$(cut -d, -f3,5 h/results.csv | tail -n +2 | tr '\n' ' ')" = "linux-6.6,stale-read myhost.yaml,stale-read " ] ||
+        fail "rows: $(cut -d, -f1-6 h/results.csv)"
+    printf 'scenarios: [virtio-gpu-wc-upload]\nhosts: [nohost.yaml]\n' >h2.yaml
+    timeout 60 "$mtsim" sweep h2.yaml --outdir h2 >/dev/null 2>"$tmp/err"
+    [ $? -eq 2 ] && grep -q "h2.yaml:2: key 'hosts': no such host file" "$tmp/err" || fail "missing host file: $(cat "$tmp/err")"
+    timeout 60 "$mtsim" run virtio-gpu-wc-upload --host ./nohost.yaml >/dev/null 2>"$tmp/err"
+    [ $? -eq 2 ] && grep -q "no such host file" "$tmp/err" || fail "run with a missing host file: $(cat "$tmp/err")" ;;
 *)
     echo "unknown check $check"; exit 2 ;;
 esac

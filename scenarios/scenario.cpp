@@ -278,7 +278,10 @@ scenario load_scenario(const std::string& file, const std::string& host_override
         // --host FILE: a host file of the user's; the host's name is the file's stem.
         hf = host_override;
         if (!fs::is_regular_file(hf))
-            throw config_error(hf, 0, "host", "no such host file (--host)");
+            throw config_error(hf, 0, "host",
+                               "unknown host '" + hf +
+                                   "': no such host file (a --host with '/' or ending in .yaml "
+                                   "is a file of the user's, never one of the hosts folder)");
         h = parse_file(hf);
         load_yaml(h, hf, s.host, "host");
         s.host_name = fs::path(hf).stem().string();

@@ -1,14 +1,16 @@
 #include "scenarios/matrix.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
-#include <iostream>
-
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -45,6 +47,15 @@ std::string find_scenario(const std::string& file_or_name, const std::string& ca
     return "";
 }
 
+namespace {
+// One running cell: its child process and what it printed so far.
+struct child {
+    child_process p;
+    std::string out;
+    std::size_t cell = 0;
+};
+} // namespace
+
 std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<std::string>& files,
                                     const std::vector<std::string>& hosts, unsigned jobs,
                                     const std::vector<std::string>& sets) {
@@ -63,20 +74,55 @@ std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<st
             }
             argvs.push_back(a);
         }
-    run_children(argvs, jobs, [&](std::size_t i, child_output& o) {
-        matrix_cell& cell = cells[i];
-        const int code = WIFEXITED(o.status) ? WEXITSTATUS(o.status) : -1;
-        if (code != 0 && code != 1)
-            throw std::runtime_error(fmt::format("{} under {}: the run failed (status {}): {}",
-                                                 cell.scenario, cell.host, code, o.err));
-        std::cerr << o.err; // a child's warnings
-        const auto j = nlohmann::json::parse(o.out);
-        cell.verdict = j["verdict"].get<std::string>();
-        cell.expected = j["expected"].is_null() ? "" : j["expected"].get<std::string>();
-        cell.expect_met = j["expect_met"].get<bool>();
-        cell.corruptions = j["corruptions"].get<std::uint64_t>();
-        cell.cycles = j["cycles"].get<std::uint64_t>();
-    });
+    std::vector<child> running;
+    std::size_t next = 0;
+    jobs = std::max(1u, jobs);
+    while (next < argvs.size() || !running.empty()) {
+        while (next < argvs.size() && running.size() < jobs) {
+            child c{spawn_child(argvs[next]), {}, next};
+            ++next;
+            running.push_back(c);
+        }
+        std::vector<pollfd> pf;
+        for (const auto& c : running) pf.push_back({c.p.stdout_fd, POLLIN, 0});
+        poll(pf.data(), pf.size(), -1);
+        for (std::size_t i = running.size(); i-- > 0;) {
+            if (!(pf[i].revents & (POLLIN | POLLHUP))) continue;
+            char buf[65536];
+            const ssize_t n = read(running[i].p.stdout_fd, buf, sizeof buf);
+            if (n > 0) {
+                running[i].out.append(buf, std::size_t(n));
+                continue;
+            }
+            close(running[i].p.stdout_fd);
+            int status = 0;
+            waitpid(running[i].p.pid, &status, 0);
+            matrix_cell& cell = cells[running[i].cell];
+            if (WIFSIGNALED(status))
+                cell.error = fmt::format("killed by signal {} ({})", WTERMSIG(status),
+                                         strsignal(WTERMSIG(status)));
+            else if (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1)
+                cell.error = fmt::format("exit {}", WEXITSTATUS(status));
+            else {
+                try {
+                    const auto j = nlohmann::json::parse(running[i].out);
+                    cell.verdict = j.at("verdict").get<std::string>();
+                    cell.expected =
+                        j.at("expected").is_null() ? "" : j["expected"].get<std::string>();
+                    cell.expect_met = j.at("expect_met").get<bool>();
+                    cell.corruptions = j.at("corruptions").get<std::uint64_t>();
+                    cell.cycles = j.at("cycles").get<std::uint64_t>();
+                } catch (const nlohmann::json::exception& e) {
+                    cell.error = std::string("no result: ") + e.what();
+                }
+            }
+            if (!cell.error.empty()) {
+                cell.verdict = "error";
+                cell.expect_met = false;
+            }
+            running.erase(running.begin() + long(i));
+        }
+    }
     return cells;
 }
 
@@ -88,7 +134,8 @@ nlohmann::json matrix_json(const std::vector<matrix_cell>& cells) {
                        {"verdict", c.verdict},
                        {"expected", c.expected},
                        {"corruptions", c.corruptions},
-                       {"cycles", c.cycles}});
+                       {"cycles", c.cycles},
+                       {"error", c.error}});
     return out;
 }
 

@@ -231,7 +231,7 @@ study load_study(const std::string& file, const std::string& catalogue) {
             r.fail(root["hosts"], "hosts",
                    "unknown host '" + hosts[i] +
                        "'; see `mtsim list hosts` (or all), or a "
-                       "host file (a path with '/' or ending in .yaml)");
+                       "host file (a path with a '/': ./myhost.yaml)");
         s.hosts.push_back(hosts[i]);
         s.host_args.push_back(hosts[i]);
     }

@@ -220,7 +220,8 @@ study load_study(const std::string& file, const std::string& catalogue) {
         }
         if (scenarios::is_host_file(hosts[i])) {
             // A host file, relative to the study file.
-            const fs::path p = (fs::path(file).parent_path() / hosts[i]).lexically_normal();
+            const fs::path p =
+                fs::absolute(fs::path(file).parent_path() / hosts[i]).lexically_normal();
             if (!fs::is_regular_file(p))
                 r.fail(root["hosts"], "hosts", "no such host file: " + p.string());
             s.hosts.push_back(hosts[i]);

@@ -63,5 +63,8 @@ int cmd_stress(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_matrix(const std::vector<std::string>& args);
 int cmd_walk(const std::vector<std::string>& args);
+int cmd_sweep(const std::vector<std::string>& args);
+int cmd_merge(const std::vector<std::string>& args);
+int cmd_plot(const std::vector<std::string>& args);
 
 } // namespace mtsim::app

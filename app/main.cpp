@@ -27,6 +27,9 @@ const std::vector<command>& commands() {
         {"run", "run one scenario under one host: verdict, corruptions and their causes", cmd_run},
         {"matrix", "every scenario under every host, each in its own process: a table", cmd_matrix},
         {"walk", "one vCPU's 2-D page walk step by step: entries, types, cycles, exit", cmd_walk},
+        {"sweep", "a what-if study: its points in child processes, a CSV row each", cmd_sweep},
+        {"merge", "join the output folders of a study's shards into one", cmd_merge},
+        {"plot", "a chart of a sweep's CSV through gnuplot: lines or a verdict heat map", cmd_plot},
     };
     return cmds;
 }

@@ -38,6 +38,15 @@ std::vector<std::string> collect_scenarios(const std::vector<std::string>& paths
     return out;
 }
 
+std::string find_scenario(const std::string& file_or_name, const std::string& catalogue_dir) {
+    if (fs::exists(file_or_name)) return file_or_name;
+    if (file_or_name.find('/') != std::string::npos || !fs::is_directory(catalogue_dir)) return "";
+    for (const auto& e : fs::directory_iterator(catalogue_dir))
+        if (e.path().extension() == ".yaml" && scenario_name(e.path().string()) == file_or_name)
+            return e.path().string();
+    return "";
+}
+
 namespace {
 // One running cell: its child process and what it printed so far.
 struct child {

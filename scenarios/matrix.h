@@ -20,6 +20,9 @@ struct matrix_cell {
 
 // Scenario files from files and folders (a folder: its *.yaml, sorted).
 std::vector<std::string> collect_scenarios(const std::vector<std::string>& paths);
+// A scenario file from a path, or else from a catalogue name (`virtio-gpu-wc-upload`: the file
+// of catalogue_dir whose scenario_name it is); "" when it is neither.
+std::string find_scenario(const std::string& file_or_name, const std::string& catalogue_dir);
 // A child that fails becomes that cell's error (its own message went to stderr); the other
 // cells still run. Throws std::runtime_error only when a child cannot be started.
 std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<std::string>& files,

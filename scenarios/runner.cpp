@@ -11,6 +11,7 @@
 
 #include "kvm/quirks.h"
 #include "model/oracle.h"
+#include "model/stats.h"
 #include "scenarios/builder.h"
 #include "scenarios/resolved.h"
 
@@ -55,7 +56,7 @@ void trailer(const scenario& s, nlohmann::json& r) {
 
 } // namespace
 
-nlohmann::json run_scenario(const scenario& s) {
+nlohmann::json run_scenario(const scenario& s, nlohmann::json* all_stats) {
     if (const auto refusal = host_refusal(s)) {
         const std::string key = "host." + refusal->key();
         if (s.host.refuse != "skip")
@@ -98,6 +99,13 @@ nlohmann::json run_scenario(const scenario& s) {
     r["cycles_per_agent"] = p.cycles_json();
     r["cycles"] = p.cycles_json().value("vcpu0", std::uint64_t(0));
     r["stats"] = p.stats_json();
+    if (all_stats) {
+        nlohmann::json units = nlohmann::json::object();
+        for (const auto& st : list_stats())
+            units[st.path] = {
+                {"unit", st.unit}, {"kind", st.kind}, {"description", st.description}};
+        *all_stats = {{"stats", dump_stats()}, {"units", units}};
+    }
     trailer(s, r);
     return r;
 }

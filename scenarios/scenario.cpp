@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "scenarios/derived.h"
+#include "scenarios/list_sets.h"
 #include "scenarios/scenario_parts.h"
 #include "scenarios/validate.h"
 
@@ -129,9 +130,12 @@ const std::set<std::string> top_keys{"name", "description", "include",  "host",
 constexpr std::size_t max_include_depth = 8;
 
 // Applies one file: its includes first, then its own sections (later files override).
-// `chain` holds the files being applied, outermost first (for cycles and depth).
-void apply_file(const std::string& file, scenario& s, std::vector<std::string>& chain, bool main) {
-    const YAML::Node root = parse_file(file);
+// `chain` holds the files being applied, outermost first (for cycles and depth). The --set
+// assignments to buffers and program ops edit the file's YAML first (list_sets.h).
+void apply_file(const std::string& file, scenario& s, std::vector<std::string>& chain, bool main,
+                std::vector<list_set>& lsets) {
+    YAML::Node root = parse_file(file);
+    apply_list_sets(file, root, lsets, main);
     std::error_code ec;
     chain.push_back(fs::weakly_canonical(file, ec).string());
     for (auto it = root.begin(); it != root.end(); ++it) {
@@ -167,7 +171,7 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
                 fail(file, x, "include",
                      fmt::format("includes nest deeper than {} (this file is at depth {})",
                                  max_include_depth, chain.size()));
-            apply_file(p.string(), s, chain, false);
+            apply_file(p.string(), s, chain, false, lsets);
         }
     }
     if (const YAML::Node d = root["description"]) s.description = scalar(file, d, "description");
@@ -270,12 +274,25 @@ host_config load_host(const std::string& name) {
     return h;
 }
 
+bool is_host_file(const std::string& host) {
+    return host.find('/') != std::string::npos;
+}
+
 scenario load_scenario(const std::string& file, const std::string& host_override,
                        const std::vector<std::string>& sets) {
     scenario s;
     s.file = file;
     std::vector<std::string> chain;
-    apply_file(file, s, chain, true);
+    auto lsets = parse_list_sets(sets);
+    try {
+        apply_file(file, s, chain, true, lsets);
+    } catch (const config_error& e) {
+        rethrow_for_set(e, lsets);
+    }
+    std::string buffers, agents;
+    for (const auto& b : s.buffers) buffers += (buffers.empty() ? "" : ", ") + b.name;
+    for (const auto& p : s.programs) agents += (agents.empty() ? "" : ", ") + p.agent;
+    check_list_sets_applied(lsets, buffers, agents);
     if (s.name.empty()) s.name = scenario_name(file);
     if (!host_override.empty()) {
         s.host_name = host_override;
@@ -287,7 +304,7 @@ scenario load_scenario(const std::string& file, const std::string& host_override
     YAML::Node h;
     if (s.host_inline)
         h = parse_file(file)["host"];
-    else if (host_override.find('/') != std::string::npos) {
+    else if (is_host_file(host_override)) {
         // An explicit host file (a path with a '/'); a bare word is only ever a name from the
         // hosts folder, so a name cannot walk out of it.
         hf = host_override;
@@ -308,6 +325,7 @@ scenario load_scenario(const std::string& file, const std::string& host_override
         }
     }
     for (const auto& a : sets) {
+        if (is_list_set(a)) continue; // applied to the YAML already (list_sets.h)
         apply_set(a, s);
         s.origins[a.substr(0, a.find('='))] = param_origin{"--set " + a, 0};
     }

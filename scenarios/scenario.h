@@ -200,8 +200,12 @@ std::vector<std::string> host_names();
 // Throws config_error for an unknown host.
 host_config load_host(const std::string& name);
 
+// True when a --host value names a host file (it holds a '/'), not a host of the hosts folder.
+bool is_host_file(const std::string& host);
+
 // Loads FILE, its includes, the host (host_override when not empty, else the file's `host:`,
-// else linux-6.16) and the --set assignments. Throws config_error.
+// else linux-6.16; a host_override that is_host_file is read from that file, and the host's
+// name is its stem) and the --set assignments. Throws config_error.
 scenario load_scenario(const std::string& file, const std::string& host_override,
                        const std::vector<std::string>& sets);
 

@@ -127,7 +127,7 @@ children_die_with_their_parent)
     done
     [ "$left" -eq 0 ] || fail "$left child process(es) still running after the parent was killed" ;;
 every_command_answers_help)
-    for c in run matrix walk list memtype stress bench; do
+    for c in run matrix walk list memtype stress bench sweep merge plot; do
         for h in --help -h; do
             timeout 60 "$mtsim" $c $h >"$tmp/out" 2>"$tmp/err" || fail "mtsim $c $h: exit $?"
             [ -s "$tmp/out" ] || fail "mtsim $c $h printed nothing"

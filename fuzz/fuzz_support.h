@@ -19,4 +19,8 @@ std::string write_input(const std::uint8_t* data, std::size_t size);
 // would be an internal error (exit 3). `what` receives its type and message.
 bool is_input_error(const std::exception_ptr& e, std::string& what);
 
+// This process's coverage counters (clang's inline 8-bit counters; coverage_counters.cpp).
+std::uint8_t* counters_begin();
+std::size_t counters_size();
+
 } // namespace mtsim::fuzz

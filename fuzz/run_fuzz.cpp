@@ -7,8 +7,12 @@
 //
 // A finding is what a user must never see from `mtsim run`: a signal (a crash, a sanitizer
 // report: scripts/fuzz sets the sanitizers' exitcode to 86), exit 3 (internal error), or a
-// run longer than MTSIM_FUZZ_RUN_TIMEOUT seconds (default 10; the catalogue's scenarios take
-// well under one). Exit 0 and 1 (a verdict) and 2 (bad input, not modelled, refused) are fine.
+// run over MTSIM_FUZZ_RUN_TIMEOUT seconds of CPU time (default 30: a catalogue scenario takes a
+// few under the sanitizers; a limit on CPU time, not on the clock, so that a loaded machine
+// does not make findings; the clock's limit is ten times that). Exit 0 and 1 (a verdict) and 2
+// (bad input, not modelled, refused) are fine. The child leaves with _exit() once `mtsim run`
+// returned: libFuzzer reports an exit() inside the fuzz target as a finding, so the exit-time
+// destructors are not run here (the replay of fuzz/regressions/ runs the real binary).
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -16,6 +20,7 @@
 #include <cstring>
 #include <ctime>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,16 +30,10 @@
 // app/main.cpp's main(), renamed for this target (fuzz/CMakeLists.txt).
 int mtsim_app_main(int argc, char* argv[]);
 
-// The inline 8-bit counters of -fsanitize-coverage (clang places them in this section; the
-// linker defines its bounds).
-extern "C" std::uint8_t __start___sancov_cntrs[]; // NOLINT(bugprone-reserved-identifier)
-extern "C" std::uint8_t __stop___sancov_cntrs[];  // NOLINT(bugprone-reserved-identifier)
-
 namespace {
 
-std::size_t counters_size() {
-    return static_cast<std::size_t>(__stop___sancov_cntrs - __start___sancov_cntrs);
-}
+using mtsim::fuzz::counters_begin;
+using mtsim::fuzz::counters_size;
 
 std::uint8_t* shared_counters() {
     static std::uint8_t* shm = [] {
@@ -50,12 +49,13 @@ std::uint8_t* shared_counters() {
 }
 
 void copy_counters_out() {
-    std::memcpy(shared_counters(), __start___sancov_cntrs, counters_size());
+    std::memcpy(shared_counters(), counters_begin(), counters_size());
 }
 
 double timeout_s() {
     const char* t = std::getenv("MTSIM_FUZZ_RUN_TIMEOUT");
-    return t ? std::atof(t) : 10.0;
+    const double s = t ? std::atof(t) : 0.0;
+    return s >= 1.0 ? s : 30.0;
 }
 
 double now_s() {
@@ -75,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     std::uint8_t* shm = shared_counters();
-    std::memcpy(shm, __start___sancov_cntrs, counters_size());
+    std::memcpy(shm, counters_begin(), counters_size());
     std::fflush(nullptr);
     const pid_t child = fork();
     if (child < 0) {
@@ -85,12 +85,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (child == 0) {
         // Keep the run's report off the fuzzer's output; stderr stays for sanitizer reports.
         if (std::freopen("/dev/null", "w", stdout) == nullptr) _exit(97);
-        std::atexit(copy_counters_out);
+        const auto cpu = static_cast<rlim_t>(timeout_s());
+        const rlimit limit{cpu, cpu + 1};
+        setrlimit(RLIMIT_CPU, &limit);
         std::string run = "run", json = "--json", self = "mtsim";
         char* argv[] = {self.data(), run.data(), path.data(), json.data(), nullptr};
-        std::exit(mtsim_app_main(4, argv));
+        const int code = mtsim_app_main(4, argv);
+        std::fflush(nullptr);
+        copy_counters_out();
+        _exit(code);
     }
-    const double deadline = now_s() + timeout_s();
+    const double deadline = now_s() + 10 * timeout_s();
     int status = 0;
     for (;;) {
         const pid_t r = waitpid(child, &status, WNOHANG);
@@ -102,11 +107,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (now_s() > deadline) {
             kill(child, SIGKILL);
             waitpid(child, &status, 0);
-            std::fprintf(stderr, "mtsim run fuzz: the run took longer than %.0f s\n", timeout_s());
+            std::fprintf(stderr, "mtsim run fuzz: the run took longer than %.0f s\n",
+                         10 * timeout_s());
             std::abort();
         }
         const timespec pause{0, 200000};
         nanosleep(&pause, nullptr);
+    }
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
+        std::fprintf(stderr, "mtsim run fuzz: the run used more than %.0f s of CPU time\n",
+                     timeout_s());
+        std::abort();
     }
     if (WIFSIGNALED(status)) {
         std::fprintf(stderr, "mtsim run fuzz: the run died of signal %d (%s)\n", WTERMSIG(status),
@@ -119,6 +130,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                      code == 86 ? " (a sanitizer report)" : "");
         std::abort();
     }
-    std::memcpy(__start___sancov_cntrs, shm, counters_size());
+    std::memcpy(counters_begin(), shm, counters_size());
     return 0;
 }

@@ -48,6 +48,11 @@ struct memory_system_config {
     unsigned llc_ports = 1;
     cycles llc_port_occupancy{1};
     cycles snoop_latency{30};
+    // A snooped DMA request's snoop-filter lookup, after it got an LLC port. Stated
+    // assumption (no published figure): 0 by default, the lookup overlapping the LLC tag
+    // lookup (llc.latency) in a home agent that keeps the filter beside the LLC tags; set it
+    // to model a directory looked up after the LLC.
+    cycles snoop_filter_latency{0};
     unsigned wc_buffers = 4;
     unsigned wc_buffer_size = 64;
     cycles wc_store_latency{1};
@@ -72,6 +77,10 @@ struct memory_system_config {
         v.cycles("llc_port_occupancy", llc_port_occupancy, "cycles one access occupies a port", 0,
                  1000);
         v.cycles("snoop_latency", snoop_latency, "one round of snoops to private caches");
+        v.cycles("snoop_filter_latency", snoop_filter_latency,
+                 "snoop-filter lookup a snooped DMA request pays after its LLC port (assumption: "
+                 "0, overlapped with the LLC tag lookup)",
+                 0, 1000);
         v.uint("wc_buffers", wc_buffers, "write-combining buffers per pCPU", "buffers", 1, 64);
         v.uint("wc_buffer_size", wc_buffer_size,
                "bytes one WC buffer covers (a power of two, at most a line)", "bytes", 8,

@@ -5,9 +5,9 @@
 // bounded and never evicts. A change of holder is one slot write at the frame's coordinates;
 // only "who holds this line" searches, comparing one fingerprint byte per slot of the line's
 // set (cache/fingerprint.h) and reading a full tag for candidates only.
-// The slots are written by the protocol step (cache/ms_home.cpp), not by the L2 arrays: a
-// table cell that drops or keeps a copy without saying so leaves the filter and the L2s in
-// disagreement, which the stress checker reports.
+// The slots are written by the protocol step (cache/home_agent.cpp, home_agent::step), not by the
+// L2 arrays: a table cell that drops or keeps a copy without saying so leaves the filter and the
+// L2s in disagreement, which the stress checker reports.
 #pragma once
 
 #include <cstdint>

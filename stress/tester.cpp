@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include <systemc>
+// sc_spawn: <systemc> includes it only under SC_INCLUDE_DYNAMIC_PROCESSES.
+#include <sysc/kernel/sc_spawn.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 

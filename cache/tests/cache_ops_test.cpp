@@ -148,6 +148,22 @@ TEST_CASE("cpu ports are LT only: nb_transport_fw is refused and no DMI is grant
     CHECK_FALSE(r.cpu[0]->get_direct_mem_ptr(gp, dmi));
 }
 
+TEST_CASE("the device port is LT only too: nb_transport_fw is refused and no DMI is granted") {
+    rig r;
+    r.start();
+    std::uint8_t b[8] = {};
+    tlm::tlm_generic_payload gp;
+    prepare(gp, tlm::TLM_READ_COMMAND, 0x40, b, 8);
+    tlm::tlm_phase phase = tlm::BEGIN_REQ;
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+    CHECK_THROWS_WITH_AS(r.dev->nb_transport_fw(gp, phase, d),
+                         doctest::Contains("not modelled: nb_transport_fw"), not_modelled);
+    CHECK_THROWS_WITH_AS(r.dev->nb_transport_fw(gp, phase, d), doctest::Contains("ms.dma"),
+                         not_modelled);
+    tlm::tlm_dmi dmi;
+    CHECK_FALSE(r.dev->get_direct_mem_ptr(gp, dmi));
+}
+
 TEST_CASE("accesses spanning two lines are split and both lines are served") {
     rig r;
     r.start();

@@ -150,7 +150,9 @@ public:
     std::uint64_t op(unsigned p, op_kind k, std::uint64_t addr = 0) {
         return access(p, tlm::TLM_IGNORE_COMMAND, k, memtype::wb, addr, nullptr, 0);
     }
-    std::uint64_t dma(tlm::tlm_command cmd, bool no_snoop, std::uint64_t addr, bytes& b) {
+    // Issues at `issue` cycles and returns the completion time in cycles.
+    std::uint64_t dma(tlm::tlm_command cmd, bool no_snoop, std::uint64_t addr, bytes& b,
+                      std::uint64_t issue = 0) {
         access_ext ext;
         ext.op = cmd == tlm::TLM_READ_COMMAND ? op_kind::dma_read : op_kind::dma_write;
         ext.no_snoop = no_snoop;
@@ -162,7 +164,7 @@ public:
         gp.set_data_length(static_cast<unsigned>(b.size()));
         gp.set_streaming_width(static_cast<unsigned>(b.size()));
         ext_guard guard(gp, ext);
-        sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+        sc_core::sc_time d = ms.clk().to_time(cycles{issue});
         dev->b_transport(gp, d);
         return ms.clk().to_cycles(d).n;
     }

@@ -1,0 +1,67 @@
+// One pCPU's port into the memory system (bound to memory_system::cpu[p]): it checks every
+// request once, here and only here, then dispatches it. A request must carry access_ext with
+// who.pcpu equal to the port's pCPU. TLM_IGNORE_COMMAND is a cache-control op (CLFLUSH(OPT),
+// CLWB on the address's line; WBINVD, WBNOINVD, INVD, SFENCE, MFENCE). A data access passes
+// check_data_access() (byte enables and streaming widths are not modelled, op and command
+// must agree, source cd comes with UC), drains this pCPU's WC buffers holding its bytes when
+// it is cacheable, and is split per line and dispatched by memory type: WB/WT/WP to the
+// private hierarchy (private_hierarchy.h), UC/UC- and WC loads to the home agent
+// (home_agent.h) after draining the WC buffers, WC and streaming stores to the WC unit
+// (wc_unit.h), CR0.CD no-fill accesses to whichever serves them. A WB load or store within
+// one line takes the private hierarchy's fast path after the same checks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <tlm>
+
+#include "cache/home_agent.h"
+#include "cache/ms_context.h"
+#include "cache/private_hierarchy.h"
+#include "cache/wc_unit.h"
+#include "model/access_ext.h"
+#include "model/lt_target.h"
+
+namespace mtsim {
+
+class cpu_port final : public lt_target {
+public:
+    cpu_port(const ms_context& ctx, home_agent& home, private_hierarchy& caches, wc_unit& wc,
+             unsigned pcpu);
+    void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) override;
+    unsigned int transport_dbg(tlm::tlm_generic_payload& gp) override;
+
+private:
+    std::string lt_target_name() const override;
+    // The checks every data access (READ/WRITE) passes, the fast path included. Throws
+    // std::invalid_argument or not_modelled naming the fault. Inline: the fast path runs it
+    // on every access; the message is built out of line.
+    void check_data_access(const access_ext& ext, const tlm::tlm_generic_payload& gp) const {
+        const bool write = gp.get_command() == tlm::TLM_WRITE_COMMAND;
+        const bool op_ok = ext.op == op_kind::load ? !write
+                           : ext.op == op_kind::store || ext.op == op_kind::nt_store
+                               ? write
+                               : ext.op == op_kind::locked_rmw;
+        if (!op_ok || gp.get_byte_enable_ptr() != nullptr ||
+            gp.get_streaming_width() < gp.get_data_length() ||
+            (ext.source == type_source::cd && ext.type != memtype::uc))
+            refuse_data_access(ext, gp);
+    }
+    [[noreturn]] [[gnu::cold]] [[gnu::noinline]] void
+    refuse_data_access(const access_ext& ext, const tlm::tlm_generic_payload& gp) const;
+    [[noreturn]] [[gnu::cold]] [[gnu::noinline]] void refuse_request(const access_ext* ext) const;
+    // A checked data access, split per line and dispatched by memory type.
+    void data_access(const access_ext& ext, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+    void no_fill_access(bool write, std::uint64_t addr, std::uint8_t* ptr, unsigned len,
+                        sc_core::sc_time& delay);
+    void cache_op(const access_ext& ext, std::uint64_t addr, sc_core::sc_time& delay);
+
+    const ms_context& m_ctx;
+    home_agent& m_home;
+    private_hierarchy& m_caches;
+    wc_unit& m_wc;
+    unsigned m_p;
+};
+
+} // namespace mtsim

@@ -14,6 +14,8 @@
 #include "cpu/pcpu_bus.h"
 #include "cpu/vcpu.h"
 #include "model/dram.h"
+#include "model/ept_format.h"
+#include "model/page_table_writer.h"
 #include "model/pat.h"
 #include "model/stats.h"
 #include "model/vm_exit.h"
@@ -23,62 +25,56 @@ namespace mtsim::bench {
 namespace {
 
 constexpr std::uint64_t page = 4096;
-constexpr std::uint64_t frame_mask = 0x000f'ffff'ffff'f000ULL;
-constexpr std::uint64_t guest_flags = 0x67; // P, R/W, U/S, A, D: no A/D writes during walks
+// P, R/W, U/S, A, D in every guest entry: no A/D writes during walks.
+constexpr std::uint64_t guest_flags = guest_table_bits | guest_d;
 constexpr std::uint64_t gva_base = 0x7f00'0000'0000ULL;
 constexpr std::uint64_t gpa_data = 0x4000'0000;
 constexpr std::uint64_t guest_tables = 0x0010'0000;
 constexpr std::uint64_t ept_tables = 0x3000'0000;
-
-unsigned index_at(std::uint64_t a, unsigned level) {
-    return static_cast<unsigned>((a >> (12 + 9 * (level - 1))) & 0x1ff);
-}
 
 struct idle_initiator : sc_core::sc_module {
     tlm_utils::simple_initiator_socket<idle_initiator> isock{"isock"};
     explicit idle_initiator(const sc_core::sc_module_name& n) : sc_core::sc_module(n) {}
 };
 
-// 4-level tables in DRAM, one allocator per table kind. Entries are written with dram.poke
-// before the simulation starts (no cache holds a line yet, so the pokes are coherent).
-class table_writer {
+// 4-level tables in DRAM written by the shared model/page_table_writer.h, one bump allocator
+// per table kind (root first). Entries are written with dram.poke before the simulation starts
+// (no cache holds a line yet, so the pokes are coherent).
+class dram_tables {
 public:
-    table_writer(dram& d, std::uint64_t base, std::uint64_t pointer_flags)
-        : m_dram(d), m_root(base), m_next(base + page), m_flags(pointer_flags) {}
+    dram_tables(dram& d, std::uint64_t base, std::uint64_t present_mask, std::uint64_t table_bits)
+        : m_dram(d), m_root(base), m_next(base + page),
+          m_writer({4, present_mask, table_bits}, io()) {}
     std::uint64_t root() const { return m_root; }
     std::uint64_t first() const { return m_root; }
     std::uint64_t end() const { return m_next; }
 
     // The 4 KiB leaf of `addr` becomes `leaf`; missing upper tables are allocated.
-    void map(std::uint64_t addr, std::uint64_t leaf) {
-        std::uint64_t table = m_root;
-        for (unsigned l = 4; l > 1; --l) {
-            const std::uint64_t ea = table + 8 * index_at(addr, l);
-            std::uint64_t e = word(ea);
-            if (e == 0) {
-                e = m_next | m_flags;
-                m_next += page;
-                set_word(ea, e);
-            }
-            table = e & frame_mask;
-        }
-        set_word(table + 8 * index_at(addr, 1), leaf);
-    }
+    void map(std::uint64_t addr, std::uint64_t leaf) { m_writer.map(m_root, addr, leaf); }
 
 private:
-    std::uint64_t word(std::uint64_t pa) const {
-        std::uint8_t b[8];
-        m_dram.peek(pa, b, 8);
-        return cpu::le_value(b, 8);
-    }
-    void set_word(std::uint64_t pa, std::uint64_t v) {
-        const auto b = cpu::le_bytes(v, 8);
-        m_dram.poke(pa, b.data(), 8);
+    page_table_writer::memory io() {
+        page_table_writer::memory m;
+        m.read = [this](std::uint64_t pa) {
+            std::uint8_t b[8];
+            m_dram.peek(pa, b, 8);
+            return cpu::le_value(b, 8);
+        };
+        m.write = [this](std::uint64_t pa, std::uint64_t v) {
+            const auto b = cpu::le_bytes(v, 8);
+            m_dram.poke(pa, b.data(), 8);
+        };
+        m.alloc_table = [this] {
+            const std::uint64_t t = m_next;
+            m_next += page;
+            return t;
+        };
+        return m;
     }
     dram& m_dram;
     std::uint64_t m_root;
     std::uint64_t m_next;
-    std::uint64_t m_flags;
+    page_table_writer m_writer;
 };
 
 // Every mapping exists before the run: any exit but the final HLT is an error of the workload.
@@ -118,9 +114,10 @@ result run_vcpu_stream(std::string_view name, const bench_config& cfg, const cpu
     premapped_hypervisor hv;
     v.set_handler(hv);
 
-    table_writer guest(dram_ctl, guest_tables, guest_flags);
-    table_writer ept(dram_ctl, ept_tables, 7); // R, W, X
-    const std::uint64_t ept_leaf_flags = 7 | (std::uint64_t{encoding(memtype::wb)} << 3);
+    dram_tables guest(dram_ctl, guest_tables, guest_p, guest_flags);
+    dram_tables ept(dram_ctl, ept_tables, ept_rwx_mask, ept_rwx_mask);
+    const std::uint64_t ept_leaf_flags =
+        field_put(field(ept_field::memtype), ept_rwx_mask, encoding(memtype::wb));
     for (std::uint64_t p = 0; p < pages; ++p)
         guest.map(gva_base + p * page, (gpa_data + p * page) | guest_flags);
     for (std::uint64_t g = guest.first(); g < guest.end(); g += page)

@@ -16,11 +16,6 @@
 
 namespace mtsim::scenarios {
 
-std::string mtsim_version() {
-    const std::string git = MTSIM_GIT_DESCRIBE;
-    return git.empty() ? MTSIM_PROJECT_VERSION : MTSIM_PROJECT_VERSION " (" + git + ")";
-}
-
 namespace {
 
 // What KVM refuses of this scenario's host before anything runs (kvm/quirks.h); the

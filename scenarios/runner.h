@@ -12,7 +12,8 @@
 
 namespace mtsim::scenarios {
 
-// "0.1.0 (git describe)" as configured at build time.
+// "0.1.0 (git describe)", the description taken when the binary was built
+// (scenarios/version.cpp); "0.1.0" alone outside a git checkout.
 std::string mtsim_version();
 
 // Elaborates and runs; the result: scenario, host, verdict, expected, expect_met,

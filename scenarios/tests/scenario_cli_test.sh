@@ -78,12 +78,33 @@ for r in rows:
     "$mtsim" list scenarios | grep -q "^virtio-gpu-wc-upload " || fail "list scenarios"
     ;;
 verdicts_doc)
-    # The columns the document shows (a policy added since only lacks its column there).
-    hosts=$(head -n 1 docs/verdicts.md | tr -d ' ' | cut -d'|' -f3- | sed 's/|$//; s/|/,/g')
+    # The columns come from the host registry (`mtsim list hosts`, the matrix's default hosts
+    # in matrix order), not from the document, so a host missing from it or one it has in
+    # excess fails here by name.
+    listed=$("$mtsim" list hosts) || fail "list hosts failed"
+    hosts=$(awk '{print $1}' <<<"$listed" | paste -sd, -)
+    [ -n "$hosts" ] || fail "mtsim list hosts printed no host"
+    shown=$(head -n 1 docs/verdicts.md | tr -d ' ' | cut -d'|' -f3- | sed 's/|$//; s/|/,/g')
+    missing=$(comm -23 <(tr , '\n' <<<"$hosts" | sort) <(tr , '\n' <<<"$shown" | sort) | paste -sd' ' -)
+    extra=$(comm -13 <(tr , '\n' <<<"$hosts" | sort) <(tr , '\n' <<<"$shown" | sort) | paste -sd' ' -)
+    [ -z "$missing" ] || fail "docs/verdicts.md lacks the column of host(s): $missing"
+    [ -z "$extra" ] || fail "docs/verdicts.md has a column for unknown host(s): $extra"
     "$mtsim" matrix "$cat" --hosts "$hosts" --markdown > /tmp/mtsim-verdicts.$$ || fail "matrix failed"
     diff -u docs/verdicts.md /tmp/mtsim-verdicts.$$ ||
         fail "docs/verdicts.md is out of date; regenerate it with: build/app/mtsim matrix scenarios/catalogue --markdown > docs/verdicts.md"
     rm -f /tmp/mtsim-verdicts.$$
+    ;;
+version)
+    # --version carries `git describe` taken when the binary was built (cmake/git_describe.cmake
+    # runs at every build), so it matches the tree's description now; outside a git checkout
+    # only the project version is checked.
+    v=$("$mtsim" --version) || fail "--version failed"
+    [[ "$v" =~ ^mtsim\ [0-9]+\.[0-9]+\.[0-9]+ ]] || fail "--version: '$v'"
+    if git rev-parse --git-dir >/dev/null 2>&1; then
+        d=$(git describe --always --dirty) || fail "git describe failed"
+        [[ "$v" =~ ^mtsim\ [0-9]+\.[0-9]+\.[0-9]+\ \((.*)\)$ ]] && [ "${BASH_REMATCH[1]}" = "$d" ] ||
+            fail "--version '$v' does not carry the tree's git describe ($d); rebuild?"
+    fi
     ;;
 quanta)
     # A race-free scenario's verdict must not depend on the quantum.

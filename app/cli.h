@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace sc_core {
+class sc_report;
+}
+
 namespace mtsim::app {
 
 struct cli_error : std::runtime_error {
@@ -35,6 +39,11 @@ std::uint64_t parse_count(const std::string& flag, const std::string& text, std:
 
 // A 0|1 flag value, with a cli_error naming the flag for anything else.
 bool parse_bit(const std::string& flag, const std::string& value);
+
+// A SystemC report that carries an exception thrown inside a simulation thread (E549) is
+// rethrown as that original exception, so that a command reports the model's own message and
+// the boundary classifies its type; any other report is rethrown as is.
+[[noreturn]] void rethrow_thread_exception(const sc_core::sc_report& report);
 
 using command_fn = int (*)(const std::vector<std::string>& args);
 

@@ -64,7 +64,15 @@ int cmd_matrix(const std::vector<std::string>& args) {
         std::cout << scenarios::matrix_csv(cells);
     else
         std::cout << scenarios::matrix_table(cells, vm["markdown"].as<bool>());
-    return 0;
+    // A cell whose child failed is that cell's error; the others ran and are printed above.
+    bool failed = false;
+    for (const auto& c : cells)
+        if (!c.error.empty()) {
+            std::cerr << "mtsim matrix: " << c.scenario << " under " << c.host << ": " << c.error
+                      << "\n";
+            failed = true;
+        }
+    return failed ? 1 : 0;
 }
 
 } // namespace mtsim::app

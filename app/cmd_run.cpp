@@ -2,6 +2,9 @@
 // host. --resolved writes the resolved configuration as a scenario file that reproduces the run.
 // Exit 0 whatever the verdict, 1 when the file's expect: is not met, 2 on bad input.
 #include <iostream>
+#include <new>
+#include <stdexcept>
+#include <systemc>
 
 #include "app/cli.h"
 #include "scenarios/resolved.h"
@@ -16,7 +19,8 @@ int cmd_run(const std::vector<std::string>& args) {
     opts.add_options()("file", po::value<std::string>()->required(), "scenario file")(
         "set", po::value<std::vector<std::string>>()->composing(), "override a parameter: a.b.c=v")(
         "host", po::value<std::string>()->default_value(""),
-        "host (scenarios/hosts/NAME.yaml)")("json", po::bool_switch(), "print the result as JSON")(
+        "host: a name (scenarios/hosts/NAME.yaml) or a path with a '/' to a host file")(
+        "json", po::bool_switch(), "print the result as JSON")(
         "resolved", po::value<std::string>()->default_value(""),
         "write the resolved configuration (a reloadable scenario file) to this path");
     po::positional_options_description pos;
@@ -40,9 +44,17 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     nlohmann::json r;
     try {
-        r = scenarios::run_scenario(s);
+        try {
+            r = scenarios::run_scenario(s);
+        } catch (const sc_core::sc_report& rep) {
+            rethrow_thread_exception(rep); // the model's own exception, not SystemC's E549 text
+        }
     } catch (const config_error& e) {
         throw cli_error(e.what());
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::logic_error&) {
+        throw; // a bug of mtsim (exit 3), or invalid_argument (exit 2): the boundary decides
     } catch (const std::exception& e) {
         throw cli_error(std::string("the model refused the scenario: ") + e.what());
     }

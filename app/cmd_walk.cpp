@@ -3,6 +3,9 @@
 // shown (translated or an exit), 2 on bad input: flags, an unknown vCPU, a gva the scenario's
 // guest tables do not map, or a scenario the model refuses.
 #include <iostream>
+#include <new>
+#include <stdexcept>
+#include <systemc>
 
 #include "app/cli.h"
 #include "model/params.h"
@@ -58,9 +61,17 @@ int cmd_walk(const std::vector<std::string>& args) {
                         "GPU BAR page holds it)");
     nlohmann::json w;
     try {
-        w = scenarios::walk_scenario(s, r);
+        try {
+            w = scenarios::walk_scenario(s, r);
+        } catch (const sc_core::sc_report& rep) {
+            rethrow_thread_exception(rep); // the model's own exception, not SystemC's E549 text
+        }
     } catch (const config_error& e) {
         throw cli_error(e.what());
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::logic_error&) {
+        throw; // a bug of mtsim (exit 3), or invalid_argument (exit 2): the boundary decides
     } catch (const std::exception& e) {
         throw cli_error(std::string("the model refused the walk: ") + e.what());
     }

@@ -115,6 +115,17 @@ void report_handler(const sc_core::sc_report& rep, const sc_core::sc_actions& ac
     sc_core::sc_report_handler::default_handler(rep, sc_core::SC_THROW);
 }
 
+} // namespace
+
+[[noreturn]] void rethrow_thread_exception(const sc_core::sc_report& report) {
+    if (!g_thread_exception) throw report;
+    std::exception_ptr original = g_thread_exception;
+    g_thread_exception = nullptr;
+    std::rethrow_exception(original);
+}
+
+namespace {
+
 // Runs one command; every exception ends here. Exit 2: bad input (flags, FILE:LINE: key, YAML
 // syntax, numbers, I/O on an input file, JSON) and what the model does not implement. Exit 3:
 // anything else, which is a bug of mtsim.
@@ -133,14 +144,14 @@ int guarded(const command& c, const std::vector<std::string>& args) {
     };
     try {
         try {
+            // A test-only hook (kept out of --help): proves that a bug is exit 3.
+            if (std::getenv("MTSIM_TEST_INTERNAL_ERROR"))
+                throw std::logic_error("an internal error on purpose (MTSIM_TEST_INTERNAL_ERROR)");
             return c.run(args);
         } catch (const help_shown&) {
             return 0;
-        } catch (const sc_core::sc_report&) {
-            if (!g_thread_exception) throw;
-            std::exception_ptr original = g_thread_exception;
-            g_thread_exception = nullptr;
-            std::rethrow_exception(original);
+        } catch (const sc_core::sc_report& r) {
+            rethrow_thread_exception(r);
         }
     } catch (const cli_error& e) {
         return input(e.what());

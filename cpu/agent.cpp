@@ -84,12 +84,15 @@ agent::agent(const sc_core::sc_module_name& name, const agent_config& cfg, const
             "program operations " + std::string(to_string(code)) + " executed", "ops");
     }
     m_gp.set_extension(&m_ext);
+    m_bg_gp.set_extension(&m_bg_ext);
     SC_HAS_PROCESS(agent);
     SC_THREAD(run);
+    SC_THREAD(background);
 }
 
 agent::~agent() {
     m_gp.clear_extension(&m_ext);
+    m_bg_gp.clear_extension(&m_bg_ext);
 }
 
 void agent::set_program(program p) {
@@ -130,6 +133,8 @@ void agent::start_of_simulation() {
 }
 
 void agent::run() {
+    if (m_start_time > sc_core::sc_time_stamp())
+        sc_core::wait(m_start_time - sc_core::sc_time_stamp());
     m_qk.reset();
     const sc_core::sc_time start = sc_core::sc_time_stamp();
     on_start();
@@ -234,7 +239,10 @@ void agent::execute(const op& o) {
     case op_code::callback:
         retire_stores(m_sb.size());
         m_qk.sync();
+        m_blocked = true;
+        if (!m_deferred.empty()) m_bg_kick.notify();
         o.fn(*this);
+        m_blocked = false;
         return;
     case op_code::migrate:
         migrate(o.pcpu);
@@ -413,29 +421,54 @@ void agent::transport(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::u
 void agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::uint8_t* data,
                          unsigned len, memtype type, type_source source, bool page_walk,
                          sc_core::sc_time& delay) {
-    m_ext.type = type;
-    m_ext.source = source;
-    m_ext.op = k;
-    m_ext.who = who();
-    m_ext.page_walk = page_walk;
-    m_ext.no_snoop = false;
-    m_ext.oracle_id = 0;
-    m_gp.set_command(cmd);
-    m_gp.set_address(hpa);
-    m_gp.set_data_ptr(data);
-    m_gp.set_data_length(len);
-    m_gp.set_streaming_width(len);
-    m_gp.set_byte_enable_ptr(nullptr);
-    m_gp.set_byte_enable_length(0);
-    m_gp.set_dmi_allowed(false);
-    m_gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    tlm::tlm_generic_payload& gp = m_in_background ? m_bg_gp : m_gp;
+    access_ext& ext = m_in_background ? m_bg_ext : m_ext;
+    ext.type = type;
+    ext.source = source;
+    ext.op = k;
+    ext.who = who();
+    ext.page_walk = page_walk;
+    ext.no_snoop = false;
+    ext.oracle_id = 0;
+    gp.set_command(cmd);
+    gp.set_address(hpa);
+    gp.set_data_ptr(data);
+    gp.set_data_length(len);
+    gp.set_streaming_width(len);
+    gp.set_byte_enable_ptr(nullptr);
+    gp.set_byte_enable_length(0);
+    gp.set_dmi_allowed(false);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     if (m_fw.empty())
-        port[m_pcpu]->b_transport(m_gp, delay); // before the simulation started
+        port[m_pcpu]->b_transport(gp, delay); // before the simulation started
     else
-        m_fw[m_pcpu]->b_transport(m_gp, delay);
-    if (!m_gp.is_response_ok())
+        m_fw[m_pcpu]->b_transport(gp, delay);
+    if (!gp.is_response_ok())
         throw std::runtime_error(fmt::format("{} {} at {:#x} on pCPU {} failed: {}", to_string(k),
-                                             len, hpa, m_pcpu, m_gp.get_response_string()));
+                                             len, hpa, m_pcpu, gp.get_response_string()));
+}
+
+sc_core::sc_time agent::next_ready() const {
+    sc_core::sc_time t = sc_core::sc_max_time();
+    if (!m_sb.empty()) t = m_sb.oldest().ready;
+    for (const deferred_flush& f : m_deferred) t = std::min(t, f.ready);
+    return t;
+}
+
+// run() is synchronized while it is blocked (the callback synced first), so the agent's time
+// is the simulation time: what is due now retires now, the rest at its ready time.
+void agent::background() {
+    for (;;) {
+        sc_core::wait(m_bg_kick);
+        while (m_blocked) {
+            m_in_background = true;
+            retire_due();
+            m_in_background = false;
+            const sc_core::sc_time next = next_ready();
+            if (next == sc_core::sc_max_time()) break; // lazy, or nothing left
+            sc_core::wait(next - sc_core::sc_time_stamp(), m_bg_kick);
+        }
+    }
 }
 
 // --- store buffer and deferred flushes ---------------------------------------------------

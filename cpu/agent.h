@@ -29,6 +29,11 @@
 //   a younger store to its line retires, or on its own `flush_delay` cycles after it executed
 //   (policy `timed`; with `lazy` only on those events). Reference: docs/reference/memory-types.md
 //   §6.
+// - Time runs while the agent waits: when the program blocks in a callback (a wait for a
+//   signal, an interrupt, a pause of the VM), a second process of the agent completes the
+//   deferred CLFLUSHOPT/CLWB at their own ready times (the callback drained the store buffer
+//   already), as the core does while its thread is stalled: a weakly ordered flush needs no
+//   fence to complete, only to be ordered (SDM Vol. 2A, CLFLUSHOPT).
 // - Fences, locked operations, callbacks, exits and migration synchronize the quantum keeper,
 //   so a scenario whose verdict rests on them does not depend on the quantum.
 #pragma once
@@ -134,6 +139,10 @@ public:
 
     // Before the simulation starts. The serializer is mandatory.
     void set_program(program p);
+    // The program starts at this absolute time (default 0): what the host set up before the
+    // guest runs (device attach, IOMMU tables) took the time before it. The agent's cycles
+    // count from its start.
+    void set_start_time(const sc_core::sc_time& t) { m_start_time = t; }
     void set_serializer(serialize_fn f) { m_serialize = std::move(f); }
     void set_observer(agent_observer* o) { m_observer = o; }
 
@@ -224,6 +233,10 @@ private:
     void end_of_elaboration() override;
     void start_of_simulation() override;
     void run();
+    // The second process: retires due work while run() is blocked in a callback.
+    void background();
+    // The earliest ready time of the buffered stores and deferred flushes (sc_max_time if none).
+    sc_core::sc_time next_ready() const;
     void execute(const op& o);
     void load(const op& o, std::uint64_t la, std::uint64_t len, std::uint8_t* dst);
     void store(const op& o, std::uint64_t la, const std::uint8_t* src, std::uint64_t len,
@@ -265,6 +278,7 @@ private:
     serialize_fn m_serialize;
     agent_observer* m_observer = nullptr;
     tlm_utils::tlm_quantumkeeper m_qk;
+    sc_core::sc_time m_start_time;   // set_start_time
     sc_core::sc_time m_issue_time;   // issue_latency
     sc_core::sc_time m_forward_time; // forward_latency
     // Where port[p]'s requests go, resolved at the start of simulation: the target behind the
@@ -290,6 +304,12 @@ private:
     std::vector<load_result> m_loads;
     tlm::tlm_generic_payload m_gp;
     access_ext m_ext;
+    // The background process's own payload: run() may be blocked inside a use of m_gp.
+    tlm::tlm_generic_payload m_bg_gp;
+    access_ext m_bg_ext;
+    bool m_blocked = false;       // run() is inside a callback, synchronized, possibly waiting
+    bool m_in_background = false; // background() is the caller
+    sc_core::sc_event m_bg_kick;  // run() blocked with work pending
     std::array<std::unique_ptr<counter>, op_code_count> m_ops;
 };
 

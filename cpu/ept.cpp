@@ -73,11 +73,12 @@ std::uint64_t encode_eptp(const eptp& p) {
     return v;
 }
 
-std::optional<ept_misconfig> check_ept_entry(std::uint64_t e, unsigned level,
-                                             const ept_caps& caps) {
-    const unsigned rwx = ept_rwx(e);
+std::optional<ept_misconfig> check_ept_entry(std::uint64_t e, unsigned level, const ept_caps& caps,
+                                             bool mbec) {
+    const unsigned rwx = ept_rights(e, mbec);
     if ((rwx & (perm_r | perm_w)) == perm_w) return ept_misconfig::write_without_read;
-    if (rwx == perm_x && !caps.execute_only) return ept_misconfig::execute_only;
+    if (!(rwx & perm_r) && (rwx & (perm_x | perm_xu)) && !caps.execute_only)
+        return ept_misconfig::execute_only;
     if (e & bits(51, static_cast<unsigned>(caps.maxphyaddr)))
         return ept_misconfig::address_above_maxphy;
     const ept_entry_kind kind = ept_kind(level, e);

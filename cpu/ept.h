@@ -36,9 +36,22 @@ using mtsim::level_index;
 using mtsim::level_shift;
 
 // R/W/X as a 3-bit mask: bit 0 read, bit 1 write, bit 2 execute (the entry's bits 2:0).
-inline constexpr unsigned perm_r = 1, perm_w = 2, perm_x = 4;
+// perm_xu is EPT bit 10, user-mode execute, which counts only under mode-based execute control
+// (MBEC, secondary processor-based VM-execution control bit 22; SDM Vol. 3C §29.3.2): then
+// bit 2 allows fetches from supervisor-mode linear addresses and bit 10 from user-mode ones
+// (U/S = 1 in every guest paging-structure entry of the translation).
+inline constexpr unsigned perm_r = 1, perm_w = 2, perm_x = 4, perm_xu = 8;
 constexpr unsigned ept_rwx(std::uint64_t e) {
     return static_cast<unsigned>(e & 7);
+}
+// The rights an entry grants: bits 2:0, and bit 10 as perm_xu under MBEC. An entry is present
+// when this is not 0 (with MBEC, bit 10 alone makes it present).
+constexpr unsigned ept_rights(std::uint64_t e, bool mbec) {
+    return ept_rwx(e) | (mbec && ((e >> 10) & 1) ? perm_xu : 0);
+}
+// The permission a fetch needs: perm_xu for a user-mode linear address under MBEC.
+constexpr unsigned fetch_perm(bool user_address, bool mbec) {
+    return mbec && user_address ? perm_xu : perm_x;
 }
 constexpr unsigned required_perm(access_kind k) {
     return k == access_kind::read ? perm_r : k == access_kind::write ? perm_w : perm_x;
@@ -122,9 +135,11 @@ inline constexpr std::array<ept_reserved_rule, 6> ept_reserved_rules{{
     {ept_entry_kind::pde_2m, bits(20, 12), ept_misconfig::large_leaf_address_bits},
 }};
 
-// The misconfiguration a present entry (bits 2:0 != 0) at `level` has, if any. Checks run in
-// the order of ept_misconfig; the first one that applies is reported.
-std::optional<ept_misconfig> check_ept_entry(std::uint64_t e, unsigned level, const ept_caps& caps);
+// The misconfiguration a present entry (ept_rights != 0) at `level` has, if any. Checks run in
+// the order of ept_misconfig; the first one that applies is reported. Under MBEC an entry with
+// bit 0 clear and bit 10 set is execute-only too (SDM Vol. 3C §29.3.3.1).
+std::optional<ept_misconfig> check_ept_entry(std::uint64_t e, unsigned level, const ept_caps& caps,
+                                             bool mbec = false);
 
 // Exit qualification of an EPT violation. SDM vol. 3, 27.2.1, Table 27-7; docs/reference/ept.md.
 enum class qual_field : unsigned {
@@ -134,16 +149,18 @@ enum class qual_field : unsigned {
     readable,
     writable,
     executable,
+    user_executable,
     gla_valid,
     final_translation
 };
-inline constexpr std::array<bit_field, 8> qualification_fields{{
+inline constexpr std::array<bit_field, 9> qualification_fields{{
     {"data_read", 0, 1},
     {"data_write", 1, 1},
     {"instruction_fetch", 2, 1},
-    {"readable", 3, 1},   // AND of bit 0 over the EPT entries used
-    {"writable", 4, 1},   // AND of bit 1
-    {"executable", 5, 1}, // AND of bit 2
+    {"readable", 3, 1},        // AND of bit 0 over the EPT entries used
+    {"writable", 4, 1},        // AND of bit 1
+    {"executable", 5, 1},      // AND of bit 2 (supervisor-mode execute under MBEC)
+    {"user_executable", 6, 1}, // AND of bit 10 under MBEC; undefined without (reported 0)
     {"gla_valid", 7, 1},
     {"final_translation", 8, 1}, // 1: the linear address's translation; 0: a guest table access
 }};
@@ -152,9 +169,9 @@ constexpr const bit_field& field(qual_field f) {
 }
 
 struct violation_facts {
-    unsigned access = 0;  // perm_r | perm_w | perm_x: what the access was (R and W both for
-                          // guest table accesses treated as writes)
-    unsigned rwx_and = 0; // AND of bits 2:0 over the entries used (0 when one is not present)
+    unsigned access = 0;  // perm_r | perm_w | perm_x | perm_xu: what the access was (R and W
+                          // both for guest table accesses treated as writes)
+    unsigned rwx_and = 0; // AND of ept_rights over the entries used (0 when one is not present)
     bool gla_valid = true;
     bool final_translation = true;
 };
@@ -162,10 +179,11 @@ constexpr std::uint64_t ept_qualification(const violation_facts& f) {
     std::uint64_t q = 0;
     q = field_put(field(qual_field::read), q, (f.access & perm_r) != 0);
     q = field_put(field(qual_field::write), q, (f.access & perm_w) != 0);
-    q = field_put(field(qual_field::fetch), q, (f.access & perm_x) != 0);
+    q = field_put(field(qual_field::fetch), q, (f.access & (perm_x | perm_xu)) != 0);
     q = field_put(field(qual_field::readable), q, (f.rwx_and & perm_r) != 0);
     q = field_put(field(qual_field::writable), q, (f.rwx_and & perm_w) != 0);
     q = field_put(field(qual_field::executable), q, (f.rwx_and & perm_x) != 0);
+    q = field_put(field(qual_field::user_executable), q, (f.rwx_and & perm_xu) != 0);
     q = field_put(field(qual_field::gla_valid), q, f.gla_valid);
     q = field_put(field(qual_field::final_translation), q, f.gla_valid && f.final_translation);
     return q;

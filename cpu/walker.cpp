@@ -13,6 +13,9 @@ void walker_config::describe(param_visitor& v) {
     v.flag("ad_guest_tables_are_writes", ad_guest_tables_are_writes,
            "with EPT A/D flags on, guest paging-structure accesses are writes for EPT "
            "(SDM 28.3.3.2)");
+    v.flag("mbec", mbec,
+           "mode-based execute control for EPT (secondary control bit 22): EPT bit 2 allows "
+           "supervisor-mode fetches, bit 10 user-mode ones (SDM Vol. 3C 29.3.2)");
     v.flag("record_steps", record_steps, "keep every reference of a walk for `mtsim walk`");
 }
 
@@ -99,7 +102,7 @@ bool walker::ept_translate(const eptp& ep, std::uint64_t gpa, unsigned access, u
     // Written for every level the walk visits before they are read.
     std::array<std::uint64_t, 6> entry_hpa, value;
     std::array<unsigned, 6> rwx_after;
-    unsigned rwx = perm_r | perm_w | perm_x;
+    unsigned rwx = perm_r | perm_w | perm_x | perm_xu;
     unsigned level = ep.levels;
     std::uint64_t table = ep.root;
     if (m_ept_psc) {
@@ -134,12 +137,12 @@ bool walker::ept_translate(const eptp& ep, std::uint64_t gpa, unsigned access, u
         value[level] = e;
         out.exit_level = level;
         out.exit_entry = e;
-        if (ept_rwx(e) == 0) {
+        if (ept_rights(e, m_cfg.mbec) == 0) {
             ept_violation(gpa, access, 0, final, out);
             return false;
         }
         if (!ept_entry_surely_ok(e, level))
-            if (const auto m = check_ept_entry(e, level, m_cfg.ept)) {
+            if (const auto m = check_ept_entry(e, level, m_cfg.ept, m_cfg.mbec)) {
                 out.outcome = walk_outcome::ept_misconfig;
                 out.exit_stage = walk_stage::ept;
                 out.exit_gpa = gpa;
@@ -147,7 +150,7 @@ bool walker::ept_translate(const eptp& ep, std::uint64_t gpa, unsigned access, u
                 out.misconfig = *m;
                 return false;
             }
-        rwx &= ept_rwx(e);
+        rwx &= ept_rights(e, m_cfg.mbec);
         rwx_after[level] = rwx;
         if (is_leaf(ept_kind(level, e))) break;
         table = address_of(e);
@@ -194,7 +197,10 @@ bool walker::ept_translate(const eptp& ep, std::uint64_t gpa, unsigned access, u
 // Guest A/D flags: writes to guest memory, so they need EPT write permission. A translation
 // already checked for writes (EPT A/D with guest tables as writes) is reused; otherwise W is
 // checked against the translation's rights and, with EPT A/D on, the EPT walk is repeated as a
-// write so that the EPT leaf's D flag is set.
+// write so that the EPT leaf's D flag is set. The update is a locked read-modify-write (SDM
+// Vol. 3A §4.8), so an EPT violation it causes reports both the read and the write bit of the
+// exit qualification (SDM Vol. 3C, Table "Exit Qualification for EPT Violations"; kvm-unit-tests
+// x86/vmx_tests.c ept_access_test_paddr_read_only_ad_disabled expects 0x8B / 0xAB).
 bool walker::update_guest_flags(const eptp& ep, std::array<guest_visit, 5>& visit, unsigned first,
                                 unsigned leaf_level, access_kind kind, walk_result& out,
                                 sc_core::sc_time& delay) {
@@ -207,12 +213,13 @@ bool walker::update_guest_flags(const eptp& ep, std::array<guest_visit, 5>& visi
         if (want == v.value) continue;
         if (!(v.x.access & perm_w)) {
             if (!(v.x.rwx & perm_w)) {
-                ept_violation(v.gpa, perm_w, v.x.rwx, false, out);
+                ept_violation(v.gpa, perm_r | perm_w, v.x.rwx, false, out);
                 out.exit_level = 0;
                 out.exit_entry = v.value;
                 return false;
             }
-            if (ep.ad && !ept_translate(ep, v.gpa, perm_w, l, v.x, out, delay)) return false;
+            if (ep.ad && !ept_translate(ep, v.gpa, perm_r | perm_w, l, v.x, out, delay))
+                return false;
         }
         walk_step st;
         st.stage = walk_stage::guest;
@@ -312,7 +319,9 @@ void walker::walk(const guest_regs& regs, const eptp& ep, std::uint64_t gva, acc
     const std::uint64_t offset = (std::uint64_t{1} << level_shift(leaf_level)) - 1;
     out.gpa = guest_frame(leaf_level, leaf.value) | (gva & offset);
     ept_xlate fx;
-    if (!ept_translate(ep, out.gpa, required_perm(kind), 0, fx, out, delay)) return;
+    const unsigned need =
+        kind == access_kind::fetch ? fetch_perm(rights.user, m_cfg.mbec) : required_perm(kind);
+    if (!ept_translate(ep, out.gpa, need, 0, fx, out, delay)) return;
 
     out.exit_level = 0;
     out.exit_entry = 0;
@@ -320,7 +329,10 @@ void walker::walk(const guest_regs& regs, const eptp& ep, std::uint64_t gva, acc
     out.guest_leaf_level = leaf_level;
     out.ept_leaf_level = fx.leaf_level;
     out.rights = rights;
-    out.ept_rwx = fx.rwx;
+    // R, W and X for this translation: X is the execute right of its mode (TLB entries keep
+    // the translation's U/S, so the mode cannot change under a cached entry).
+    out.ept_rwx =
+        (fx.rwx & (perm_r | perm_w)) | (fx.rwx & fetch_perm(rights.user, m_cfg.mbec) ? perm_x : 0);
     out.dirty = guest_bit(guest_field::dirty, leaf.value) && fx.dirty;
     out.global = regs.cr4_pge && guest_bit(guest_field::global, leaf.value);
     out.guest_pat_index = pat_index(leaf.value, guest_page_size(leaf_level));

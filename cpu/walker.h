@@ -44,6 +44,9 @@ struct walker_config {
     // walk_addr_generic: nested_access = have_ad ? WRITE : 0 | USER). Not in the reference
     // markdown, hence a parameter.
     bool ad_guest_tables_are_writes = true;
+    // Mode-based execute control for EPT (MBEC), the secondary processor-based VM-execution
+    // control bit 22 the hypervisor sets: see perm_xu in cpu/ept.h.
+    bool mbec = false;
     // Keep the step list (the `mtsim walk` view). The vCPU's runtime default is off
     // (vcpu_config); exits and timing do not depend on it.
     bool record_steps = true;

@@ -68,12 +68,16 @@ inline constexpr std::uint64_t fence = 0x18;       // 64, RO: last fence value w
 inline constexpr std::uint64_t dev_ctl = 0x20;     // RW: PCIe Device Control (low 16 bits)
 inline constexpr std::uint64_t error_index = 0x24; // RO: ring index of the failed descriptor
 inline constexpr std::uint64_t irq_count = 0x28;   // RO: interrupts raised
+inline constexpr std::uint64_t ring_ctl = 0x2c;    // RW: bit 0 ring_ctl_no_snoop
 inline constexpr std::uint64_t bar_bytes = 0x1000;
 } // namespace reg
 
 // STATUS bits: busy (a doorbell is being served), error (halted; bits 15:8 hold the code).
 inline constexpr std::uint32_t status_busy = 1u << 0;
 inline constexpr std::uint32_t status_error = 1u << 1;
+// RING_CTL bit 0: descriptor fetches ask No Snoop (the ring's own attribute; like every
+// request's, it takes effect only while Device Control Enable No Snoop is set).
+inline constexpr std::uint32_t ring_ctl_no_snoop = 1u << 0;
 // PCIe Device Control bit 11: the function may set No Snoop in its requests.
 inline constexpr std::uint32_t devctl_enable_no_snoop = 1u << 11;
 

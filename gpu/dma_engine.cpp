@@ -170,7 +170,7 @@ void gpu_dma_engine::execute(std::uint32_t index) {
     cycles t = now();
     descriptor_image img{};
     const issued f = issue(t, false, m_ring_base + std::uint64_t(index) * descriptor_bytes,
-                           img.data(), descriptor_bytes, false);
+                           img.data(), descriptor_bytes, (m_ring_ctl & ring_ctl_no_snoop) != 0);
     t = f.done; // the descriptor is needed before anything else
     if (!f.ok) {
         sync_at(t);

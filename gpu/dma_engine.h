@@ -15,7 +15,8 @@
 // Behaviour promised:
 // - Writing RING_BASE or RING_SIZE resets head and tail to 0 (program the ring while idle).
 // - A doorbell write (tail) takes effect at the writer's local time; the engine executes
-//   descriptors head..tail-1 in order, one at a time. Descriptor fetches are snooped.
+//   descriptors head..tail-1 in order, one at a time. Descriptor fetches ask No Snoop when
+//   RING_CTL bit 0 is set (gated by Device Control like every request), else are snooped.
 // - Requests of one command are pipelined: each issues when a slot of the outstanding window
 //   is free; a read completes when its data has crossed the downstream link; a write
 //   completes when memory has accepted it. A copy moves max_outstanding chunks per batch:
@@ -205,6 +206,7 @@ private:
     std::uint32_t m_tail = 0;
     std::uint64_t m_fence = 0;
     std::uint32_t m_devctl = 0;
+    std::uint32_t m_ring_ctl = 0;
     std::uint32_t m_error_index = 0;
     std::uint64_t m_irq_count = 0;
     error_code m_error = error_code::none;

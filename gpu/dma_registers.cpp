@@ -57,6 +57,8 @@ std::uint64_t gpu_dma_engine::read_reg(std::uint64_t offset, unsigned size) cons
         return m_error_index;
     case reg::irq_count:
         return static_cast<std::uint32_t>(m_irq_count);
+    case reg::ring_ctl:
+        return m_ring_ctl;
     default:
         bad_register(offset, size, "unknown");
     }
@@ -110,6 +112,9 @@ void gpu_dma_engine::write_reg(std::uint64_t offset, std::uint64_t value, unsign
         return;
     case reg::dev_ctl:
         m_devctl = v & 0xffffu;
+        return;
+    case reg::ring_ctl:
+        m_ring_ctl = v & ring_ctl_no_snoop;
         return;
     case reg::ring_head:
     case reg::fence:

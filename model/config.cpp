@@ -59,9 +59,10 @@ std::string_view node_kind(const YAML::Node& n) {
 // consume is an error at the key's line.
 class yaml_loader final : public param_visitor {
 public:
-    yaml_loader(const YAML::Node& root, const std::string& file, std::string_view prefix)
-        : m_file(file) {
-        m_frames.push_back(open_frame(root, std::string(prefix), line_of(root.Mark()), true));
+    yaml_loader(const YAML::Node& root, const std::string& file, std::string_view prefix,
+                param_origins* origins)
+        : m_file(file), m_origins(origins) {
+        m_frames.push_back(open_frame(root, std::string(prefix), line_of(root.Mark())));
     }
 
     void finish() { close_frame(); }
@@ -83,12 +84,12 @@ private:
         throw config_error(m_file, line, key, msg);
     }
 
-    frame open_frame(const YAML::Node& node, std::string path, unsigned line, bool root) const {
+    frame open_frame(const YAML::Node& node, std::string path, unsigned line) const {
         frame f;
         f.path = std::move(path);
         if (!node.IsDefined() || node.IsNull()) return f; // absent or empty: all defaults
         if (!node.IsMap())
-            fail(line, root ? std::string() : f.path,
+            fail(line, f.path,
                  fmt::format("expected a mapping of parameters, got {}", node_kind(node)));
         for (const auto& kv : node) {
             const unsigned kline = line_of(kv.first.Mark());
@@ -133,6 +134,7 @@ private:
                 line, key,
                 fmt::format("expected a {} value, got {}", to_string(d.kind), node_kind(e->value)));
         if (auto err = assign_param(d, r, e->value.Scalar())) fail(line, key, *err);
+        if (m_origins) (*m_origins)[key] = param_origin{m_file, line};
     }
 
     void on_enter(std::string_view name) override {
@@ -142,12 +144,13 @@ private:
             m_frames.push_back(frame{key, {}, {}}); // absent: the whole section keeps its values
             return;
         }
-        m_frames.push_back(open_frame(e->value, key, line_of(e->key.Mark()), false));
+        m_frames.push_back(open_frame(e->value, key, line_of(e->key.Mark())));
     }
 
     void on_leave() override { close_frame(); }
 
     const std::string& m_file;
+    param_origins* m_origins;
     std::vector<frame> m_frames;
 };
 
@@ -313,8 +316,8 @@ YAML::Node parse_yaml_file(const std::string& path) {
 namespace config_core {
 
 void load_yaml(const YAML::Node& node, const std::string& file, const describe_fn& describe,
-               std::string_view prefix) {
-    yaml_loader loader(node, file, prefix);
+               std::string_view prefix, param_origins* origins) {
+    yaml_loader loader(node, file, prefix, origins);
     describe(loader);
     loader.finish();
 }

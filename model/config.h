@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -46,6 +47,15 @@ private:
     std::string m_message;
 };
 
+// Where a parameter got its value: the file and line of its key ("--set a=b" and line 0 for a
+// command-line override). Filled by the loaders when given; checks that span parameters use it
+// to name FILE:LINE: key.
+struct param_origin {
+    std::string file;
+    unsigned line = 0;
+};
+using param_origins = std::map<std::string, param_origin>; // dotted path -> origin
+
 struct param_info {
     std::string path;          // "platform.cache.l1d.size"
     std::string type;          // to_string(param_kind)
@@ -63,9 +73,10 @@ YAML::Node parse_yaml_string(const std::string& text, const std::string& name);
 // The type-independent core; prefer the templates below.
 using describe_fn = std::function<void(param_visitor&)>;
 namespace config_core {
-// `prefix` is prepended to keys in errors when `node` is a sub-tree of a larger file.
+// `prefix` is prepended to keys in errors when `node` is a sub-tree of a larger file; every
+// parameter the node sets is recorded in `origins` when given.
 void load_yaml(const YAML::Node& node, const std::string& file, const describe_fn& describe,
-               std::string_view prefix);
+               std::string_view prefix, param_origins* origins = nullptr);
 void load_yaml_file(const std::string& path, const describe_fn& describe);
 void load_yaml_string(const std::string& text, const std::string& name,
                       const describe_fn& describe);
@@ -80,9 +91,9 @@ describe_fn describer(C& c) {
 }
 
 template <class C>
-void load_yaml(const YAML::Node& node, const std::string& file, C& c,
-               std::string_view prefix = {}) {
-    config_core::load_yaml(node, file, describer(c), prefix);
+void load_yaml(const YAML::Node& node, const std::string& file, C& c, std::string_view prefix = {},
+               param_origins* origins = nullptr) {
+    config_core::load_yaml(node, file, describer(c), prefix, origins);
 }
 
 template <class C>

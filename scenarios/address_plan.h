@@ -1,8 +1,11 @@
 // The platform's address plan (host-physical unless said otherwise), shared by the builder's
 // parts: guest RAM at 1 GiB + gpa; blob buffers (virtio-gpu host memory, each its own memslot)
-// at 8 GiB + gpa; the GPU's ring at 12 GiB (also its IOVA); IOMMU tables at 60/61 GiB; KVM's
+// at 8 GiB + gpa; the GPU's BAR (host MMIO, decoded by the host bridge) at 3.75 GiB; the ring of
+// the host-owned (virtio) GPU at 12 GiB (a pass-through GPU's ring is a guest buffer); IOMMU
+// tables at 60/61 GiB; KVM's
 // EPT pool below 1 GiB (kvm/ept_builder.h default). Guest linear = guest physical for every
-// buffer. The VMM maps guest memory at 0x7f0000000000 + gpa. Emulated (unbacked)
+// buffer. The VMM maps guest memory at 0x7f0000000000 + gpa and the GPU's BAR (UC) at
+// 0x7e0000000000. Emulated (unbacked)
 // guest-physical bytes (PCI hole, MMIO hole) have oracle addresses at 2^62 + gpa.
 #pragma once
 
@@ -15,10 +18,12 @@ namespace mtsim::scenarios {
 
 inline constexpr std::uint64_t ram_hpa_base = 1 * GiB;
 inline constexpr std::uint64_t blob_hpa_base = 8 * GiB;
+inline constexpr std::uint64_t gpu_bar_hpa = 0xf0000000;
 inline constexpr std::uint64_t ring_hpa = 12 * GiB;
 inline constexpr std::uint64_t ring_bytes = 1 * MiB;
 inline constexpr std::uint64_t domain_table_base = 61 * GiB;
 inline constexpr std::uint64_t vmm_hva_base = 0x7f0000000000ULL;
+inline constexpr std::uint64_t vmm_bar_hva = 0x7e0000000000ULL; // the VMM's UC map of the BAR
 inline constexpr std::uint64_t emulated_space = 1ULL << 62;
 
 // The host-physical address of a gpa backed by a RAM memslot, 0 when no RAM slot holds it.

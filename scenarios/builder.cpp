@@ -28,16 +28,23 @@ private:
 
 platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& o)
     : sc_module(n), m_s(s), m_o(o), m_tap(m_s, o, ms, hv), ms("mem", s.platform.cache),
-      mem("dram", s.platform.dram), bus("bus", s.platform.cache.pcpus), hv("kvm", s.host.kvm),
-      gpu("gpu", s.platform.gpu), dma_obs("dma_observer", m_tap), bar_port("bar_port") {
+      mem("dram", s.platform.dram), bridge("host_bridge"), bus("bus", s.platform.cache.pcpus),
+      hv("kvm", s.host.kvm), gpu("gpu", s.platform.gpu), dma_obs("dma_observer", m_tap),
+      bar_port("bar_port") {
     const unsigned pcpus = s.platform.cache.pcpus;
     for (unsigned p = 0; p < pcpus; ++p) {
         bus.out(p).bind(ms.cpu[p]);
         hv.pcpu[p].bind(bus.in(p));
     }
-    ms.to_dram.bind(mem.tsock);
+    ms.to_dram.bind(bridge.in);
+    bar_port.bind(bridge.in);
+    bridge.memory.bind(mem.tsock);
+    bridge.device.bind(gpu.bar);
+    bridge.set_window(gpu_bar_hpa, gpu::reg::bar_bytes);
+    bridge.on_device_write([this](std::uint64_t off, const std::uint8_t* data, unsigned size) {
+        device_write(off, data, size);
+    });
     dma_obs.out.bind(ms.dma);
-    bar_port.bind(gpu.bar);
     if (is_vfio(s)) {
         m_vtd = std::make_unique<iommu::vtd>("vtd", s.platform.iommu);
         gpu.mem.bind(m_vtd->in);
@@ -52,7 +59,7 @@ platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& 
         bc.noncoherent_blobs = s.devices.gpu.no_snoop;
         m_backend = std::make_unique<gpu::virtio_gpu_backend>(gpu, bc);
     }
-    m_vmm_devices = std::make_unique<vmm_devices>(m_s, hv.memslots(), m_o, bar_port);
+    m_vmm_devices = std::make_unique<vmm_devices>(m_s, hv.memslots(), bar_port);
     hv.set_vmm(*m_vmm_devices);
     const memtype mtrr = s.guest.mtrr_default;
     hv.set_guest_mtrr([mtrr](std::uint64_t) { return mtrr; });
@@ -61,13 +68,13 @@ platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& 
     check_programs();
     create_agents(regs);
     m_ring = plan_gpu_ring(m_s, hv.memslots(), m_patterns);
-    write_ring(m_ring, mem);
+    if (!m_ring.guest_ring) write_ring(m_ring, mem);
     std::size_t vi = 0;
     for (const auto& p : m_s.programs) {
         if (p.agent == "gpu") continue;
         cpu::agent& a = p.agent == "vmm" ? static_cast<cpu::agent&>(*m_vmm)
                                          : static_cast<cpu::agent&>(*m_vcpus[vi++]);
-        a.set_program(compile_cpu_program(m_s, p, m_tap.id_of(a), m_ring.tails, m_patterns, *this));
+        a.set_program(compile_cpu_program(m_s, p, m_tap.id_of(a), m_ring, m_patterns, *this));
     }
     gpu.on_interrupt(
         [this](std::uint32_t vector) { signal(m_gpu_agent, m_ring.irq_names.at(vector)); });
@@ -113,8 +120,10 @@ void platform::create_agents(const cpu::guest_regs& regs) {
                                                     cpu::agent_setup{0, pcpus, p.pcpu});
             cpu::bind_ports(*m_vmm, bus);
             for (const auto& sl : hv.memslots().slots())
-                if (sl.kind == kvm::memslot_kind::ram)
+                if (sl.kind == kvm::memslot_kind::ram && !sl.host_mmio)
                     m_vmm->map({vmm_hva_base + sl.gpa, sl.hpa, sl.size, s.vmm.pat, memtype::wb});
+            // The host driver's mapping of the GPU's registers (ioremap: UC).
+            m_vmm->map({vmm_bar_hva, gpu_bar_hpa, gpu::reg::bar_bytes, memtype::uc, memtype::uc});
             m_tap.add_agent(*m_vmm, id);
             continue;
         }
@@ -131,7 +140,6 @@ void platform::create_agents(const cpu::guest_regs& regs) {
     }
     m_gpu_agent = m_o.add_agent("gpu");
     m_tap.set_gpu_agent(m_gpu_agent);
-    m_vmm_devices->set_gpu_agent(m_gpu_agent);
     auto serializer = [this](unsigned p, sc_time& d) { ms.serialize(p, d); };
     for (auto& v : m_vcpus) {
         v->set_serializer(serializer);
@@ -155,10 +163,13 @@ void platform::start_of_simulation() {
         const auto bdf = std::uint16_t(s.platform.gpu.bdf);
         m_vtd->attach_device(bdf, *m_dom, d);
         for (const auto& sl : hv.memslots().slots())
-            if (sl.kind == kvm::memslot_kind::ram) m_vtd->map(*m_dom, {sl.gpa, sl.hpa, sl.size}, d);
-        m_vtd->map(*m_dom, {ring_hpa, ring_hpa, ring_bytes}, d);
+            if (sl.kind == kvm::memslot_kind::ram && !sl.host_mmio)
+                m_vtd->map(*m_dom, {sl.gpa, sl.hpa, sl.size}, d);
         if (s.platform.iommu.ecap_sc) m_vtd->enforce_cache_coherency(*m_dom, d);
-        gpu.set_enable_no_snoop(s.devices.gpu.no_snoop);
+        // The guest driver's set-up of its device (before time zero): Device Control and the
+        // ring's own No-Snoop attribute.
+        gpu.set_enable_no_snoop(s.devices.gpu.enable_no_snoop);
+        gpu.write_reg(gpu::reg::ring_ctl, s.devices.gpu.ring_no_snoop ? gpu::ring_ctl_no_snoop : 0);
         if (s.devices.gpu.kvm_vfio && !s.devices.gpu.hotplug) {
             m_vfio = &hv.create_vfio_device();
             m_vfio->add_file("gpu0", *m_query, ctx);
@@ -173,8 +184,14 @@ void platform::start_of_simulation() {
             hv.create_virtio_device().set_attr(kvm::kvm_virtio_device::group_noncoherent,
                                                kvm::kvm_virtio_device::attr_noncoherent_set, ctx);
     }
-    gpu.program_ring(ring_hpa, m_ring.entries);
+    gpu.program_ring(m_ring.base, m_ring.entries);
     if (!m_defer_raw_ept) apply_raw_ept(ctx);
+    // Set-up ran on the VMM thread's clock before the guest starts (QEMU realizes and attaches
+    // devices before it runs the vCPUs): the programs start when it is done, so no guest
+    // access waits behind the set-up's table writes and their cycles count from there.
+    m_setup_time = d;
+    for (auto& v : m_vcpus) v->set_start_time(d);
+    if (m_vmm) m_vmm->set_start_time(d);
 }
 
 void platform::apply_raw_ept(kvm::host_context& ctx) {
@@ -188,7 +205,9 @@ void platform::signal(agent_id a, const std::string& key) {
 }
 
 void platform::wait_signal(agent_id a, const std::string& key) {
+    m_waiting[a] = key;
     while (!m_signaled.count(key)) sc_core::wait(m_signal_event);
+    m_waiting.erase(a);
     m_o.acquire(a, key);
 }
 
@@ -213,10 +232,19 @@ void platform::release(agent_id a, const std::string& key) {
     m_o.release(a, key);
 }
 
-void platform::direct_doorbell(agent_id a, const std::string& key, std::uint32_t tail) {
-    m_o.release(a, key);
-    m_o.acquire(m_gpu_agent, key);
-    gpu.write_reg(gpu::reg::doorbell, tail, 4, SC_ZERO_TIME);
+void platform::device_write(std::uint64_t offset, const std::uint8_t* data, unsigned size) {
+    if (offset != gpu::reg::doorbell || size != 4) return;
+    std::uint32_t tail = 0;
+    std::memcpy(&tail, data, 4);
+    const auto& tails = m_ring.tails;
+    // The first doorbell not yet acquired that publishes this tail (WC stores to the register
+    // may have combined several doorbells into the last one).
+    std::size_t last = tails.size();
+    for (std::size_t k = m_doorbells_acquired; k < tails.size() && last == tails.size(); ++k)
+        if (tails[k] == tail) last = k;
+    if (last == tails.size()) return; // a tail no doorbell op publishes: nothing to acquire
+    for (; m_doorbells_acquired <= last; ++m_doorbells_acquired)
+        m_o.acquire(m_gpu_agent, fmt::format("doorbell{}", m_doorbells_acquired));
 }
 
 bool platform::all_finished() const {
@@ -227,9 +255,21 @@ bool platform::all_finished() const {
 
 std::string platform::unfinished() const {
     std::string s;
+    auto describe = [&](const cpu::agent& a, const std::string& name) {
+        s += " " + name;
+        const auto w = m_waiting.find(m_tap.id_of(a));
+        if (w == m_waiting.end()) return;
+        std::string lines;
+        for (const auto& p : m_s.programs)
+            if (p.agent == name)
+                for (const auto& op : p.ops)
+                    if (op.type == op_type::wait && op.name == w->second)
+                        lines += (lines.empty() ? "" : ", ") + std::to_string(op.line);
+        s += fmt::format(" (`wait: {}` at line {})", w->second, lines);
+    };
     for (const auto& v : m_vcpus)
-        if (!v->finished()) s += std::string(" ") + v->basename();
-    if (m_vmm && !m_vmm->finished()) s += " vmm";
+        if (!v->finished()) describe(*v, v->basename());
+    if (m_vmm && !m_vmm->finished()) describe(*m_vmm, "vmm");
     return s;
 }
 

@@ -10,13 +10,18 @@
 // simulation it performs the VMM's device set-up (VFIO container and KVM-VFIO device, or the
 // virtio-gpu blobs and the KVM virtio device) and writes the raw EPT entries.
 //
-// Doorbells. virtio-gpu: the guest's doorbell is an MMIO store to the BAR, which exits to KVM
-// and reaches the VMM's device emulation, which forwards it to the GPU's BAR socket. VFIO
-// pass-through: the BAR is mapped into the guest, so the store reaches the device without an
-// exit; the model writes the doorbell register directly at the vCPU's time (no exit is
-// charged, and no exit drains WC buffers or deferred flushes).
+// Doorbells. The GPU's registers sit behind the host bridge (host_bridge.h) at their
+// host-physical address. virtio-gpu: the guest's doorbell store exits to KVM and reaches the
+// VMM's device emulation, which forwards it to the bridge. VFIO pass-through: the BAR is a
+// memslot backed by host MMIO, KVM types its EPT leaf through the policy's MMIO branch, and
+// the guest's store goes through its page tables (devices.gpu.bar_pat), EPT and the memory
+// system's UC or WC path to the bridge, with that path's ordering (a UC store drains the WC
+// buffers first; a WC store waits in a WC buffer). Either way the GPU acquires the doorbell
+// in the oracle when the write reaches its register. The VMM rings with a UC store through
+// its own mapping of the BAR. A pass-through GPU's ring is a guest buffer the driver writes.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -39,6 +44,7 @@
 #include "model/oracle.h"
 #include "scenarios/address_plan.h"
 #include "scenarios/device_plan.h"
+#include "scenarios/host_bridge.h"
 #include "scenarios/oracle_tap.h"
 #include "scenarios/program_compiler.h"
 #include "scenarios/scenario.h"
@@ -57,6 +63,7 @@ public:
     nlohmann::json cycles_json() const;
     nlohmann::json stats_json() const;
     bool all_finished() const;
+    // " vcpu0 (`wait: done` at line 12)": the CPU agents that did not finish, and their waits.
     std::string unfinished() const;
 
     // The vCPUs in scenario order (vcpu0, vcpu1, ...).
@@ -75,6 +82,7 @@ private:
 public:
     memory_system ms;
     dram mem;
+    host_bridge bridge;
     cpu::pcpu_bus bus;
     kvm::hypervisor hv;
     gpu::gpu_dma_engine gpu;
@@ -93,7 +101,9 @@ private:
     void vm_pause(agent_id a, cpu::agent& ag) override;
     void hotplug(cpu::agent& ag) override;
     void release(agent_id a, const std::string& key) override;
-    void direct_doorbell(agent_id a, const std::string& key, std::uint32_t tail) override;
+    // A write reached the GPU's registers through the bridge: a doorbell is the GPU's acquire
+    // of every doorbell up to the one that published this tail.
+    void device_write(std::uint64_t offset, const std::uint8_t* data, unsigned size);
 
     std::unique_ptr<vmm_devices> m_vmm_devices;
     std::vector<std::unique_ptr<cpu::vcpu>> m_vcpus;
@@ -106,8 +116,11 @@ private:
     pattern_source m_patterns;
     gpu_ring_plan m_ring;
     std::set<std::string> m_signaled;
+    std::size_t m_doorbells_acquired = 0;
+    std::map<agent_id, std::string> m_waiting; // agents inside a `wait`, and its name
     sc_core::sc_event m_signal_event;
     bool m_defer_raw_ept = false;
+    sc_core::sc_time m_setup_time; // when set-up ended and the programs start
     kvm::kvm_vfio_device* m_vfio = nullptr;
 };
 

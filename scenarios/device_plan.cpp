@@ -1,5 +1,7 @@
 #include "scenarios/device_plan.h"
 
+#include <fmt/format.h>
+
 #include "scenarios/address_plan.h"
 
 namespace mtsim::scenarios {
@@ -25,7 +27,7 @@ gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,
             if (!started)
                 throw config_error(s.file, op.line, "programs.gpu",
                                    "the GPU's program starts with wait_doorbell");
-            const bool ns = s.devices.gpu.no_snoop;
+            const bool ns = op.no_snoop.value_or(s.devices.gpu.no_snoop);
             if (op.type == op_type::gpu_interrupt) {
                 plan.ring.push_back(gpu::make_interrupt(std::uint32_t(plan.irq_names.size())));
                 plan.irq_names.push_back(op.name);
@@ -48,6 +50,29 @@ gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,
     }
     if (started) plan.tails.push_back(count);
     while (plan.entries <= plan.ring.size()) plan.entries *= 2;
+    plan.base = ring_hpa;
+    if (is_vfio(s) && started) {
+        const std::string key = "devices.gpu.ring";
+        const buffer* rb = nullptr;
+        for (const auto& b : s.buffers)
+            if (b.name == s.devices.gpu.ring) rb = &b;
+        if (!rb)
+            throw config_error(s.file, 0, key,
+                               fmt::format("no guest buffer named '{}' (a pass-through GPU's ring "
+                                           "lives in guest memory)",
+                                           s.devices.gpu.ring));
+        if (rb->kind != buffer_kind::ram)
+            throw config_error(s.file, rb->line, key, "the ring is a buffer of kind ram");
+        const std::uint64_t need = std::uint64_t(plan.entries) * gpu::descriptor_bytes;
+        if (rb->size < need || rb->gpa % gpu::descriptor_bytes != 0)
+            throw config_error(
+                s.file, rb->line, key,
+                fmt::format("ring buffer '{}' must be 32-byte aligned and hold {} descriptors "
+                            "({} bytes)",
+                            rb->name, plan.entries, need));
+        plan.guest_ring = rb;
+        plan.base = rb->gpa; // IOVA = GPA
+    }
     return plan;
 }
 

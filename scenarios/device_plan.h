@@ -2,8 +2,12 @@
 // Contract: turns the `gpu` program into ring descriptors (DMA reads into VRAM, DMA writes
 // from VRAM with a byte pattern of their own, interrupts), the ring tail each doorbell
 // publishes (the k-th doorbell publishes the ops up to the (k+1)-th `wait_doorbell`), the
-// interrupt names by vector, and the VRAM bytes the writes start from; `write_ring` places
-// the descriptors in DRAM at the ring's address. It touches no module and no simulation time.
+// interrupt names by vector, the VRAM bytes the writes start from, and where the ring lives.
+// A pass-through (vfio) GPU's ring is the guest buffer `devices.gpu.ring`, which the guest
+// driver fills with ordinary stores (program_compiler.h); a host-owned (virtio) GPU's ring
+// is host memory its host driver wrote before time zero (`write_ring`). Each read/write
+// descriptor asks No-Snoop as its op says, else as `devices.gpu.no_snoop` says. It touches no
+// module and no simulation time.
 // The byte patterns come from the run's one pattern_source, shared with the program compiler,
 // so that every write op of the run stores a pattern of its own.
 #pragma once
@@ -41,11 +45,14 @@ struct gpu_ring_plan {
     std::vector<std::uint32_t> tails; // ring tail published by doorbell k
     std::vector<std::string> irq_names;
     std::vector<std::pair<std::uint64_t, std::vector<std::uint8_t>>> vram_init;
-    std::uint32_t entries = 2; // ring size: a power of two above the descriptor count
+    std::uint32_t entries = 2;          // ring size: a power of two above the descriptor count
+    std::uint64_t base = 0;             // the ring's address as the GPU sees it (IOVA or hpa)
+    const buffer* guest_ring = nullptr; // vfio: the guest buffer holding the ring
 };
 
 gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,
                             pattern_source& patterns);
+// virtio only: the host driver's ring, written into DRAM before time zero.
 void write_ring(const gpu_ring_plan& plan, dram& mem);
 
 } // namespace mtsim::scenarios

@@ -96,8 +96,8 @@ cpu::guest_regs build_guest_tables(const scenario& s, dram& mem, const kvm::mems
         const std::uint64_t bits = bits_for(b.pat, b.line, "guest.buffers." + b.name + ".pat");
         for (std::uint64_t a = b.gpa; a < b.gpa + b.size; a += 4096) map_page(a, bits);
     }
-    // The GPU's BAR, as the guest driver maps registers: UC.
-    map_page(s.devices.gpu.bar_gpa, bits_for(memtype::uc, 0, "guest.pat"));
+    // The GPU's BAR, as the guest driver maps its registers (ioremap: UC; ioremap_wc: WC).
+    map_page(s.devices.gpu.bar_gpa, bits_for(s.devices.gpu.bar_pat, 0, "devices.gpu.bar_pat"));
     apply_raw_ptes(s, regs, w, mem, slots);
     return regs;
 }

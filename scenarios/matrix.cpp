@@ -1,6 +1,7 @@
 #include "scenarios/matrix.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -88,16 +89,28 @@ std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<st
             int status = 0;
             waitpid(running[i].p.pid, &status, 0);
             matrix_cell& cell = cells[running[i].cell];
-            const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            if (code != 0 && code != 1)
-                throw std::runtime_error(fmt::format("{} under {}: the run failed (status {})",
-                                                     cell.scenario, cell.host, code));
-            const auto j = nlohmann::json::parse(running[i].out);
-            cell.verdict = j["verdict"].get<std::string>();
-            cell.expected = j["expected"].is_null() ? "" : j["expected"].get<std::string>();
-            cell.expect_met = j["expect_met"].get<bool>();
-            cell.corruptions = j["corruptions"].get<std::uint64_t>();
-            cell.cycles = j["cycles"].get<std::uint64_t>();
+            if (WIFSIGNALED(status))
+                cell.error = fmt::format("killed by signal {} ({})", WTERMSIG(status),
+                                         strsignal(WTERMSIG(status)));
+            else if (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1)
+                cell.error = fmt::format("exit {}", WEXITSTATUS(status));
+            else {
+                try {
+                    const auto j = nlohmann::json::parse(running[i].out);
+                    cell.verdict = j.at("verdict").get<std::string>();
+                    cell.expected =
+                        j.at("expected").is_null() ? "" : j["expected"].get<std::string>();
+                    cell.expect_met = j.at("expect_met").get<bool>();
+                    cell.corruptions = j.at("corruptions").get<std::uint64_t>();
+                    cell.cycles = j.at("cycles").get<std::uint64_t>();
+                } catch (const nlohmann::json::exception& e) {
+                    cell.error = std::string("no result: ") + e.what();
+                }
+            }
+            if (!cell.error.empty()) {
+                cell.verdict = "error";
+                cell.expect_met = false;
+            }
             running.erase(running.begin() + long(i));
         }
     }
@@ -112,7 +125,8 @@ nlohmann::json matrix_json(const std::vector<matrix_cell>& cells) {
                        {"verdict", c.verdict},
                        {"expected", c.expected},
                        {"corruptions", c.corruptions},
-                       {"cycles", c.cycles}});
+                       {"cycles", c.cycles},
+                       {"error", c.error}});
     return out;
 }
 

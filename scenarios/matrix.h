@@ -13,11 +13,15 @@ struct matrix_cell {
     std::string scenario, host, verdict, expected;
     bool expect_met = true;
     std::uint64_t corruptions = 0, cycles = 0;
+    // Why the cell has no verdict: its child exited with an error status, was killed by a
+    // signal or printed no result ("exit 3", "killed by signal 9 (Killed)"); "" when it ran.
+    std::string error;
 };
 
 // Scenario files from files and folders (a folder: its *.yaml, sorted).
 std::vector<std::string> collect_scenarios(const std::vector<std::string>& paths);
-// Throws std::runtime_error naming the pair when a child fails.
+// A child that fails becomes that cell's error (its own message went to stderr); the other
+// cells still run. Throws std::runtime_error only when a child cannot be started.
 std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<std::string>& files,
                                     const std::vector<std::string>& hosts, unsigned jobs,
                                     const std::vector<std::string>& sets);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "gpu/descriptor.h"
 #include "scenarios/address_plan.h"
 
 namespace mtsim::scenarios {
@@ -68,8 +69,18 @@ std::string oracle_tap::label_text(std::uint64_t a, std::uint64_t b) const {
     return "?";
 }
 
+namespace {
+// Device registers are not memory: what a register read returns is the device's state, so
+// the oracle sees neither the stores to the GPU's BAR nor its loads (pass-through: at the
+// BAR's host-physical address; virtio-gpu: emulated, at its guest-physical address).
+bool device_register(std::uint64_t hpa) {
+    return hpa >= gpu_bar_hpa && hpa - gpu_bar_hpa < gpu::reg::bar_bytes;
+}
+} // namespace
+
 void oracle_tap::on_store(const cpu::agent& a, const cpu::access_record& r) {
     if (r.emulated || (r.kind != op_kind::store && r.kind != op_kind::nt_store)) return;
+    if (device_register(r.hpa)) return;
     const agent_id id = m_agent_ids.at(&a);
     m_o.write(id, r.hpa, r.data, r.len,
               lazy_or_text(*this, r.hpa, r.op_index, id, r.kind, r.type, cpu_access, [&] {
@@ -79,6 +90,9 @@ void oracle_tap::on_store(const cpu::agent& a, const cpu::access_record& r) {
 }
 
 void oracle_tap::on_load(const cpu::agent& a, const cpu::access_record& r) {
+    if (r.emulated ? r.linear - m_s.devices.gpu.bar_gpa < gpu::reg::bar_bytes
+                   : device_register(r.hpa))
+        return;
     const std::uint64_t addr = r.emulated ? emulated_space + r.linear : r.hpa;
     const agent_id id = m_agent_ids.at(&a);
     const record_label what =

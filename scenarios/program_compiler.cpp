@@ -8,11 +8,29 @@
 namespace mtsim::scenarios {
 
 cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agent_id id,
-                                 const std::vector<std::uint32_t>& tails, pattern_source& patterns,
+                                 const gpu_ring_plan& ring, pattern_source& patterns,
                                  program_hooks& hooks) {
     cpu::program prog;
     const unsigned line = s.platform.cache.line_size;
+    const std::vector<std::uint32_t>& tails = ring.tails;
     unsigned doorbells = 0;
+    std::uint32_t written = 0; // ring entries the driver has written
+    // The pass-through driver writes the descriptors up to doorbell k's tail into its ring.
+    auto write_descriptors = [&](unsigned k, unsigned src_line) {
+        if (!ring.guest_ring) return;
+        const std::uint64_t at = (p.agent == "vmm" ? vmm_hva_base : 0) + ring.guest_ring->gpa;
+        if (k >= tails.size())
+            throw config_error(s.file, src_line, "programs." + p.agent,
+                               fmt::format("descriptors for doorbell {} without a wait_doorbell "
+                                           "in the GPU's program",
+                                           k + 1));
+        for (; written < tails[k]; ++written) {
+            const auto img = gpu::encode(ring.ring.at(written));
+            prog.store(at + std::uint64_t(written) * gpu::descriptor_bytes,
+                       std::vector<std::uint8_t>(img.begin(), img.end()),
+                       fmt::format("{} descriptor {}", p.agent, written));
+        }
+    };
     const bool vmm = p.agent == "vmm";
     const std::uint64_t base = vmm ? vmm_hva_base : 0;
     auto linear = [&](const scenario_op& op, unsigned r) {
@@ -80,6 +98,16 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
         case op_type::hotplug:
             prog.callback("hotplug", [&hooks](cpu::agent& ag) { hooks.hotplug(ag); });
             break;
+        case op_type::read_status:
+            prog.load(s.devices.gpu.bar_gpa + gpu::reg::status, 4, lbl);
+            break;
+        case op_type::write_descriptors:
+            if (!ring.guest_ring)
+                throw config_error(s.file, op.line, "programs." + p.agent + ".write_descriptors",
+                                   "only a pass-through (devices.gpu.mode vfio) GPU's ring is "
+                                   "written by the guest");
+            write_descriptors(doorbells, op.line);
+            break;
         case op_type::doorbell: {
             const unsigned k = doorbells++;
             const std::string key = fmt::format("doorbell{}", k);
@@ -89,14 +117,10 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
                                                "program",
                                                k + 1));
             const std::uint32_t tail = tails[k];
-            if (is_vfio(s) || vmm) {
-                prog.callback(key, [&hooks, id, key, tail](cpu::agent&) {
-                    hooks.direct_doorbell(id, key, tail);
-                });
-            } else {
-                prog.callback(key, [&hooks, id, key](cpu::agent&) { hooks.release(id, key); });
-                prog.store_value(s.devices.gpu.bar_gpa + gpu::reg::doorbell, tail, 4, key);
-            }
+            write_descriptors(k, op.line);
+            prog.callback(key, [&hooks, id, key](cpu::agent&) { hooks.release(id, key); });
+            prog.store_value((vmm ? vmm_bar_hva : s.devices.gpu.bar_gpa) + gpu::reg::doorbell, tail,
+                             4, key);
             break;
         }
         default:

@@ -4,8 +4,16 @@
 // mapping at vmm_hva_base + gpa for the VMM); every write op stores a byte pattern of its own
 // from the run's pattern_source; synchronization and device ops become callbacks into
 // `program_hooks`, which the platform implements (what they do at run time is not decided
-// here). A doorbell through the virtio-gpu BAR is a real 4-byte UC store to the BAR (it exits
-// to the VMM); through VFIO or from the VMM it is the hooks' direct doorbell.
+// here). A vCPU's doorbell is a 4-byte store to the doorbell register of the GPU's BAR
+// through the guest's mapping of it (virtio-gpu: KVM exits to the VMM; VFIO: the store goes
+// through EPT and the memory system's UC or WC path to the device), preceded by the release
+// half of the doorbell in the oracle. With a pass-through GPU the driver first writes the
+// doorbell's descriptors into the guest's ring buffer with ordinary 32-byte stores, at the
+// `write_descriptors` op or, when the program has none for this doorbell, right before the
+// doorbell store. `read_status` is a 4-byte load of the GPU's STATUS register through the
+// same mapping (a driver's poll; the first access also has KVM build the BAR's EPT leaf).
+// The VMM's doorbell is the same store through its own UC mapping of the BAR (the host
+// driver's registers, vmm_bar_hva).
 #pragma once
 
 #include <cstdint>
@@ -32,12 +40,10 @@ public:
     virtual void hotplug(cpu::agent& ag) = 0;
     // The release half of a doorbell that travels as an MMIO store.
     virtual void release(agent_id a, const std::string& key) = 0;
-    // A doorbell written straight to the device register (VFIO BAR, or the VMM).
-    virtual void direct_doorbell(agent_id a, const std::string& key, std::uint32_t tail) = 0;
 };
 
 cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agent_id id,
-                                 const std::vector<std::uint32_t>& tails, pattern_source& patterns,
+                                 const gpu_ring_plan& ring, pattern_source& patterns,
                                  program_hooks& hooks);
 
 } // namespace mtsim::scenarios

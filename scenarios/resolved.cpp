@@ -40,12 +40,15 @@ json raw_json(const raw_entry& r, const char* addr_key) {
 }
 
 json op_args(const scenario_op& op) {
-    if (is_memory_op(op.type))
-        return {{"buffer", op.buffer},
-                {"offset", op.offset},
-                {"len", op.len},
-                {"repeat", op.repeat},
-                {"stride", op.stride}};
+    if (is_memory_op(op.type)) {
+        json j = {{"buffer", op.buffer},
+                  {"offset", op.offset},
+                  {"len", op.len},
+                  {"repeat", op.repeat},
+                  {"stride", op.stride}};
+        if (op.no_snoop) j["no_snoop"] = *op.no_snoop;
+        return j;
+    }
     switch (op.type) {
     case op_type::signal:
     case op_type::wait:

@@ -11,6 +11,7 @@
 
 #include "scenarios/derived.h"
 #include "scenarios/scenario_parts.h"
+#include "scenarios/validate.h"
 
 namespace mtsim::scenarios {
 
@@ -20,6 +21,11 @@ using namespace detail;
 void run_config::describe(param_visitor& v) {
     v.real("quantum_ns", quantum_ns, "TLM global quantum of every initiator", "ns", 0.001, 1e9);
     v.uint("seed", seed, "recorded with the result (the model draws no random numbers)", "");
+    // Checked against scenarios/validate.h's estimate before anything is built; the default
+    // follows the machine so that a configuration this host cannot hold is refused, not swapped.
+    v.size("max_host_memory", max_host_memory,
+           "host memory a run may take (the estimate is checked before the run); 0: half of this "
+           "machine's physical memory");
 }
 
 void platform_config::describe(param_visitor& v) {
@@ -48,10 +54,17 @@ void host_config::describe(param_visitor& v) {
 void gpu_device_config::describe(param_visitor& v) {
     v.choice("mode", mode, "virtio: host-owned GPU behind virtio-gpu; vfio: pass-through",
              {"virtio", "vfio"});
-    v.flag("no_snoop", no_snoop, "descriptors touching guest buffers ask No-Snoop");
+    v.flag("no_snoop", no_snoop,
+           "No-Snoop request of a read/write op's descriptor unless the op says no_snoop");
+    v.flag("enable_no_snoop", enable_no_snoop,
+           "vfio: PCIe Device Control Enable No Snoop (bit 11) as the guest driver sets it");
     v.flag("kvm_vfio", kvm_vfio, "vfio: the VMM creates the KVM-VFIO device and adds the file");
     v.flag("hotplug", hotplug, "vfio: KVM learns of the device only at the VMM's hotplug op");
     v.size("bar_gpa", bar_gpa, "guest-physical address of the GPU's BAR (4 KiB)");
+    v.mem_type("bar_pat", bar_pat, "the guest's page type for its mapping of the GPU's BAR");
+    v.text("ring", ring, "vfio: the guest buffer that holds the command ring");
+    v.flag("ring_no_snoop", ring_no_snoop,
+           "vfio: descriptor fetches ask No-Snoop (gated by enable_no_snoop)");
 }
 
 void guest_config::describe(param_visitor& v) {
@@ -113,10 +126,14 @@ const std::set<std::string> top_keys{"name", "description", "include",  "host",
                                      "run",  "platform",    "devices",  "guest",
                                      "vmm",  "raw_ept",     "programs", "expect"};
 
+constexpr std::size_t max_include_depth = 8;
+
 // Applies one file: its includes first, then its own sections (later files override).
-void apply_file(const std::string& file, scenario& s, int depth, bool main) {
-    if (depth > 8) throw config_error(file, 0, "include", "includes nest deeper than 8");
+// `chain` holds the files being applied, outermost first (for cycles and depth).
+void apply_file(const std::string& file, scenario& s, std::vector<std::string>& chain, bool main) {
     const YAML::Node root = parse_file(file);
+    std::error_code ec;
+    chain.push_back(fs::weakly_canonical(file, ec).string());
     for (auto it = root.begin(); it != root.end(); ++it) {
         const std::string k = it->first.as<std::string>();
         if (!top_keys.count(k))
@@ -139,7 +156,18 @@ void apply_file(const std::string& file, scenario& s, int depth, bool main) {
             const std::string rel = scalar(file, x, "include");
             const fs::path p = fs::path(file).parent_path() / rel;
             if (!fs::exists(p)) fail(file, x, "include", "no such file: " + p.string());
-            apply_file(p.string(), s, depth + 1, false);
+            const std::string canon = fs::weakly_canonical(p, ec).string();
+            if (std::find(chain.begin(), chain.end(), canon) != chain.end()) {
+                std::string cycle;
+                for (auto c = std::find(chain.begin(), chain.end(), canon); c != chain.end(); ++c)
+                    cycle += fs::path(*c).filename().string() + " -> ";
+                fail(file, x, "include", "include cycle: " + cycle + p.filename().string());
+            }
+            if (chain.size() > max_include_depth)
+                fail(file, x, "include",
+                     fmt::format("includes nest deeper than {} (this file is at depth {})",
+                                 max_include_depth, chain.size()));
+            apply_file(p.string(), s, chain, false);
         }
     }
     if (const YAML::Node d = root["description"]) s.description = scalar(file, d, "description");
@@ -149,18 +177,19 @@ void apply_file(const std::string& file, scenario& s, int depth, bool main) {
             // The host inline (a resolved file): its name and the whole host section.
             if (!h["name"]) fail(file, h, "host.name", "an inline host needs its name");
             s.host_name = scalar(file, h["name"], "host.name");
-            load_yaml(without(h, {"name"}), file, s.host, "host");
+            load_yaml(without(h, {"name"}), file, s.host, "host", &s.origins);
             s.host_inline = true;
         } else
             s.host_name = scalar(file, h, "host");
     }
-    if (const YAML::Node n = root["run"]) load_yaml(n, file, s.run, "run");
-    if (const YAML::Node n = root["platform"]) load_yaml(n, file, s.platform, "platform");
-    if (const YAML::Node n = root["devices"]) load_yaml(n, file, s.devices, "devices");
-    if (const YAML::Node n = root["vmm"]) load_yaml(n, file, s.vmm, "vmm");
+    if (const YAML::Node n = root["run"]) load_yaml(n, file, s.run, "run", &s.origins);
+    if (const YAML::Node n = root["platform"])
+        load_yaml(n, file, s.platform, "platform", &s.origins);
+    if (const YAML::Node n = root["devices"]) load_yaml(n, file, s.devices, "devices", &s.origins);
+    if (const YAML::Node n = root["vmm"]) load_yaml(n, file, s.vmm, "vmm", &s.origins);
     if (const YAML::Node n = root["guest"]) {
         if (!n.IsMap()) fail(file, n, "guest", "expected a mapping");
-        load_yaml(without(n, {"buffers", "raw_pte"}), file, s.guest, "guest");
+        load_yaml(without(n, {"buffers", "raw_pte"}), file, s.guest, "guest", &s.origins);
         if (const YAML::Node b = n["buffers"]) parse_buffers(file, b, s);
         if (const YAML::Node r = n["raw_pte"])
             parse_raw(file, r, "guest.raw_pte", "gva", 4, s.raw_ptes);
@@ -173,6 +202,7 @@ void apply_file(const std::string& file, scenario& s, int depth, bool main) {
             fail(file, root, "programs", "a scenario needs programs");
         if (const YAML::Node n = root["expect"]) parse_expect(file, n, s);
     }
+    chain.pop_back();
 }
 
 } // namespace
@@ -244,7 +274,8 @@ scenario load_scenario(const std::string& file, const std::string& host_override
                        const std::vector<std::string>& sets) {
     scenario s;
     s.file = file;
-    apply_file(file, s, 0, true);
+    std::vector<std::string> chain;
+    apply_file(file, s, chain, true);
     if (s.name.empty()) s.name = scenario_name(file);
     if (!host_override.empty()) {
         s.host_name = host_override;
@@ -256,7 +287,14 @@ scenario load_scenario(const std::string& file, const std::string& host_override
     YAML::Node h;
     if (s.host_inline)
         h = parse_file(file)["host"];
-    else {
+    else if (host_override.find('/') != std::string::npos) {
+        // An explicit host file (a path with a '/'); a bare word is only ever a name from the
+        // hosts folder, so a name cannot walk out of it.
+        hf = host_override;
+        h = parse_file(hf);
+        s.host_name = fs::path(hf).stem().string();
+        load_yaml(h, hf, s.host, "host", &s.origins);
+    } else {
         const auto names = host_names();
         if (std::find(names.begin(), names.end(), s.host_name) == names.end())
             throw config_error(file, 0, "host",
@@ -264,10 +302,18 @@ scenario load_scenario(const std::string& file, const std::string& host_override
         hf = hosts_dir() + "/" + s.host_name + ".yaml";
         if (fs::exists(hf)) h = parse_file(hf); // else a policy's default host (load_host)
         s.host = load_host(s.host_name);
+        if (h) {
+            host_config lines; // the host file again, for the origin of each of its keys
+            load_yaml(h, hf, lines, "host", &s.origins);
+        }
     }
-    for (const auto& a : sets) apply_set(a, s);
+    for (const auto& a : sets) {
+        apply_set(a, s);
+        s.origins[a.substr(0, a.find('='))] = param_origin{"--set " + a, 0};
+    }
     derive_facts(s, hf, h, sets);
     s.sets = sets;
+    validate_scenario(s);
     return s;
 }
 

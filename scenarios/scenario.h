@@ -27,6 +27,9 @@ namespace mtsim::scenarios {
 struct run_config {
     double quantum_ns = 100.0; // tlm_global_quantum
     std::uint64_t seed = 0;    // recorded with the result; the model draws no random numbers
+    // The host memory a run may take (scenarios/validate.h estimates it before anything is
+    // built); 0: half of this machine's physical memory.
+    std::uint64_t max_host_memory = 0;
     void describe(param_visitor& v);
 };
 
@@ -56,10 +59,14 @@ struct host_config {
 
 struct gpu_device_config {
     std::string mode = "virtio"; // virtio | vfio
-    bool no_snoop = true;        // descriptors touching guest buffers ask No-Snoop
+    bool no_snoop = true;        // the default No-Snoop request of a read/write op's descriptor
+    bool enable_no_snoop = true; // vfio: Device Control bit 11 as the guest driver sets it
     bool kvm_vfio = true;        // vfio: the VMM creates the KVM-VFIO device and adds the file
     bool hotplug = false;        // vfio: KVM registration waits for a `hotplug` op
     std::uint64_t bar_gpa = 0xfe000000;
+    memtype bar_pat = memtype::uc; // the guest's page type for its mapping of the BAR
+    std::string ring = "ring";     // vfio: the guest buffer holding the command ring
+    bool ring_no_snoop = false;    // vfio: descriptor fetches ask No-Snoop (RING_CTL bit 0)
     void describe(param_visitor& v);
 };
 
@@ -105,6 +112,8 @@ enum class op_type : std::uint8_t {
     mfence,
     wbinvd,
     doorbell,
+    write_descriptors,
+    read_status,
     signal,
     wait,
     vm_pause,
@@ -124,8 +133,9 @@ struct scenario_op {
     std::uint64_t len = 0; // 0: to the buffer's end
     unsigned repeat = 1;
     std::uint64_t stride = 0;
-    std::string name;        // signal / wait / interrupt key
-    std::uint64_t value = 0; // migrate: pCPU; pause: cycles
+    std::optional<bool> no_snoop; // gpu read / write: the descriptor's No-Snoop request
+    std::string name;             // signal / wait / interrupt key
+    std::uint64_t value = 0;      // migrate: pCPU; pause: cycles
     unsigned line = 0;
 };
 
@@ -170,6 +180,7 @@ struct scenario {
     std::map<std::string, verdict> expect; // host -> verdict; "default"
     std::set<std::string> expect_refused;  // hosts whose requests KVM is expected to refuse
     std::vector<std::string> sets;
+    param_origins origins; // where each parameter set by a file, a host or --set got its value
 
     const buffer& find_buffer(const std::string& name) const;
     std::optional<verdict> expected_for(const std::string& host) const;

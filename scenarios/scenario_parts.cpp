@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "scenarios/validate.h"
+
 namespace mtsim::scenarios::detail {
 
 [[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& key,
@@ -35,6 +37,13 @@ std::uint64_t number(const std::string& file, const YAML::Node& n, const std::st
     const auto v = parse_size(scalar(file, n, key));
     if (!v) fail(file, n, key, "expected an unsigned number (or a size such as 4KiB)");
     return *v;
+}
+
+bool flag_of(const std::string& file, const YAML::Node& n, const std::string& key) {
+    const std::string v = scalar(file, n, key);
+    if (v == "true") return true;
+    if (v == "false") return false;
+    fail(file, n, key, "expected true or false");
 }
 
 memtype type_of(const std::string& file, const YAML::Node& n, const std::string& key) {
@@ -80,6 +89,12 @@ void parse_buffers(const std::string& file, const YAML::Node& list, scenario& s)
         if (out.name.empty()) fail(file, b, k + ".name", "a buffer needs a name");
         if (out.size == 0 || out.size % 4096 || out.gpa % 4096)
             fail(file, b, k, "gpa and size must be non-zero multiples of 4 KiB");
+        if (out.gpa + out.size < out.gpa || out.gpa + out.size > guest_linear_limit)
+            fail(file, b, k + ".size",
+                 fmt::format("the buffer ends beyond {:#x}: guest linear addresses equal "
+                             "guest-physical ones, and 4-level paging translates only the "
+                             "canonical lower half",
+                             guest_linear_limit));
         for (const auto& o : s.buffers) {
             if (o.name == out.name) fail(file, b, k + ".name", "duplicate buffer name");
             if (out.gpa < o.gpa + o.size && o.gpa < out.gpa + out.size)
@@ -151,6 +166,8 @@ constexpr op_name op_names[] = {
     {"mfence", op_type::mfence, true, false},
     {"wbinvd", op_type::wbinvd, true, false},
     {"doorbell", op_type::doorbell, true, false},
+    {"write_descriptors", op_type::write_descriptors, true, false},
+    {"read_status", op_type::read_status, true, false},
     {"signal", op_type::signal, true, false},
     {"wait", op_type::wait, true, false},
     {"vm_pause", op_type::vm_pause, true, false},
@@ -210,13 +227,22 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
                 op.offset = number(file, it->second, kk);
             else if (key == "len")
                 op.len = number(file, it->second, kk);
-            else if (key == "repeat")
-                op.repeat = unsigned(number(file, it->second, kk));
-            else if (key == "stride")
+            else if (key == "repeat") {
+                const std::uint64_t r = number(file, it->second, kk);
+                if (r > max_repeat)
+                    fail(file, it->second, kk,
+                         fmt::format("at most {} repeats (each is an instruction or a "
+                                     "descriptor of the run)",
+                                     max_repeat));
+                op.repeat = unsigned(r);
+            } else if (key == "stride")
                 op.stride = number(file, it->second, kk);
+            else if (key == "no_snoop" && gpu)
+                op.no_snoop = flag_of(file, it->second, kk);
             else
                 fail(file, it->first, kk,
-                     "unknown key; valid: buffer, offset, len, repeat, stride");
+                     std::string("unknown key; valid: buffer, offset, len, repeat, stride") +
+                         (gpu ? ", no_snoop" : ""));
         }
         const buffer* b = nullptr;
         for (const auto& x : s.buffers)
@@ -224,7 +250,16 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
         if (!b) fail(file, arg, ka + ".buffer", "no guest buffer named '" + op.buffer + "'");
         if (op.len == 0) op.len = b->size - std::min(b->size, op.offset);
         if (op.repeat == 0) fail(file, arg, ka + ".repeat", "must be at least 1");
-        const std::uint64_t last = op.offset + std::uint64_t(op.repeat - 1) * op.stride + op.len;
+        // offset + (repeat - 1) x stride + len, refused on a 64-bit wrap as well.
+        std::uint64_t last = 0;
+        const bool wraps = __builtin_mul_overflow(std::uint64_t(op.repeat - 1), op.stride, &last) ||
+                           __builtin_add_overflow(last, op.offset, &last) ||
+                           __builtin_add_overflow(last, op.len, &last);
+        if (wraps)
+            fail(file, arg, ka,
+                 fmt::format("offset + (repeat - 1) x stride + len exceeds 64 bits, beyond "
+                             "buffer '{}' ({:#x} bytes)",
+                             b->name, b->size));
         if (op.offset >= b->size || last > b->size)
             fail(file, arg, ka,
                  fmt::format("range ends at {:#x}, beyond buffer '{}' ({:#x} bytes)", last, b->name,
@@ -236,6 +271,11 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
     } else if (op.type == op_type::migrate || op.type == op_type::pause) {
         if (!has_arg) fail(file, n, ka, "expected a number");
         op.value = number(file, arg, ka);
+        if (op.type == op_type::pause && op.value > max_pause_cycles)
+            fail(file, arg, ka,
+                 fmt::format("at most {} cycles (2^40: the simulated time SystemC's 64-bit "
+                             "sc_time holds at 1 ps, at the slowest 1 MHz clock)",
+                             max_pause_cycles));
         if (op.type == op_type::migrate && op.value >= s.platform.cache.pcpus)
             fail(file, arg, ka,
                  fmt::format("pCPU {} does not exist (platform.cache.pcpus = {})", op.value,
@@ -267,21 +307,23 @@ void parse_programs(const std::string& file, const YAML::Node& progs, scenario& 
         agent_program p;
         p.agent = agent;
         p.pcpu = vmm ? s.vmm.pcpu : idx % s.platform.cache.pcpus;
-        YAML::Node ops = it->second;
-        if (it->second.IsMap()) {
+        const YAML::Node& prog = it->second;
+        // Not `ops = prog["ops"]` on a node bound to prog: yaml-cpp would assign into prog.
+        const YAML::Node ops = prog.IsMap() ? YAML::Node(prog["ops"]) : prog;
+        if (prog.IsMap()) {
             for (auto jt = it->second.begin(); jt != it->second.end(); ++jt) {
                 const std::string key = jt->first.as<std::string>();
                 if (key == "pcpu") {
-                    p.pcpu = unsigned(number(file, jt->second, k + ".pcpu"));
-                    if (p.pcpu >= s.platform.cache.pcpus)
+                    const std::uint64_t pcpu = number(file, jt->second, k + ".pcpu");
+                    if (pcpu >= s.platform.cache.pcpus)
                         fail(file, jt->second, k + ".pcpu", "no such pCPU");
+                    p.pcpu = unsigned(pcpu);
                 } else if (key != "ops")
                     fail(file, jt->first, k + "." + key, "unknown key; valid: pcpu, ops");
             }
-            ops = it->second["ops"];
         }
         if (!ops.IsDefined() || !ops.IsSequence())
-            fail(file, it->second, k, "expected a list of ops (or {pcpu: N, ops: [...]})");
+            fail(file, prog, k, "expected a list of ops (or {pcpu: N, ops: [...]})");
         for (std::size_t i = 0; i < ops.size(); ++i)
             p.ops.push_back(parse_op(file, ops[i], fmt::format("{}[{}]", k, i), gpu, s));
         if (gpu || vmm)

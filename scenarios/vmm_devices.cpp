@@ -51,9 +51,14 @@ void build_memslots(const scenario& s, kvm::hypervisor& hv, oracle& o) {
             o.declare_initial_fill(emulated_space + b.gpa, b.size, 0xff,
                                    b.name + " (absent functions read all-ones)");
     }
+    // VFIO: the VMM mmaps the device's BAR and registers it as a memslot whose backing is host
+    // MMIO (vfio_pci_mmap; KVM sees kvm_is_mmio_pfn), so guest accesses reach the device
+    // without an exit. virtio-gpu: the BAR is emulated, every access exits (KVM_EXIT_MMIO).
     kvm::memslot bar;
     bar.name = "gpu-bar";
-    bar.kind = kvm::memslot_kind::mmio;
+    bar.kind = is_vfio(s) ? kvm::memslot_kind::ram : kvm::memslot_kind::mmio;
+    bar.host_mmio = is_vfio(s);
+    bar.hpa = is_vfio(s) ? gpu_bar_hpa : 0;
     bar.gpa = s.devices.gpu.bar_gpa;
     bar.size = gpu::reg::bar_bytes;
     try {
@@ -63,15 +68,15 @@ void build_memslots(const scenario& s, kvm::hypervisor& hv, oracle& o) {
     }
 }
 
-vmm_devices::vmm_devices(const scenario& s, const kvm::memslot_table& slots, oracle& o,
+vmm_devices::vmm_devices(const scenario& s, const kvm::memslot_table& slots,
                          tlm::tlm_initiator_socket<>& bar)
-    : m_s(s), m_slots(slots), m_o(o), m_bar(bar) {}
+    : m_s(s), m_slots(slots), m_bar(bar) {}
 
 void vmm_devices::bar_access(tlm::tlm_command cmd, std::uint64_t off, unsigned size,
                              std::uint8_t* data, sc_time& delay) {
     tlm::tlm_generic_payload gp;
     gp.set_command(cmd);
-    gp.set_address(off);
+    gp.set_address(gpu_bar_hpa + off);
     gp.set_data_ptr(data);
     gp.set_data_length(size);
     gp.set_streaming_width(size);
@@ -97,8 +102,6 @@ void vmm_devices::mmio_write(std::uint64_t gpa, unsigned size, const std::uint8_
                              sc_time& delay) {
     const std::uint64_t bar = m_s.devices.gpu.bar_gpa;
     if (gpa >= bar && gpa < bar + gpu::reg::bar_bytes) {
-        if (gpa - bar == gpu::reg::doorbell)
-            m_o.acquire(m_gpu_agent, fmt::format("doorbell{}", m_doorbells_seen++));
         bar_access(tlm::TLM_WRITE_COMMAND, gpa - bar, size, const_cast<std::uint8_t*>(data), delay);
         return;
     }

@@ -1,11 +1,13 @@
 // The VMM's side of the machine: the memslots it registers with KVM and its device emulation.
 // Contract: `build_memslots` registers guest RAM, one memslot per blob or hole buffer
 // (blobs flagged KVM_MEM_NON_COHERENT_DMA on hosts that say so, virtio only) and the GPU's BAR
-// as MMIO, and declares the hole buffers' all-ones bytes to the oracle. `vmm_devices` is the
-// mmio_handler KVM exits to: an access to the GPU's BAR is forwarded to the device's register
-// socket (a doorbell store is also the GPU's acquire of that doorbell in the oracle); reads of
-// an absent PCI function return all-ones and writes to it are dropped; anything else is an
-// error naming the gpa. It adds no cost of its own beyond the device's (KVM charges the exit).
+// (emulated MMIO for virtio-gpu; for a pass-through GPU a memslot backed by host MMIO, the
+// mmap of its BAR), and declares the hole buffers' all-ones bytes to the oracle.
+// `vmm_devices` is the mmio_handler KVM exits to: an access to the GPU's BAR is forwarded to
+// the device's registers at their host-physical address through the host bridge (which
+// tells the oracle of a doorbell); reads of an absent PCI function return all-ones and writes
+// to it are dropped; anything else is an error naming the gpa. It adds no cost of its own
+// beyond the device's (KVM charges the exit).
 #pragma once
 
 #include <cstdint>
@@ -23,9 +25,8 @@ void build_memslots(const scenario& s, kvm::hypervisor& hv, oracle& o);
 
 class vmm_devices final : public mmio_handler {
 public:
-    vmm_devices(const scenario& s, const kvm::memslot_table& slots, oracle& o,
+    vmm_devices(const scenario& s, const kvm::memslot_table& slots,
                 tlm::tlm_initiator_socket<>& bar);
-    void set_gpu_agent(agent_id a) { m_gpu_agent = a; }
 
     void mmio_read(std::uint64_t gpa, unsigned size, std::uint8_t* data,
                    sc_core::sc_time& delay) override;
@@ -38,10 +39,7 @@ private:
 
     const scenario& m_s;
     const kvm::memslot_table& m_slots;
-    oracle& m_o;
     tlm::tlm_initiator_socket<>& m_bar;
-    agent_id m_gpu_agent = 0;
-    unsigned m_doorbells_seen = 0;
 };
 
 } // namespace mtsim::scenarios

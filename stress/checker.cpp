@@ -34,7 +34,7 @@ std::string to_string(const op_record& r) {
 
 checker::checker(const memory_system& mem, const config& cfg)
     : m_mem(mem), m_cfg(cfg), m_shadow(std::size_t(cfg.lines) * cfg.line_size, 0),
-      m_history(cfg.lines), m_tainted(cfg.lines) {
+      m_history(cfg.lines), m_tainted(cfg.lines), m_is_live(cfg.lines, false) {
     // DRAM starts as zeros (model/dram.h), and so does a fresh shadow; anything else in the
     // address set at start would be reported by the first check.
 }
@@ -49,15 +49,25 @@ void checker::record(std::uint64_t line_addr, const op_record& op) {
     while (h.size() > m_cfg.history) h.pop_front();
 }
 
+void checker::make_live(std::uint64_t la) {
+    const auto i = static_cast<std::uint32_t>((la - m_cfg.base) / m_cfg.line_size);
+    if (m_is_live[i]) return;
+    m_is_live[i] = true;
+    m_live.push_back(i);
+}
+
 void checker::after(const op_record& op) {
     const std::uint64_t ls = m_cfg.line_size;
     if (whole_cache(op.op)) {
-        for (unsigned i = 0; i < m_cfg.lines; ++i) record(m_cfg.base + i * ls, op);
+        for (const std::uint32_t i : m_live) record(m_cfg.base + i * ls, op);
     } else {
         const std::uint64_t first = op.addr / ls * ls;
         const std::uint64_t end = op.len ? op.addr + op.len : op.addr + 1;
         for (std::uint64_t la = first; la < end; la += ls)
-            if (in_set(la)) record(la, op);
+            if (in_set(la)) {
+                record(la, op);
+                make_live(la);
+            }
     }
 
     const bool is_write = op.op == op_kind::store || op.op == op_kind::dma_write;
@@ -86,7 +96,9 @@ void checker::after(const op_record& op) {
     }
     if (op.op == op_kind::clflush || op.op == op_kind::wbinvd || op.op == op_kind::wbnoinvd) {
         const bool one = op.op == op_kind::clflush;
-        for (unsigned i = 0; i < m_cfg.lines; ++i) {
+        // A line that is not live is in no cache and DRAM holds its last writes: every
+        // postcondition holds for it.
+        for (const std::uint32_t i : m_live) {
             const std::uint64_t la = m_cfg.base + i * ls;
             if (one && la != op.addr / ls * ls) continue;
             const std::string problem = postcondition(op, la);
@@ -105,7 +117,19 @@ void checker::after(const op_record& op) {
             }
         }
     }
-    for (unsigned i = 0; i < m_cfg.lines; ++i) check_line(m_cfg.base + i * ls, op.seq);
+    // Check every live line; one that no cache holds any more and whose invariants all hold
+    // leaves the live set until an op touches it again.
+    std::size_t kept = 0;
+    for (const std::uint32_t i : m_live) {
+        const bool cached = check_line(m_cfg.base + i * ls, op.seq);
+        const taint& t = m_tainted[i];
+        if (cached || t.swmr || t.directory || t.inclusion || t.copy_value || t.data_value ||
+            t.cache_op)
+            m_live[kept++] = i;
+        else
+            m_is_live[i] = false;
+    }
+    m_live.resize(kept);
 }
 
 std::string checker::postcondition(const op_record& op, std::uint64_t la) const {
@@ -143,7 +167,7 @@ std::string checker::postcondition(const op_record& op, std::uint64_t la) const 
     return "";
 }
 
-void checker::check_line(std::uint64_t la, std::uint64_t seq) {
+bool checker::check_line(std::uint64_t la, std::uint64_t seq) {
     const unsigned ls = m_cfg.line_size;
     auto& taint = m_tainted[(la - m_cfg.base) / ls];
     const auto copies = m_mem.copies(la);
@@ -236,6 +260,9 @@ void checker::check_line(std::uint64_t la, std::uint64_t seq) {
     }
     flag(taint.copy_value, !copy_problem.empty(), "copy-value",
          fmt::format("line {:#x}: {}", la, copy_problem));
+    return in_llc || !holders.empty() ||
+           std::any_of(copies.begin(), copies.end(),
+                       [](const line_view& c) { return c.pcpu >= 0 && c.state != mesi::i; });
 }
 
 void checker::fail(const std::string& kind, std::uint64_t line, std::uint64_t seq,

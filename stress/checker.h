@@ -19,6 +19,13 @@
 //   still shows up as a data-value or copy-value violation.
 // A violation carries the line's last operations and its copies at detection time. A broken
 // (line, invariant) counts once until a later check finds it holding again.
+// Cost: after each op the checker checks the lines the op touched and the lines that may still
+// have a cached copy (the "live" lines: touched since a check last found them in no cache and
+// with every invariant holding), so an op costs O(lines touched + lines the caches can hold),
+// not O(address set). A line in no cache with DRAM equal to the shadow stays so until an op
+// touches it: the tester's agents use WB memory and snooped DMA only (no WC buffer or
+// non-snooped write can change it behind the caches). Whole-cache ops (fences, WBINVD) enter
+// the history of the live lines only.
 #pragma once
 
 #include <cstdint>
@@ -79,7 +86,9 @@ public:
     bool in_set(std::uint64_t addr) const;
 
 private:
-    void check_line(std::uint64_t line_addr, std::uint64_t seq);
+    // Checks one line; returns whether any cache still holds it.
+    bool check_line(std::uint64_t line_addr, std::uint64_t seq);
+    void make_live(std::uint64_t line_addr);
     // The postcondition of op (a CLFLUSH, WBINVD or WBNOINVD) on one line; "" when it holds.
     std::string postcondition(const op_record& op, std::uint64_t line_addr) const;
     void record(std::uint64_t line_addr, const op_record& op);
@@ -99,6 +108,8 @@ private:
              data_value = false, cache_op = false;
     };
     std::vector<taint> m_tainted;
+    std::vector<std::uint32_t> m_live; // indices of the live lines, in the order they became live
+    std::vector<bool> m_is_live;
     std::uint64_t m_count = 0;
     std::vector<violation> m_reported;
 };

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <random>
 #include <stdexcept>
+#include <unistd.h>
 
 #include <systemc>
 // sc_spawn: <systemc> includes it only under SC_INCLUDE_DYNAMIC_PROCESSES.
@@ -30,6 +31,21 @@ void validate(const stress_config& cfg) {
         throw std::invalid_argument("stress: base must be aligned to memory.line_size");
     if (cfg.memory.line_size < 8)
         throw std::invalid_argument("stress: memory.line_size must be at least 8");
+    // The cache arrays take (line_size + 48) bytes per line (measured, scenarios/validate.cpp);
+    // a configuration this machine cannot hold is refused with the estimate, not swapped.
+    const auto& m = cfg.memory;
+    const double lines =
+        (double(std::max(1u, cfg.agents)) * (double(m.l1d.size_bytes) + double(m.l2.size_bytes)) +
+         double(m.llc.size_bytes)) /
+        m.line_size;
+    const double bytes = lines * (m.line_size + 48.0) + 16.0 * MiB;
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    const double budget = pages > 0 && page > 0 ? double(pages) * double(page) / 2 : 8.0 * GiB;
+    if (bytes > budget)
+        throw std::invalid_argument(fmt::format(
+            "stress: the caches would take about {:.0f} MiB of host memory, more than half of "
+            "this machine's ({:.0f} MiB): reduce memory.l1d/l2/llc.size or --agents",
+            bytes / MiB, budget / MiB));
 }
 
 namespace {

@@ -279,11 +279,12 @@ TEST_CASE("MMU parameters: every TLB and walker parameter is declared with a uni
     CHECK(has("walk.ept.walk_5level"));
     CHECK(has("walk.guest.maxphyaddr"));
     CHECK(has("walk.ad_guest_tables_are_writes"));
+    CHECK(has("walk.mbec"));
     CHECK(has("tlb.entries_4k"));
     CHECK(has("tlb.ways_1g"));
     CHECK(has("tlb.ept_psc_entries"));
     CHECK(has("tlb.hit_latency"));
-    CHECK(ps.size() == 8 + 12);
+    CHECK(ps.size() == 9 + 12);
     mmu_config c;
     apply_set("tlb.entries_4k=128", c);
     CHECK(c.tlb.entries_4k == 128);

@@ -116,6 +116,57 @@ TEST_CASE("CLFLUSHOPT waits in the deferral queue until SFENCE") {
 
 namespace {
 
+// The vCPU stores, CLFLUSHOPTs the line, then blocks in a callback for 1,000 core cycles (a
+// wait for a signal) without a fence. What DRAM holds and how many flushes are pending
+// 100 cycles (before flush_delay) and 1,000 cycles (after it) into the wait.
+struct blocked_flush {
+    bytes dram_early, dram_late;
+    std::size_t deferred_early = 9, deferred_late = 9;
+};
+
+blocked_flush flush_while_blocked(retire_policy policy) {
+    rig_options o;
+    o.policy = policy;
+    o.flush_delay = cycles{200};
+    rig r(o);
+    vcpu& v = r.add_vcpu(0);
+    const std::uint64_t a = r.data(0x80);
+    const std::uint64_t hpa = gpa_data + 0x80;
+    blocked_flush b;
+    program p;
+    p.store_value(a, 0x4444444444444444ULL, 8).clflushopt(a).callback("wait", [&](agent& g) {
+        const sc_core::sc_time cycle = g.clk().to_time(cycles{1});
+        sc_core::wait(100 * cycle);
+        b.dram_early = r.ms.read_dram(hpa, 8);
+        b.deferred_early = g.deferred_flushes();
+        sc_core::wait(900 * cycle);
+        b.dram_late = r.ms.read_dram(hpa, 8);
+        b.deferred_late = g.deferred_flushes();
+    });
+    v.set_program(p);
+    r.premap();
+    r.run();
+    return b;
+}
+
+} // namespace
+
+TEST_CASE("A deferred CLFLUSHOPT completes after flush_delay while its vCPU is blocked") {
+    const blocked_flush b = flush_while_blocked(retire_policy::timed);
+    CHECK(b.deferred_early == 1);
+    CHECK(b.dram_early == fill(8, 0));
+    CHECK(b.deferred_late == 0);
+    CHECK(b.dram_late == fill(8, 0x44));
+}
+
+TEST_CASE("Under lazy retirement a deferred CLFLUSHOPT stays pending while its vCPU is blocked") {
+    const blocked_flush b = flush_while_blocked(retire_policy::lazy);
+    CHECK(b.deferred_late == 1);
+    CHECK(b.dram_late == fill(8, 0));
+}
+
+namespace {
+
 struct probe_view {
     bytes dram_a, dram_x;
     std::size_t buffered = 99;

@@ -317,17 +317,23 @@ TEST_CASE("guest A/D updates are writes that need EPT write permission") {
     CHECK(upd.write);
     CHECK(upd.address == w.guest_entry_hpa(GVA, 1));
 
-    world ro;
-    ro.guest_map(GVA, DATA_GPA, 1, G_P | G_RW | G_US);
-    ro.ept_map(DATA_GPA, DATA_HPA);
-    const std::uint64_t pt_gpa = ro.guest_entry_gpa(GVA, 1);
-    std::uint64_t& pt = ro.ept_entry(pt_gpa, 1);
-    pt = (pt & ~7ULL) | E_R | E_X;
-    const walk_result v = run(ro, GVA, access_kind::read);
-    REQUIRE(v.outcome == walk_outcome::ept_violation);
-    CHECK(v.qualification == (2 | (5 << 3) | 0x80));
-    CHECK(v.exit_gpa == pt_gpa);
-    CHECK((ro.guest_entry(GVA, 1) & G_A) == 0);
+    // The A update is a locked read-modify-write: an EPT violation on it reports read and
+    // write (kvm-unit-tests ept_access_test_paddr_read_only_ad_disabled: 0x8B read-only,
+    // 0xAB read-execute EPT on the guest page-table page).
+    for (const auto& [rights, qual] : {std::pair{E_R, 0x8Bu}, std::pair{E_R | E_X, 0xABu}}) {
+        CAPTURE(rights);
+        world ro;
+        ro.guest_map(GVA, DATA_GPA, 1, G_P | G_RW | G_US);
+        ro.ept_map(DATA_GPA, DATA_HPA);
+        const std::uint64_t pt_gpa = ro.guest_entry_gpa(GVA, 1);
+        std::uint64_t& pt = ro.ept_entry(pt_gpa, 1);
+        pt = (pt & ~7ULL) | rights;
+        const walk_result v = run(ro, GVA, access_kind::read);
+        REQUIRE(v.outcome == walk_outcome::ept_violation);
+        CHECK(v.qualification == qual);
+        CHECK(v.exit_gpa == pt_gpa);
+        CHECK((ro.guest_entry(GVA, 1) & G_A) == 0);
+    }
 }
 
 TEST_CASE("guest page faults carry the SDM error code") {
@@ -524,4 +530,63 @@ TEST_CASE("EPT A/D with guest tables as reads: a guest A update re-walks EPT as 
     CHECK((w.ept_entry(w.guest_entry_gpa(GVA, 1), 1) & E_D) != 0);
     for (unsigned g = 2; g <= 4; ++g) CHECK((w.ept_entry(w.guest_entry_gpa(GVA, g), 1) & E_D) == 0);
     CHECK((w.guest_entry(GVA, 1) & G_A) != 0);
+}
+
+// Mode-based execute control (SDM Vol. 3C §29.3.2, exit qualification bits 5 and 6), as
+// kvm-unit-tests x86/vmx_tests.c's EPT access tests walk it: every combination of the leaf's
+// R, W, X (bit 2) and XU (bit 10), for a supervisor-mode and a user-mode linear address, read,
+// write and fetch, with MBEC off and on. The upper EPT levels grant everything (with MBEC,
+// bit 10 too), so the leaf decides.
+TEST_CASE("MBEC: EPT bit 2 executes supervisor addresses and bit 10 user addresses") {
+    constexpr std::uint64_t E_XU = 1ULL << 10;
+    for (bool mbec : {false, true})
+        for (bool user_address : {false, true})
+            for (unsigned bits = 0; bits < 16; ++bits)
+                for (access_kind k : kinds) {
+                    CAPTURE(mbec);
+                    CAPTURE(user_address);
+                    CAPTURE(bits);
+                    CAPTURE(k);
+                    world w;
+                    w.guest_map(GVA, DATA_GPA, 1,
+                                G_P | G_RW | G_A | G_D | (user_address ? G_US : 0));
+                    w.ept_map(DATA_GPA, DATA_HPA);
+                    for (unsigned l = 2; l <= 4; ++l) w.ept_entry(DATA_GPA, l) |= E_XU;
+                    std::uint64_t& leaf = w.ept_entry(DATA_GPA, 1);
+                    leaf = (leaf & ~(7ULL | E_XU)) | (bits & 7) | (bits & 8 ? E_XU : 0);
+                    walker_config cfg;
+                    cfg.mbec = mbec;
+                    const walk_result r = run(w, GVA, k, false, cfg);
+                    const bool r_ = bits & 1, w_ = bits & 2, x = bits & 4;
+                    const bool xu = mbec && (bits & 8);
+                    const bool allowed = k == access_kind::read    ? r_
+                                         : k == access_kind::write ? w_
+                                         : (mbec && user_address)  ? xu
+                                                                   : x;
+                    if (!r_ && !w_ && !x && !xu) {
+                        REQUIRE(r.outcome == walk_outcome::ept_violation);
+                        CHECK(r.qualification == (kind_bit(k) | 0x180));
+                    } else if (w_ && !r_) {
+                        CHECK(r.outcome == walk_outcome::ept_misconfig);
+                    } else if (allowed) {
+                        CHECK(r.outcome == walk_outcome::translated);
+                        CHECK(((r.ept_rwx & perm_x) != 0) == ((mbec && user_address) ? xu : x));
+                    } else {
+                        REQUIRE(r.outcome == walk_outcome::ept_violation);
+                        const unsigned q =
+                            kind_bit(k) | (r_ << 3) | (w_ << 4) | (x << 5) | (xu << 6) | 0x180;
+                        CHECK(r.qualification == q);
+                    }
+                }
+}
+
+TEST_CASE("MBEC: bit 10 alone is a present execute-only entry, misconfigured without the "
+          "execute-only capability") {
+    const std::uint64_t xu_only = 1ULL << 10;
+    ept_caps caps;
+    CHECK(!check_ept_entry(xu_only, 1, caps, true));
+    caps.execute_only = false;
+    CHECK(check_ept_entry(xu_only, 1, caps, true) == ept_misconfig::execute_only);
+    CHECK(ept_rights(xu_only, false) == 0);
+    CHECK(ept_rights(xu_only, true) == perm_xu);
 }

@@ -392,3 +392,24 @@ TEST_CASE("an invalid descriptor halts the engine until STATUS error is cleared"
         CHECK(p.gpu.counters().bad_descriptors.value() == 1);
     });
 }
+
+TEST_CASE("RING_CTL bit 0 fetches descriptors with No-Snoop only while Device Control allows it") {
+    platform p;
+    p.run([&](host& h) {
+        p.gpu.write_reg(reg::ring_ctl, ring_ctl_no_snoop);
+        CHECK(p.gpu.read_reg(reg::ring_ctl) == ring_ctl_no_snoop);
+        // Enable No Snoop clear: the fetch is snooped and finds the host's descriptor in its
+        // cache.
+        submit(h, p.gpu, {make_fill(0x1111, buf, 64)});
+        CHECK(p.ms.stats().dma_non_snooped.value() == 0);
+        CHECK(p.gpu.counters().no_snoop_suppressed.value() == 1);
+        CHECK(p.gpu.error() == error_code::none);
+        // Enable No Snoop set: the fetch goes to DRAM, which does not hold the descriptor the
+        // host just wrote through its cache: the engine decodes stale bytes and halts.
+        p.gpu.set_enable_no_snoop(true);
+        submit(h, p.gpu, {make_fill(0x2222, buf, 64)});
+        CHECK(p.ms.stats().dma_non_snooped.value() == 1);
+        CHECK(p.gpu.error() == error_code::bad_descriptor);
+        CHECK(p.gpu.completed().size() == 1);
+    });
+}

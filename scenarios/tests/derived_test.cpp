@@ -64,8 +64,9 @@ TEST_CASE("a contradicting derived parameter in a scenario file names the file")
     const config_error e = refusal(f, {});
     CHECK(e.file() == f);
     CHECK(e.key() == "platform.vmm.line_size");
-    // The source changed to match: accepted.
-    CHECK(load_scenario(f, "", {"platform.cache.line_size=32"}).platform.vmm.line_size == 32);
+    // The source changed to match (and the WC buffers, at most a line): accepted.
+    CHECK(load_scenario(f, "", {"platform.cache.line_size=32", "platform.cache.wc_buffer_size=32"})
+              .platform.vmm.line_size == 32);
 }
 
 TEST_CASE("a --set that the scenario makes a block ignore is refused") {

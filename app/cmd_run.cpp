@@ -76,7 +76,9 @@ int cmd_run(const std::vector<std::string>& args) {
         study::write_file_atomic(outdir + "/stats.json", all_stats.dump(1) + "\n");
     }
     if (vm["json"].as<bool>())
-        std::cout << r.dump(1) << "\n";
+        // Names and labels come from the file as bytes; invalid UTF-8 in them is printed as
+        // U+FFFD rather than making dump() throw (RFC 8259 §8.1: JSON text is UTF-8).
+        std::cout << r.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else
         std::cout << scenarios::format_result(r);
     return r["expect_met"].get<bool>() ? 0 : 1;

@@ -85,7 +85,8 @@ std::uint64_t ept_builder::allocate(const access_ext& ext, sc_core::sc_time& del
     const std::uint64_t t = m_next;
     m_next += page;
     // A table page is cleared before it is linked in (KVM allocates zeroed pages).
-    for (unsigned i = 0; i < entries_per_table; ++i) m_mem.write_entry(t + 8 * i, 0, ext, delay);
+    for (unsigned i = 0; i < entries_per_table; ++i)
+        m_mem.write_entry(t + std::uint64_t{8} * i, 0, ext, delay);
     ++w.tables_allocated;
     return t;
 }
@@ -110,7 +111,7 @@ std::uint64_t ept_builder::table_for(std::uint64_t gpa, unsigned level, const ac
                                      sc_core::sc_time& delay, build_work& w) {
     if (!m_root_zeroed) {
         for (unsigned i = 0; i < entries_per_table; ++i)
-            m_mem.write_entry(m_root + 8 * i, 0, ext, delay);
+            m_mem.write_entry(m_root + std::uint64_t{8} * i, 0, ext, delay);
         m_root_zeroed = true;
         ++w.tables_allocated;
     }
@@ -124,7 +125,7 @@ std::uint64_t ept_builder::table_for(std::uint64_t gpa, unsigned level, const ac
         // Missing (or a large leaf is in the way: it is replaced by a table, as KVM splits).
         forget_below(gpa, l);
         const std::uint64_t child = allocate(ext, delay, w);
-        write(table + 8 * index_of(gpa, l), non_leaf(child), ext, delay, w);
+        write(table + std::uint64_t{8} * index_of(gpa, l), non_leaf(child), ext, delay, w);
         m_tables[table_key(l - 1, gpa)] = child;
         table = child;
     }
@@ -155,7 +156,7 @@ build_work ept_builder::map(const leaf_request& r, const access_ext& ext, sc_cor
     v = field_put(field(ept_field::accessed), v, m_cfg.ad && r.accessed);
     v = field_put(field(ept_field::dirty), v, m_cfg.ad && r.dirty);
     v = field_put(field(ept_field::address), v, r.hpa >> 12);
-    const std::uint64_t at = table + 8 * index_of(r.gpa, r.level);
+    const std::uint64_t at = table + std::uint64_t{8} * index_of(r.gpa, r.level);
     write(at, v, ext, delay, w);
     const std::uint64_t gfn = (r.gpa & ~(size - 1)) >> 12;
     record({gfn, r.level, at, v, r.decision, r.inputs, r.policy, r.slot});
@@ -169,7 +170,7 @@ build_work ept_builder::write_raw(std::uint64_t gpa, unsigned level, std::uint64
     build_work w;
     const std::uint64_t table = table_for(gpa, level, ext, delay, w);
     forget_below(gpa, level);
-    const std::uint64_t at = table + 8 * index_of(gpa, level);
+    const std::uint64_t at = table + std::uint64_t{8} * index_of(gpa, level);
     write(at, value, ext, delay, w);
     const bool leaf =
         level == 1 || ((level == 2 || level == 3) && field_get(field(ept_field::ps), value));

@@ -111,7 +111,7 @@ public:
     // The guest MTRR type of a frame (an input of the policy); WB for every frame by default.
     void set_guest_mtrr(std::function<memtype(std::uint64_t gfn)> f);
     // The vCPU's CR0.CD as KVM reads it when it builds an entry for that vCPU's fault.
-    void set_guest_cd(unsigned vcpu, bool cd);
+    void set_guest_cd(unsigned id, bool cd);
     unsigned add_memslot(const memslot& s);
     const memslot_table& memslots() const { return m_slots; }
 
@@ -128,11 +128,11 @@ public:
     const ept_builder& ept() const { return *m_ept; }
     // Which policy decision gave the frame its EPT type and IPAT (nullptr: no leaf now).
     const leaf_record* decision_for(std::uint64_t gfn) const { return m_ept->leaf_for(gfn); }
-    pcpu_mask wbinvd_dirty_mask(unsigned vcpu) const;
+    pcpu_mask wbinvd_dirty_mask(unsigned id) const;
 
     // vm_exit_handler
     exit_outcome handle_exit(vm_exit& e, sc_core::sc_time& delay) override;
-    void vcpu_load(unsigned vcpu, unsigned pcpu, sc_core::sc_time& delay) override;
+    void vcpu_load(unsigned id, unsigned p, sc_core::sc_time& delay) override;
 
 private:
     struct vcpu_state {

@@ -43,6 +43,7 @@ child_process spawn_child(const std::vector<std::string>& argv, bool capture_std
         posix_spawn_file_actions_addclose(&fa, efds[1]);
     }
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     // The child learns its parent's pid so that it can ask the kernel to kill it when the
@@ -52,6 +53,7 @@ child_process spawn_child(const std::vector<std::string>& argv, bool capture_std
         if (std::strncmp(*e, "MTSIM_PARENT_PID=", 17) != 0) env_text.emplace_back(*e);
     env_text.push_back("MTSIM_PARENT_PID=" + std::to_string(getpid()));
     std::vector<char*> env;
+    env.reserve(env_text.size() + 1);
     for (auto& e : env_text) env.push_back(e.data());
     env.push_back(nullptr);
     child_process c;

@@ -496,7 +496,7 @@ oracle::read_result oracle::read(agent_id a, std::uint64_t addr, const unsigned 
     rec.addr = addr;
     rec.len = len;
     rec.what = m_texts.keep(std::move(what));
-    const read_record& r = m_reads.add(std::move(rec));
+    const read_record& r = m_reads.add(rec);
     ++m_summary.reads;
     m_summary.bytes_read += len;
 

@@ -27,7 +27,8 @@ std::string make_folder() {
     const fs::path base = fs::is_directory(shm) ? fs::path(shm) : fs::path(tmp ? tmp : "/tmp");
     const fs::path dir = base / ("mtsim-fuzz-" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    // Seeds include `shared/platform.yaml` (catalogue) and `parts/*.yaml` (the tests' data).
+    // Seeds include the catalogue's common platform file and the tests' data parts: both folders
+    // are linked beside the input under the names the seeds use.
     const fs::path src = MTSIM_SOURCE_DIR;
     std::error_code ec;
     fs::create_directory_symlink(src / "scenarios/catalogue/shared", dir / "shared", ec);

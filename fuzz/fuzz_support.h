@@ -1,6 +1,6 @@
 // What the harnesses share: where an input is written so that the loader can read it as a
-// file (with the catalogue's `shared/` and the tests' `parts/` beside it, so that seeds that
-// include them load whole), and which exceptions are the loader's answers to bad input.
+// file (with the catalogue's common folder and the tests' data parts beside it, so that seeds
+// that include them load whole), and which exceptions are the loader's answers to bad input.
 #pragma once
 
 #include <cstddef>

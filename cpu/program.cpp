@@ -68,7 +68,8 @@ op make(op_code c, std::uint64_t addr, std::string label) {
 
 std::vector<std::uint8_t> le_bytes(std::uint64_t value, unsigned size) {
     std::vector<std::uint8_t> b(size);
-    for (unsigned i = 0; i < size; ++i) b[i] = static_cast<std::uint8_t>(value >> (8 * i));
+    // Bytes past the eighth are zero (a shift by 64 or more is undefined in C++).
+    for (unsigned i = 0; i < size && i < 8; ++i) b[i] = static_cast<std::uint8_t>(value >> (8 * i));
     return b;
 }
 

@@ -307,11 +307,12 @@ void parse_programs(const std::string& file, const YAML::Node& progs, scenario& 
         agent_program p;
         p.agent = agent;
         p.pcpu = vmm ? s.vmm.pcpu : idx % s.platform.cache.pcpus;
-        const YAML::Node& prog = it->second;
+        // A copy (a handle): `it->second` lives in a proxy that dies with the full expression.
+        const YAML::Node prog = it->second;
         // Not `ops = prog["ops"]` on a node bound to prog: yaml-cpp would assign into prog.
         const YAML::Node ops = prog.IsMap() ? YAML::Node(prog["ops"]) : prog;
         if (prog.IsMap()) {
-            for (auto jt = it->second.begin(); jt != it->second.end(); ++jt) {
+            for (auto jt = prog.begin(); jt != prog.end(); ++jt) {
                 const std::string key = jt->first.as<std::string>();
                 if (key == "pcpu") {
                     const std::uint64_t pcpu = number(file, jt->second, k + ".pcpu");

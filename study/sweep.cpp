@@ -216,7 +216,7 @@ sweep_summary run_sweep(const study& s, const std::vector<point>& pts, unsigned 
 
     // This shard's points: resumed ones are kept, the others run.
     std::vector<std::vector<std::string>> rows;
-    std::vector<const point*> todo;
+    std::vector<const point*> pending;
     for (const auto& p : pts) {
         if (p.index % o.shards != o.shard) continue;
         ++sum.in_shard;
@@ -228,7 +228,7 @@ sweep_summary run_sweep(const study& s, const std::vector<point>& pts, unsigned 
             rows.push_back(it->second);
             ++sum.resumed;
         } else
-            todo.push_back(&p);
+            pending.push_back(&p);
     }
 
     // The partial file restarts with the rows kept, so that it alone is a full record.
@@ -242,7 +242,7 @@ sweep_summary run_sweep(const study& s, const std::vector<point>& pts, unsigned 
 
     std::vector<std::vector<std::string>> argvs;
     std::vector<std::string> configs;
-    for (const point* p : todo) {
+    for (const point* p : pending) {
         const std::string cfg = fmt::format("points/{:06}.yaml", p->index);
         configs.push_back(cfg);
         std::vector<std::string> a{
@@ -259,19 +259,20 @@ sweep_summary run_sweep(const study& s, const std::vector<point>& pts, unsigned 
         const double el =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double rate = el > 0 ? double(sum.ran) / el : 0;
-        const std::size_t left = todo.size() - sum.ran;
+        const std::size_t left = pending.size() - sum.ran;
         if (o.tty)
             std::cerr << fmt::format("\r{}: {}/{} points, {:.1f}/s, ETA {}{}   ", s.name, sum.ran,
-                                     todo.size(), rate, rate > 0 ? eta(double(left) / rate) : "?",
+                                     pending.size(), rate,
+                                     rate > 0 ? eta(double(left) / rate) : "?",
                                      sum.failed ? fmt::format(", {} failed", sum.failed) : "")
                       << std::flush;
         else
             std::cerr << fmt::format("{}: [{}/{}] point {}: {} under {}: {}\n", s.name, sum.ran,
-                                     todo.size(), p.index, p.scenario, p.host, verdict);
+                                     pending.size(), p.index, p.scenario, p.host, verdict);
     };
     try {
         run_children(argvs, o.jobs, [&](std::size_t i, child_output& out) {
-            const point& p = *todo[i];
+            const point& p = *pending[i];
             const bool have_cfg = fs::exists(fs::path(o.outdir) / configs[i]);
             auto row = row_of(p, header, out, have_cfg ? configs[i] : "");
             const std::string line = csv_line(row);
@@ -288,7 +289,7 @@ sweep_summary run_sweep(const study& s, const std::vector<point>& pts, unsigned 
         throw;
     }
     ::close(fd);
-    if (o.tty && !todo.empty()) std::cerr << "\n";
+    if (o.tty && !pending.empty()) std::cerr << "\n";
     sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     std::sort(rows.begin(), rows.end(),

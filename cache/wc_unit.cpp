@@ -4,6 +4,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include "model/trace.h"
+
 namespace mtsim {
 
 wc_unit::wc_unit(const ms_context& ctx, home_agent& home, unsigned pcpu)
@@ -64,12 +68,18 @@ wc_unit::buffer* wc_unit::oldest(std::uint64_t lo, std::uint64_t hi) {
 
 void wc_unit::drain_buffer(buffer& b, sc_core::sc_time& delay) {
     const bool full = std::all_of(b.mask.begin(), b.mask.end(), [](std::uint8_t m) { return m; });
+    const sc_core::sc_time begin = m_ctx.sim->time_stamp() + delay;
     m_home.uncached_write(m_p, m_ctx.cfg.self_snoop || b.coherent,
                           m_ctx.cfg.fabric_snoops_uncached || b.coherent, b.base, b.data.data(),
                           full ? nullptr : b.mask.data(), m_ctx.cfg.wc_buffer_size, delay);
     b.valid = false;
     --m_used;
     ++m_ctx.stats.wc_drains;
+    if (trace::on(trace::category::wc))
+        trace::slice_in_lane(fmt::format("{}.cpu{}.wc", m_ctx.name(), m_p), trace::category::wc,
+                             full ? "WC drain (full line)" : "WC drain (partial)", begin,
+                             m_ctx.sim->time_stamp() + delay,
+                             {{"line", fmt::format("{:#x}", b.base)}});
 }
 
 void wc_unit::drain(sc_core::sc_time& delay) {

@@ -1,4 +1,5 @@
 #include "cpu/agent.h"
+#include "model/trace.h"
 
 #include <algorithm>
 #include <cstring>
@@ -94,6 +95,7 @@ void agent::end_of_elaboration() {
 }
 
 void agent::start_of_simulation() {
+    start_of_simulation_trace();
     m_fw.assign(port.size(), nullptr);
     for (unsigned p = 0; p < port.size(); ++p)
         m_fw[p] = m_bus ? m_bus->out(p).operator->() : port[p].operator->();
@@ -108,6 +110,7 @@ void agent::run() {
     const std::vector<op>& program_ops = m_program.ops();
     for (m_index = 0; m_index < program_ops.size(); ++m_index) {
         const op& o = program_ops[m_index];
+        const sc_core::sc_time issued = now();
         m_qk.inc(m_issue_time);
         retire_due();
         try {
@@ -117,6 +120,7 @@ void agent::run() {
                                                  to_string(o.code), o.label.empty() ? "" : " ",
                                                  o.label, e.what()));
         }
+        if (trace::on(trace::category::op)) trace_op(o, issued);
         ++ops(o.code);
         if (m_qk.need_sync()) m_qk.sync();
     }
@@ -126,6 +130,24 @@ void agent::run() {
     m_cycles += m_clock.to_cycles(sc_core::sc_time_stamp() - start).n;
     m_finished = true;
     m_finished_event.notify(sc_core::SC_ZERO_TIME);
+}
+
+void agent::trace_op(const op& o, sc_core::sc_time issued) const {
+    nlohmann::json args = {{"index", m_index}};
+    if (o.line) args["line"] = o.line;
+    if (!o.label.empty()) args["label"] = o.label;
+    if (o.len) args["bytes"] = o.len;
+    const bool flush = o.code == op_code::clflush || o.code == op_code::clflushopt ||
+                       o.code == op_code::clwb || o.code == op_code::wbinvd ||
+                       o.code == op_code::wbnoinvd || o.code == op_code::invd;
+    const bool cb = o.code == op_code::callback;
+    if (flush && !trace::on(trace::category::flush)) return;
+    trace::slice(name(), flush ? trace::category::flush : trace::category::op,
+                 cb ? o.label : std::string(to_string(o.code)), issued, now(), std::move(args));
+}
+
+void agent::start_of_simulation_trace() const {
+    if (trace::enabled()) trace::declare_track(name(), trace::group::agents);
 }
 
 void agent::execute(const op& o) {

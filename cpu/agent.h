@@ -238,6 +238,9 @@ private:
     // The earliest ready time of the buffered stores and deferred flushes (sc_max_time if none).
     sc_core::sc_time next_ready() const;
     void execute(const op& o);
+    // Timeline (model/trace.h): the op as a slice on this agent's track; the track itself.
+    void trace_op(const op& o, sc_core::sc_time issued) const;
+    void start_of_simulation_trace() const;
     void load(const op& o, std::uint64_t la, std::uint64_t len, std::uint8_t* dst);
     void store(const op& o, std::uint64_t la, const std::uint8_t* src, std::uint64_t len,
                op_kind k);

@@ -151,6 +151,10 @@ program& program::wbnoinvd() {
 program& program::invd() {
     return append(make(op_code::invd, 0, {}));
 }
+void program::set_line(std::size_t from, unsigned line) {
+    for (std::size_t i = from; i < m_ops.size(); ++i) m_ops[i].line = line;
+}
+
 program& program::sfence() {
     return append(make(op_code::sfence, 0, {}));
 }

@@ -58,12 +58,15 @@ struct op {
     cycles wait{};                  // pause
     unsigned pcpu = 0;              // migrate
     std::string label;              // names the op in results and errors; the callback's name
+    unsigned line = 0;              // its line in the scenario file (0: built in code)
     op_callback fn;                 // callback
 };
 
 // Builder: each call appends one op and returns *this. Values are little-endian.
 class program {
 public:
+    // Gives the ops from index `from` on the scenario file's line (for the timeline).
+    void set_line(std::size_t from, unsigned line);
     program& load(std::uint64_t addr, std::uint64_t len, std::string label = {});
     program& store(std::uint64_t addr, std::vector<std::uint8_t> bytes, std::string label = {});
     // A `size`-byte little-endian store of value (size 1, 2, 4 or 8).

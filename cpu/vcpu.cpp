@@ -1,5 +1,6 @@
 #include "cpu/vcpu.h"
 #include "model/not_modelled.h"
+#include "model/trace.h"
 
 #include <cstring>
 #include <stdexcept>
@@ -22,8 +23,15 @@ void vcpu::before_start_check() const {
 agent::xlate_status vcpu::translate(std::uint64_t la, access_kind kind, std::uint8_t* data,
                                     unsigned len, xlate& out) {
     sc_core::sc_time d = keeper().get_local_time();
+    const sc_core::sc_time before = d;
     const translation t = m_mmu->translate(la, kind, m_vcfg.user_mode, d);
     keeper().set(d);
+    if (!t.tlb_hit && trace::on(trace::category::walk))
+        trace::slice(name(), trace::category::walk, "2-D walk", sc_core::sc_time_stamp() + before,
+                     sc_core::sc_time_stamp() + d,
+                     {{"gva", fmt::format("{:#x}", la)},
+                      {"outcome", t.ok() ? "translated" : "exit"},
+                      {"memtype", t.ok() ? std::string(to_string(t.type)) : "-"}});
     if (t.ok()) {
         out = {t.hpa, t.type, t.source};
         return xlate_status::translated;
@@ -89,6 +97,17 @@ exit_outcome vcpu::take_exit(vm_exit& e) {
         break;
     }
     m_exit_cycles += clk().to_cycles(d - before).n;
+    if (trace::on(trace::category::vmexit)) {
+        nlohmann::json args = {{"reason", to_string(e.reason)}, {"pcpu", e.pcpu}};
+        if (e.reason == exit_reason::ept_violation || e.reason == exit_reason::ept_misconfig)
+            args["gpa"] = fmt::format("{:#x}", e.gpa);
+        args["outcome"] = r == exit_outcome::retry      ? "retry"
+                          : r == exit_outcome::emulated ? "emulated"
+                                                        : "resume";
+        trace::slice(
+            name(), trace::category::vmexit, fmt::format("VM exit: {}", to_string(e.reason)),
+            sc_core::sc_time_stamp() + before, sc_core::sc_time_stamp() + d, std::move(args));
+    }
     return r;
 }
 

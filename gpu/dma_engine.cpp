@@ -4,6 +4,10 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
+#include "model/trace.h"
+
 namespace mtsim::gpu {
 
 namespace {
@@ -39,6 +43,9 @@ gpu_dma_engine::gpu_dma_engine(const sc_core::sc_module_name& name, const dma_en
     m_gp.set_byte_enable_ptr(nullptr);
     m_gp.set_byte_enable_length(0);
     SC_THREAD(run);
+    m_link_up_track = std::string(this->name()) + ".pcie_up";
+    m_link_down_track = std::string(this->name()) + ".pcie_down";
+    if (trace::enabled()) trace::declare_track(this->name(), trace::group::agents);
 }
 
 gpu_dma_engine::~gpu_dma_engine() {
@@ -118,6 +125,10 @@ gpu_dma_engine::issued gpu_dma_engine::issue(cycles ready, bool write, std::uint
     }
 
     const cycles arrival = m_link.send_up(r.issue, write ? len : 0);
+    if (trace::on(trace::category::link))
+        trace::slice(m_link_up_track, trace::category::link, write ? "write TLP" : "read request",
+                     m_clock.to_time(m_link.last_start()), m_clock.to_time(m_link.up_busy_until()),
+                     {{"bytes", write ? len : 0}});
     m_gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
     m_gp.set_address(addr);
     m_gp.set_data_ptr(data);
@@ -137,6 +148,18 @@ gpu_dma_engine::issued gpu_dma_engine::issue(cycles ready, bool write, std::uint
     // is posted: done when memory accepted it.
     r.done = write ? served : m_link.send_down(served, r.ok ? len : 0);
     m_window.add(r.done);
+    if (!write && trace::on(trace::category::link))
+        trace::slice(m_link_down_track, trace::category::link, "completion",
+                     m_clock.to_time(m_link.last_start()),
+                     m_clock.to_time(m_link.down_busy_until()), {{"bytes", r.ok ? len : 0}});
+    if (trace::on(trace::category::dma))
+        trace::instant(name(), trace::category::dma, write ? "DMA write" : "DMA read",
+                       m_clock.to_time(r.issue),
+                       {{"addr", fmt::format("{:#x}", addr)},
+                        {"bytes", len},
+                        {"no_snoop", ns},
+                        {"ok", r.ok},
+                        {"done_us", m_clock.to_time(r.done).to_seconds() * 1e6}});
     return r;
 }
 
@@ -215,6 +238,13 @@ void gpu_dma_engine::execute(std::uint32_t index) {
         advance_to(t);
     }
     m_log.push_back(rec);
+    if (trace::on(trace::category::dma))
+        trace::slice_in_lane(name(), trace::category::dma, std::string(to_string(d->op)),
+                             m_clock.to_time(rec.start), m_clock.to_time(rec.end),
+                             {{"index", index},
+                              {"length", d->length},
+                              {"no_snoop", d->no_snoop},
+                              {"ok", rec.status == error_code::none}});
 }
 
 bool gpu_dma_engine::transfer(const descriptor& d, cycles& t, cycles& end) {
@@ -299,6 +329,9 @@ void gpu_dma_engine::interrupt(const descriptor& d, cycles& t) {
     ++m_irq_count;
     ++m_counters.interrupts;
     m_irq_event.notify(sc_core::SC_ZERO_TIME);
+    if (trace::on(trace::category::doorbell))
+        trace::instant(name(), trace::category::doorbell, "interrupt", m_clock.to_time(t),
+                       {{"vector", d.a}});
     if (m_irq_callback) m_irq_callback(static_cast<std::uint32_t>(d.a));
 }
 

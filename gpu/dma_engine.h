@@ -186,6 +186,7 @@ private:
     dma_engine_config m_cfg;
     mtsim::clock m_clock;
     pcie_link m_link;
+    std::string m_link_up_track, m_link_down_track; // the link's timeline tracks
     request_window m_window;
     // A quantum keeper that tells when its quantum ends, so requests inside the quantum need
     // not consult it (the hot path).

@@ -26,6 +26,10 @@ public:
     }
 
     // Cycles each direction spent serializing TLPs.
+    // The last TLP's serialization: from last_start() to the direction's busy-until.
+    cycles last_start() const { return m_last_start; }
+    cycles up_busy_until() const { return m_up_busy; }
+    cycles down_busy_until() const { return m_down_busy; }
     std::uint64_t up_busy_cycles() const { return m_up_busy_cycles; }
     std::uint64_t down_busy_cycles() const { return m_down_busy_cycles; }
 
@@ -35,12 +39,14 @@ private:
         const std::uint64_t bytes = payload + m_cfg.tlp_header_bytes;
         const cycles occupancy{(bytes + bytes_per_cycle - 1) / bytes_per_cycle};
         const cycles start = std::max(ready, busy);
+        m_last_start = start;
         busy = start + occupancy;
         busy_total += occupancy.n;
         return busy + m_cfg.latency;
     }
 
     pcie_link_config m_cfg;
+    cycles m_last_start{0};
     cycles m_up_busy{0};
     cycles m_down_busy{0};
     std::uint64_t m_up_busy_cycles = 0;

@@ -7,6 +7,7 @@
 #include "iommu/snoop_table.h"
 #include "iommu/vtd.h"
 #include "model/text.h"
+#include "model/trace.h"
 
 namespace mtsim::iommu {
 
@@ -18,12 +19,17 @@ struct remap_unit::walker_session {
     remap_unit& unit;
     sc_core::sc_time& delay;
     bool started = false;
+    sc_core::sc_time start; // when the walker took this miss
 
     walker_session(remap_unit& u, sc_core::sc_time& d) : unit(u), delay(d) {}
     walker_session(const walker_session&) = delete;
     walker_session& operator=(const walker_session&) = delete;
     ~walker_session() {
-        if (started) unit.m_walker_free = sc_core::sc_time_stamp() + delay;
+        if (!started) return;
+        unit.m_walker_free = sc_core::sc_time_stamp() + delay;
+        if (trace::on(trace::category::iommu))
+            trace::slice_in_lane("iommu.walker", trace::category::iommu, "IOTLB miss walk", start,
+                                 unit.m_walker_free);
     }
     void begin() {
         if (started) return;
@@ -34,6 +40,7 @@ struct remap_unit::walker_session {
             delay += wait;
             unit.m_n.walker_wait_cycles += unit.m_clock.to_cycles(wait).n;
         }
+        start = sc_core::sc_time_stamp() + delay;
     }
 };
 

@@ -4,6 +4,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
+#include "model/trace.h"
+
 namespace mtsim {
 
 namespace {
@@ -168,6 +172,12 @@ void dram::move_data(tlm::tlm_generic_payload& gp) {
     }
 }
 
+void dram::trace_occupancy(unsigned ch, bool write, std::uint64_t bytes, cycles start) const {
+    trace::slice_in_lane(fmt::format("{}.ch{}", name(), ch), trace::category::dram,
+                         write ? "write" : "read", m_clock.to_time(start),
+                         m_clock.to_time(m_busy_until[ch]), {{"bytes", bytes}});
+}
+
 inline cycles dram::occupy(unsigned ch, bool write, std::uint64_t bytes, cycles transfer,
                            cycles arrival) {
     const cycles start = std::max(arrival, m_busy_until[ch]);
@@ -176,6 +186,7 @@ inline cycles dram::occupy(unsigned ch, bool write, std::uint64_t bytes, cycles 
     ++(write ? s.writes : s.reads);
     s.bytes += bytes;
     s.busy_cycles += transfer.n;
+    if (trace::on(trace::category::dram)) trace_occupancy(ch, write, bytes, start);
     return m_busy_until[ch] + m_cfg.latency;
 }
 

@@ -112,6 +112,8 @@ private:
                      sc_core::sc_time& delay);
     // Queues `bytes` on channel ch after arrival and counts them; returns the completion.
     cycles occupy(unsigned ch, bool write, std::uint64_t bytes, cycles transfer, cycles arrival);
+    // The occupancy just booked on channel ch, as a slice on the timeline (model/trace.h).
+    void trace_occupancy(unsigned ch, bool write, std::uint64_t bytes, cycles start) const;
     // Inline: the line path calls it on every access; only a new page costs a hash lookup.
     page* find_page(std::uint64_t addr) const {
         if (addr / page_bytes != m_last_page_number) look_up_page(addr / page_bytes);

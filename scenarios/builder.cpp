@@ -140,6 +140,7 @@ void platform::create_agents(const cpu::guest_regs& regs) {
     }
     m_gpu_agent = m_o.add_agent("gpu");
     m_tap.set_gpu_agent(m_gpu_agent);
+    m_tap.set_gpu_track(gpu.name());
     auto serializer = [this](unsigned p, sc_time& d) { ms.serialize(p, d); };
     for (auto& v : m_vcpus) {
         v->set_serializer(serializer);

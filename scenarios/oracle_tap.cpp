@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "gpu/descriptor.h"
+#include "model/trace.h"
 #include "scenarios/address_plan.h"
 
 namespace mtsim::scenarios {
@@ -107,10 +108,13 @@ void oracle_tap::on_load(const cpu::agent& a, const cpu::access_record& r) {
                                      label("load", r.hpa, r.type, true));
               });
     const auto res = m_o.read(id, addr, r.data, r.len, what);
-    if (is_corruption(res.kind)) record_cause(res.id);
+    if (!is_corruption(res.kind)) return;
+    record_cause(res.id);
+    if (trace::on(trace::category::corruption)) trace_corruption(res.id, a.name(), a.now());
 }
 
-void oracle_tap::on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len) {
+void oracle_tap::on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len,
+                        sc_core::sc_time at) {
     if (hpa >= ring_hpa && hpa < ring_hpa + ring_bytes) return; // descriptor fetches
     if (write) {
         m_o.write(
@@ -121,7 +125,19 @@ void oracle_tap::on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data,
     const auto res = m_o.read(
         m_gpu_agent, hpa, data, len,
         record_label(*this, hpa, pack_label(0, 0, op_kind::dma_read, memtype::wb, dma_read)));
-    if (is_corruption(res.kind)) record_cause(res.id);
+    if (!is_corruption(res.kind)) return;
+    record_cause(res.id);
+    if (trace::on(trace::category::corruption)) trace_corruption(res.id, m_gpu_track, at);
+}
+
+void oracle_tap::trace_corruption(read_id r, const std::string& track, sc_core::sc_time at) const {
+    // The read's findings were the last ones added.
+    const auto& fs = m_o.findings();
+    for (auto it = fs.rbegin(); it != fs.rend() && it->read == r; ++it)
+        if (is_corruption(it->kind))
+            trace::instant(track, trace::category::corruption,
+                           fmt::format("corruption: {}", to_string(it->kind)), at,
+                           {{"cause", m_o.explain(*it)}});
 }
 
 bool oracle_tap::presence(const write_record& w, std::uint64_t addr, std::uint64_t len) const {
@@ -234,7 +250,8 @@ void dma_observer::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d
     const access_ext* ext = gp.get_extension<access_ext>();
     if (!gp.is_response_ok() || (ext && ext->page_walk)) return;
     if (gp.is_read() || gp.is_write())
-        m_tap.on_dma(gp.is_write(), gp.get_address(), gp.get_data_ptr(), gp.get_data_length());
+        m_tap.on_dma(gp.is_write(), gp.get_address(), gp.get_data_ptr(), gp.get_data_length(),
+                     sc_core::sc_time_stamp() + d);
 }
 
 } // namespace mtsim::scenarios

@@ -34,10 +34,13 @@ public:
     void add_agent(const cpu::agent& a, agent_id id) { m_agent_ids[&a] = id; }
     agent_id id_of(const cpu::agent& a) const { return m_agent_ids.at(&a); }
     void set_gpu_agent(agent_id a) { m_gpu_agent = a; }
+    void set_gpu_track(std::string track) { m_gpu_track = std::move(track); }
 
     void on_load(const cpu::agent& a, const cpu::access_record& r) override;
     void on_store(const cpu::agent& a, const cpu::access_record& r) override;
-    void on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len);
+    // `at`: when the bytes reached memory (the timeline's corruption events).
+    void on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len,
+                sc_core::sc_time at);
     bool presence(const write_record& w, std::uint64_t addr, std::uint64_t len) const;
     const nlohmann::json& causes() const { return m_causes; }
     // label_source: the records' labels, formatted only when a finding is explained (buffer
@@ -52,6 +55,8 @@ private:
     place where(std::uint64_t hpa) const;
     std::string label(const char* what, std::uint64_t hpa, memtype t, bool typed) const;
     void record_cause(read_id r);
+    // The read's corruption findings as instants on the reader's track (model/trace.h).
+    void trace_corruption(read_id r, const std::string& track, sc_core::sc_time at) const;
     nlohmann::json line_view_json(std::uint64_t line, const write_record& exp) const;
     nlohmann::json flushes_of(const buffer& b) const;
 
@@ -61,6 +66,7 @@ private:
     const kvm::hypervisor& m_hv;
     std::map<const cpu::agent*, agent_id> m_agent_ids;
     agent_id m_gpu_agent = 0;
+    std::string m_gpu_track = "gpu";
     nlohmann::json m_causes = nlohmann::json::array();
 };
 

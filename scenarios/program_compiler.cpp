@@ -38,6 +38,7 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
     };
     for (const auto& op : p.ops) {
         const std::string lbl = fmt::format("{} line {}", p.agent, op.line);
+        const std::size_t first = prog.size();
         switch (op.type) {
         case op_type::load:
             for (unsigned r = 0; r < op.repeat; ++r) prog.load(linear(op, r), op.len, lbl);
@@ -126,6 +127,7 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
         default:
             throw config_error(s.file, op.line, "programs." + p.agent, "not a CPU op");
         }
+        prog.set_line(first, op.line);
     }
     return prog;
 }

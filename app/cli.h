@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -39,6 +40,14 @@ std::uint64_t parse_count(const std::string& flag, const std::string& text, std:
 
 // A 0|1 flag value, with a cli_error naming the flag for anything else.
 bool parse_bit(const std::string& flag, const std::string& value);
+
+// --- app/cli_output.cpp ---
+// At most one of the given boolean switches (output formats); a cli_error naming the ones given.
+void exclusive_switches(const boost::program_options::variables_map& vm,
+                        const std::vector<std::string>& flags);
+// The one JSON style of every command's output: indented by one space, UTF-8 with invalid
+// bytes replaced by U+FFFD (names come from files as bytes; RFC 8259 §8.1), a final newline.
+std::string json_text(const nlohmann::json& j);
 
 // A SystemC report that carries an exception thrown inside a simulation thread (E549) is
 // rethrown as that original exception, so that a command reports the model's own message and

@@ -56,7 +56,7 @@ int cmd_bench(const std::vector<std::string>& args) {
     }
     const auto rows = bench::run_all("/proc/self/exe", cfg, repeats);
     if (vm.count("json"))
-        std::cout << bench::to_json(rows, cfg, repeats).dump(2) << "\n";
+        std::cout << json_text(bench::to_json(rows, cfg, repeats));
     else
         std::cout << bench::to_table(rows, cfg, repeats);
     return 0;

@@ -55,7 +55,7 @@ int cmd_stress(const std::vector<std::string>& args) {
     }
     const auto report = stress::run_stress(cfg);
     if (vm.count("json"))
-        std::cout << stress::to_json(report).dump(2) << "\n";
+        std::cout << json_text(stress::to_json(report));
     else
         std::cout << stress::to_text(report);
     return report.violations == 0 ? 0 : 1;

@@ -76,7 +76,7 @@ int cmd_walk(const std::vector<std::string>& args) {
         throw cli_error(std::string("the model refused the walk: ") + e.what());
     }
     if (vm["json"].as<bool>())
-        std::cout << w.dump(1) << "\n";
+        std::cout << json_text(w);
     else
         std::cout << scenarios::format_walk(w);
     return 0;

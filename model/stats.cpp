@@ -53,7 +53,10 @@ double ratio(double num, double den) {
     return den == 0 ? std::numeric_limits<double>::quiet_NaN() : num / den;
 }
 
-nlohmann::json dump_stats() {
+namespace {
+
+template <class Leaf>
+nlohmann::json tree(Leaf leaf) {
     const auto& r = the_registry();
     nlohmann::json root = nlohmann::json::object();
     for (const auto& [path, s] : r) {
@@ -68,9 +71,24 @@ nlohmann::json dump_stats() {
             node = &child;
             begin = dot + 1;
         }
-        (*node)[path.substr(begin)] = s->to_json();
+        (*node)[path.substr(begin)] = leaf(*s);
     }
     return root;
+}
+
+} // namespace
+
+nlohmann::json dump_stats() {
+    return tree([](const stat& s) { return s.to_json(); });
+}
+
+nlohmann::json dump_stats_described() {
+    return tree([](const stat& s) {
+        return nlohmann::json{{"value", s.to_json()},
+                              {"unit", s.unit()},
+                              {"kind", s.kind()},
+                              {"description", s.description()}};
+    });
 }
 
 std::vector<stat_info> list_stats() {

@@ -106,6 +106,9 @@ struct stat_info {
 };
 
 nlohmann::json dump_stats();
+// The same tree with each stat as {"value", "unit", "kind", "description"} (gem5's stats dump
+// and DRAMSys's JSON statistics as models): a leaf is the object that has "value".
+nlohmann::json dump_stats_described();
 std::vector<stat_info> list_stats();
 // The stat registered under `path`, or nullptr.
 const stat* find_stat(std::string_view path);

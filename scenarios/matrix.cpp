@@ -58,7 +58,8 @@ struct child {
 
 std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<std::string>& files,
                                     const std::vector<std::string>& hosts, unsigned jobs,
-                                    const std::vector<std::string>& sets) {
+                                    const std::vector<std::string>& sets,
+                                    const std::string& outdir) {
     std::vector<matrix_cell> cells;
     std::vector<std::vector<std::string>> argvs;
     for (const auto& f : files)
@@ -66,11 +67,16 @@ std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<st
             matrix_cell c;
             c.scenario = scenario_name(f);
             c.host = h;
+            c.sets = sets;
             cells.push_back(c);
             std::vector<std::string> a{exe, "run", f, "--host", h, "--json"};
             for (const auto& s : sets) {
                 a.push_back("--set");
                 a.push_back(s);
+            }
+            if (!outdir.empty()) {
+                a.push_back("--outdir");
+                a.push_back(cell_dir(outdir, c.scenario, h));
             }
             argvs.push_back(a);
         }
@@ -135,15 +141,16 @@ nlohmann::json matrix_json(const std::vector<matrix_cell>& cells) {
                        {"expected", c.expected},
                        {"corruptions", c.corruptions},
                        {"cycles", c.cycles},
+                       {"sets", c.sets},
                        {"error", c.error}});
     return out;
 }
 
 std::string matrix_csv(const std::vector<matrix_cell>& cells) {
-    std::string s = "scenario,host,verdict,expected,corruptions,cycles\n";
+    std::string s = "scenario,host,verdict,expected,corruptions,cycles,sets\n";
     for (const auto& c : cells)
-        s += fmt::format("{},{},{},{},{},{}\n", c.scenario, c.host, c.verdict, c.expected,
-                         c.corruptions, c.cycles);
+        s += fmt::format("{},{},{},{},{},{},{}\n", c.scenario, c.host, c.verdict, c.expected,
+                         c.corruptions, c.cycles, csv_cell(join_sets(c.sets)));
     return s;
 }
 
@@ -158,6 +165,11 @@ std::string matrix_table(const std::vector<matrix_cell>& cells, bool markdown) {
     }
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> head{"scenario"};
+    std::ostringstream os;
+    // The overrides are the same for every cell (matrix --set): said once, above the table.
+    if (!cells.empty() && !cells.front().sets.empty())
+        os << (markdown ? "" : "# ") << "every host + " << join_sets(cells.front().sets, " + ")
+           << (markdown ? "\n\n" : "\n");
     head.insert(head.end(), hosts.begin(), hosts.end());
     rows.push_back(head);
     for (const auto& s : scen) {
@@ -172,7 +184,6 @@ std::string matrix_table(const std::vector<matrix_cell>& cells, bool markdown) {
     std::vector<std::size_t> w(head.size(), 0);
     for (const auto& r : rows)
         for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
-    std::ostringstream os;
     for (std::size_t ri = 0; ri < rows.size(); ++ri) {
         for (std::size_t i = 0; i < rows[ri].size(); ++i) {
             os << (markdown ? "| " : "") << rows[ri][i]

@@ -13,6 +13,7 @@ struct matrix_cell {
     std::string scenario, host, verdict, expected;
     bool expect_met = true;
     std::uint64_t corruptions = 0, cycles = 0;
+    std::vector<std::string> sets; // the --set overrides the cell ran with
     // Why the cell has no verdict: its child exited with an error status, was killed by a
     // signal or printed no result ("exit 3", "killed by signal 9 (Killed)"); "" when it ran.
     std::string error;
@@ -24,10 +25,26 @@ std::vector<std::string> collect_scenarios(const std::vector<std::string>& paths
 // of catalogue_dir whose scenario_name it is); "" when it is neither.
 std::string find_scenario(const std::string& file_or_name, const std::string& catalogue_dir);
 // A child that fails becomes that cell's error (its own message went to stderr); the other
-// cells still run. Throws std::runtime_error only when a child cannot be started.
+// cells still run. Throws std::runtime_error only when a child cannot be started. With an
+// outdir, each child writes its run's folder (`run --outdir`) to cell_dir(outdir, cell).
 std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<std::string>& files,
                                     const std::vector<std::string>& hosts, unsigned jobs,
-                                    const std::vector<std::string>& sets);
+                                    const std::vector<std::string>& sets,
+                                    const std::string& outdir = "");
+// --- scenarios/matrix_outputs.cpp ---
+// The overrides joined by sep ("a=1 b=2").
+std::string join_sets(const std::vector<std::string>& sets, const std::string& sep = " ");
+// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180 §2).
+std::string csv_cell(const std::string& s);
+// "linux-6.16 + host.kvm.wbinvd=local-only": the host and the overrides the cell ran with.
+std::string cell_label(const matrix_cell& c);
+// The folder of one cell's outputs under a matrix's outdir: OUTDIR/SCENARIO/HOST.
+std::string cell_dir(const std::string& outdir, const std::string& scenario,
+                     const std::string& host);
+// TAP version 13, one test point per cell, as KVM selftests print through kselftest:
+// `ok N - SCENARIO under LABEL # VERDICT`; `not ok` when the verdict misses the scenario's
+// expect: or the cell failed, with the expectation or the error after the verdict.
+std::string matrix_tap(const std::vector<matrix_cell>& cells);
 nlohmann::json matrix_json(const std::vector<matrix_cell>& cells);
 std::string matrix_csv(const std::vector<matrix_cell>& cells);
 // Scenarios as rows, hosts as columns; a cell whose verdict differs from the file's

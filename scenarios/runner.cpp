@@ -99,21 +99,22 @@ nlohmann::json run_scenario(const scenario& s, nlohmann::json* all_stats) {
     r["cycles_per_agent"] = p.cycles_json();
     r["cycles"] = p.cycles_json().value("vcpu0", std::uint64_t(0));
     r["stats"] = p.stats_json();
-    if (all_stats) {
-        nlohmann::json units = nlohmann::json::object();
-        for (const auto& st : list_stats())
-            units[st.path] = {
-                {"unit", st.unit}, {"kind", st.kind}, {"description", st.description}};
-        *all_stats = {{"stats", dump_stats()}, {"units", units}};
-    }
+    if (all_stats)
+        *all_stats = {{"scenario", s.name},
+                      {"host", s.host_name},
+                      {"seed", s.run.seed},
+                      {"version", mtsim_version()},
+                      {"stats", dump_stats_described()}};
     trailer(s, r);
     return r;
 }
 
 std::string format_result(const nlohmann::json& r) {
     std::ostringstream os;
-    os << r["scenario"].get<std::string>() << " under " << r["host"].get<std::string>() << ": "
-       << r["verdict"].get<std::string>();
+    os << r["scenario"].get<std::string>() << " under " << r["host"].get<std::string>();
+    if (r.contains("sets"))
+        for (const auto& x : r["sets"]) os << " + " << x.get<std::string>();
+    os << ": " << r["verdict"].get<std::string>();
     if (!r["expected"].is_null())
         os << " (expected " << r["expected"].get<std::string>()
            << (r["expect_met"].get<bool>() ? ", met" : ", NOT met") << ")";

@@ -18,8 +18,9 @@ std::string mtsim_version();
 
 // Elaborates and runs; the result: scenario, host, verdict, expected, expect_met,
 // corruptions, findings (with cause chains), cycles per agent, stats, config, seed, version.
-// With `all_stats`, it also receives every statistic of the platform after the run
-// (model/stats.h dump_stats(): the tree) and `units` (each path's unit and description).
+// With `all_stats`, it also receives every statistic of the platform after the run: `stats`,
+// the tree of model/stats.h dump_stats_described() (each leaf with value, unit, kind and
+// description), beside the scenario, host, seed and version.
 nlohmann::json run_scenario(const scenario& s, nlohmann::json* all_stats = nullptr);
 
 // Human-readable form of a result.

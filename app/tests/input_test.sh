@@ -127,7 +127,10 @@ children_die_with_their_parent)
     done
     [ "$left" -eq 0 ] || fail "$left child process(es) still running after the parent was killed" ;;
 every_command_answers_help)
-    for c in run matrix walk list memtype stress bench sweep merge plot; do
+    # Every command `mtsim --help` lists, so that a new command is checked without editing this.
+    cmds=$(timeout 60 "$mtsim" --help | awk '/^commands:/ {on = 1; next} on && !NF {exit} on {print $1}')
+    [ "$(echo "$cmds" | wc -w)" -ge 10 ] || fail "mtsim --help lists too few commands: $cmds"
+    for c in $cmds; do
         for h in --help -h; do
             timeout 60 "$mtsim" $c $h >"$tmp/out" 2>"$tmp/err" || fail "mtsim $c $h: exit $?"
             [ -s "$tmp/out" ] || fail "mtsim $c $h printed nothing"

@@ -180,13 +180,13 @@ d = sys.argv[1]
 r = json.load(open(d + "/result.json"))
 s = json.load(open(d + "/stats.json"))
 assert r["verdict"] == "stale-read" and r["host"] == "linux-6.6", r["verdict"]
-# every statistic of the tree has its unit
+# every statistic of the tree has its value, unit and description
 leaves = []
 def walk(p, n):
     for k, v in n.items():
-        walk(p + k + ".", v) if isinstance(v, dict) else leaves.append(p + k)
+        leaves.append((p + k, v)) if "value" in v else walk(p + k + ".", v)
 walk("", s["stats"])
-assert leaves and all(l in s["units"] for l in leaves), [l for l in leaves if l not in s["units"]][:3]
+assert leaves and all(v["unit"] and v["description"] for _, v in leaves), leaves[:3]
 EOF
     timeout 60 "$mtsim" run r1/config.yaml --json 2>/dev/null |
         python3 -c 'import json,sys; assert json.load(sys.stdin)["verdict"] == "stale-read"' ||

@@ -25,7 +25,7 @@ trace_has_every_agent_and_nests)
     # A guest, the VMM's host thread and the GPU (live migration: vcpu0, vmm, gpu) and a
     # non-coherent upload (vcpu0 and the GPU, a stale read): every agent has a track, every
     # slice nests in its track, timestamps rise per track, the corruption is an instant.
-    timeout 120 "$mtsim" run 07a-live-migration-wc-alias --host linux-6.6 --trace t1.json \
+    timeout 120 "$mtsim" run live-migration-wc-alias --host linux-6.6 --trace t1.json \
         >/dev/null 2>err; rc=$?
     [ $rc -le 1 ] || fail "run --trace: exit $rc $(cat err)"
     python3 "$checker" t1.json --agents vcpu0,vmm,gpu || fail "07a: trace structure"
@@ -59,10 +59,10 @@ trace_filter_limits_categories)
 stats_has_every_statistic)
     # The leaves of --stats are exactly the statistics `list stats` names for that scenario,
     # each with a value, a unit and a description; --outdir's stats.json is the same tree.
-    timeout 120 "$mtsim" run 07a-live-migration-wc-alias --host linux-6.6 --stats s.json \
+    timeout 120 "$mtsim" run live-migration-wc-alias --host linux-6.6 --stats s.json \
         --outdir o >/dev/null 2>err
     [ $? -le 1 ] || fail "run --stats: $(cat err)"
-    timeout 60 "$mtsim" list stats 07a-live-migration-wc-alias --json >l.json 2>err ||
+    timeout 60 "$mtsim" list stats live-migration-wc-alias --json >l.json 2>err ||
         fail "list stats --json: $(cat err)"
     python3 - s.json l.json o/stats.json <<'PY' || fail "stats tree differs from list stats"
 import json, sys

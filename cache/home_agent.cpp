@@ -136,8 +136,11 @@ void home_agent::llc_port(sc_core::sc_time& delay) {
         m_port_busy[best] = arrival + m_ctx.time.port;
     }
     if (trace::on(trace::category::llc))
-        trace::slice_in_lane(fmt::format("{}.llc_port{}", m_ctx.name(), best), trace::category::llc,
-                             "access", m_port_busy[best] - m_ctx.time.port, m_port_busy[best]);
+        trace::cold([&] {
+            trace::slice_in_lane(fmt::format("{}.llc_port{}", m_ctx.name(), best),
+                                 trace::category::llc, "access",
+                                 m_port_busy[best] - m_ctx.time.port, m_port_busy[best]);
+        });
     delay += m_ctx.time.llc;
 }
 
@@ -219,12 +222,15 @@ unsigned home_agent::snoop_for_request(unsigned p, std::uint64_t la, proto_event
     bool dirty = false;
     const unsigned n = snoop_others(la, int(p), ev, wb.data(), dirty);
     if (n > 0 && trace::on(trace::category::snoop))
-        trace::instant(fmt::format("{}.home_agent", m_ctx.name()), trace::category::snoop,
-                       fmt::format("snoop ({})", to_string(ev)), m_ctx.sim->time_stamp() + delay,
-                       {{"line", hex(m_ctx.base_of(la))},
-                        {"requester_pcpu", p},
-                        {"holders", n},
-                        {"dirty", dirty}});
+        trace::cold([&] {
+            trace::instant(fmt::format("{}.home_agent", m_ctx.name()), trace::category::snoop,
+                           fmt::format("snoop ({})", to_string(ev)),
+                           m_ctx.sim->time_stamp() + delay,
+                           {{"line", hex(m_ctx.base_of(la))},
+                            {"requester_pcpu", p},
+                            {"holders", n},
+                            {"dirty", dirty}});
+        });
     if (n > 0) delay += m_ctx.time.snoop;
     if (dirty) writeback_to_llc(la, wb.data(), delay);
     return n;

@@ -76,10 +76,12 @@ void wc_unit::drain_buffer(buffer& b, sc_core::sc_time& delay) {
     --m_used;
     ++m_ctx.stats.wc_drains;
     if (trace::on(trace::category::wc))
-        trace::slice_in_lane(fmt::format("{}.cpu{}.wc", m_ctx.name(), m_p), trace::category::wc,
-                             full ? "WC drain (full line)" : "WC drain (partial)", begin,
-                             m_ctx.sim->time_stamp() + delay,
-                             {{"line", fmt::format("{:#x}", b.base)}});
+        trace::cold([&] {
+            trace::slice_in_lane(fmt::format("{}.cpu{}.wc", m_ctx.name(), m_p), trace::category::wc,
+                                 full ? "WC drain (full line)" : "WC drain (partial)", begin,
+                                 m_ctx.sim->time_stamp() + delay,
+                                 {{"line", fmt::format("{:#x}", b.base)}});
+        });
 }
 
 void wc_unit::drain(sc_core::sc_time& delay) {

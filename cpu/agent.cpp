@@ -110,7 +110,8 @@ void agent::run() {
     const std::vector<op>& program_ops = m_program.ops();
     for (m_index = 0; m_index < program_ops.size(); ++m_index) {
         const op& o = program_ops[m_index];
-        const sc_core::sc_time issued = now();
+        const bool traced = trace::enabled(); // now() looks the simulation context up
+        const sc_core::sc_time issued = traced ? now() : sc_core::SC_ZERO_TIME;
         m_qk.inc(m_issue_time);
         retire_due();
         try {
@@ -120,7 +121,7 @@ void agent::run() {
                                                  to_string(o.code), o.label.empty() ? "" : " ",
                                                  o.label, e.what()));
         }
-        if (trace::on(trace::category::op)) trace_op(o, issued);
+        if (traced) trace_op(o, issued);
         ++ops(o.code);
         if (m_qk.need_sync()) m_qk.sync();
     }

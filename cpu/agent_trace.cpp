@@ -4,7 +4,7 @@
 
 namespace mtsim::cpu {
 
-void agent::trace_op(const op& o, sc_core::sc_time issued) const {
+[[gnu::cold]] void agent::trace_op(const op& o, sc_core::sc_time issued) const {
     nlohmann::json args = {{"index", m_index}};
     if (o.line) args["line"] = o.line;
     if (!o.label.empty()) args["label"] = o.label;
@@ -13,7 +13,7 @@ void agent::trace_op(const op& o, sc_core::sc_time issued) const {
                        o.code == op_code::clwb || o.code == op_code::wbinvd ||
                        o.code == op_code::wbnoinvd || o.code == op_code::invd;
     const bool cb = o.code == op_code::callback;
-    if (flush && !trace::on(trace::category::flush)) return;
+    if (!trace::on(flush ? trace::category::flush : trace::category::op)) return;
     trace::slice(name(), flush ? trace::category::flush : trace::category::op,
                  cb ? o.label : std::string(to_string(o.code)), issued, now(), std::move(args));
 }

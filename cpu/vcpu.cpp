@@ -27,11 +27,13 @@ agent::xlate_status vcpu::translate(std::uint64_t la, access_kind kind, std::uin
     const translation t = m_mmu->translate(la, kind, m_vcfg.user_mode, d);
     keeper().set(d);
     if (!t.tlb_hit && trace::on(trace::category::walk))
-        trace::slice(name(), trace::category::walk, "2-D walk", sc_core::sc_time_stamp() + before,
-                     sc_core::sc_time_stamp() + d,
-                     {{"gva", fmt::format("{:#x}", la)},
-                      {"outcome", t.ok() ? "translated" : "exit"},
-                      {"memtype", t.ok() ? std::string(to_string(t.type)) : "-"}});
+        trace::cold([&] {
+            trace::slice(name(), trace::category::walk, "2-D walk",
+                         sc_core::sc_time_stamp() + before, sc_core::sc_time_stamp() + d,
+                         {{"gva", fmt::format("{:#x}", la)},
+                          {"outcome", t.ok() ? "translated" : "exit"},
+                          {"memtype", t.ok() ? std::string(to_string(t.type)) : "-"}});
+        });
     if (t.ok()) {
         out = {t.hpa, t.type, t.source};
         return xlate_status::translated;

@@ -126,9 +126,11 @@ gpu_dma_engine::issued gpu_dma_engine::issue(cycles ready, bool write, std::uint
 
     const cycles arrival = m_link.send_up(r.issue, write ? len : 0);
     if (trace::on(trace::category::link))
-        trace::slice(m_link_up_track, trace::category::link, write ? "write TLP" : "read request",
-                     m_clock.to_time(m_link.last_start()), m_clock.to_time(m_link.up_busy_until()),
-                     {{"bytes", write ? len : 0}});
+        trace::cold([&] {
+            trace::slice(m_link_up_track, trace::category::link,
+                         write ? "write TLP" : "read request", m_clock.to_time(m_link.last_start()),
+                         m_clock.to_time(m_link.up_busy_until()), {{"bytes", write ? len : 0}});
+        });
     m_gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
     m_gp.set_address(addr);
     m_gp.set_data_ptr(data);
@@ -149,17 +151,21 @@ gpu_dma_engine::issued gpu_dma_engine::issue(cycles ready, bool write, std::uint
     r.done = write ? served : m_link.send_down(served, r.ok ? len : 0);
     m_window.add(r.done);
     if (!write && trace::on(trace::category::link))
-        trace::slice(m_link_down_track, trace::category::link, "completion",
-                     m_clock.to_time(m_link.last_start()),
-                     m_clock.to_time(m_link.down_busy_until()), {{"bytes", r.ok ? len : 0}});
+        trace::cold([&] {
+            trace::slice(m_link_down_track, trace::category::link, "completion",
+                         m_clock.to_time(m_link.last_start()),
+                         m_clock.to_time(m_link.down_busy_until()), {{"bytes", r.ok ? len : 0}});
+        });
     if (trace::on(trace::category::dma))
-        trace::instant(name(), trace::category::dma, write ? "DMA write" : "DMA read",
-                       m_clock.to_time(r.issue),
-                       {{"addr", fmt::format("{:#x}", addr)},
-                        {"bytes", len},
-                        {"no_snoop", ns},
-                        {"ok", r.ok},
-                        {"done_us", m_clock.to_time(r.done).to_seconds() * 1e6}});
+        trace::cold([&] {
+            trace::instant(name(), trace::category::dma, write ? "DMA write" : "DMA read",
+                           m_clock.to_time(r.issue),
+                           {{"addr", fmt::format("{:#x}", addr)},
+                            {"bytes", len},
+                            {"no_snoop", ns},
+                            {"ok", r.ok},
+                            {"done_us", m_clock.to_time(r.done).to_seconds() * 1e6}});
+        });
     return r;
 }
 
@@ -239,12 +245,14 @@ void gpu_dma_engine::execute(std::uint32_t index) {
     }
     m_log.push_back(rec);
     if (trace::on(trace::category::dma))
-        trace::slice_in_lane(name(), trace::category::dma, std::string(to_string(d->op)),
-                             m_clock.to_time(rec.start), m_clock.to_time(rec.end),
-                             {{"index", index},
-                              {"length", d->length},
-                              {"no_snoop", d->no_snoop},
-                              {"ok", rec.status == error_code::none}});
+        trace::cold([&] {
+            trace::slice_in_lane(name(), trace::category::dma, std::string(to_string(d->op)),
+                                 m_clock.to_time(rec.start), m_clock.to_time(rec.end),
+                                 {{"index", index},
+                                  {"length", d->length},
+                                  {"no_snoop", d->no_snoop},
+                                  {"ok", rec.status == error_code::none}});
+        });
 }
 
 bool gpu_dma_engine::transfer(const descriptor& d, cycles& t, cycles& end) {
@@ -330,8 +338,10 @@ void gpu_dma_engine::interrupt(const descriptor& d, cycles& t) {
     ++m_counters.interrupts;
     m_irq_event.notify(sc_core::SC_ZERO_TIME);
     if (trace::on(trace::category::doorbell))
-        trace::instant(name(), trace::category::doorbell, "interrupt", m_clock.to_time(t),
-                       {{"vector", d.a}});
+        trace::cold([&] {
+            trace::instant(name(), trace::category::doorbell, "interrupt", m_clock.to_time(t),
+                           {{"vector", d.a}});
+        });
     if (m_irq_callback) m_irq_callback(static_cast<std::uint32_t>(d.a));
 }
 

@@ -99,8 +99,10 @@ void gpu_dma_engine::write_reg(std::uint64_t offset, std::uint64_t value, unsign
         }
         m_doorbells.push_back({v, sc_core::sc_time_stamp() + at});
         if (trace::on(trace::category::doorbell))
-            trace::instant(name(), trace::category::doorbell, "doorbell",
-                           sc_core::sc_time_stamp() + at, {{"tail", v}});
+            trace::cold([&] {
+                trace::instant(name(), trace::category::doorbell, "doorbell",
+                               sc_core::sc_time_stamp() + at, {{"tail", v}});
+            });
         m_idle = false;
         m_doorbell_event.notify(at);
         return;

@@ -28,8 +28,10 @@ struct remap_unit::walker_session {
         if (!started) return;
         unit.m_walker_free = sc_core::sc_time_stamp() + delay;
         if (trace::on(trace::category::iommu))
-            trace::slice_in_lane("iommu.walker", trace::category::iommu, "IOTLB miss walk", start,
-                                 unit.m_walker_free);
+            trace::cold([&] {
+                trace::slice_in_lane("iommu.walker", trace::category::iommu, "IOTLB miss walk",
+                                     start, unit.m_walker_free);
+            });
     }
     void begin() {
         if (started) return;

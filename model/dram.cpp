@@ -172,7 +172,8 @@ void dram::move_data(tlm::tlm_generic_payload& gp) {
     }
 }
 
-void dram::trace_occupancy(unsigned ch, bool write, std::uint64_t bytes, cycles start) const {
+[[gnu::cold]] [[gnu::noinline]] void
+dram::trace_occupancy(unsigned ch, bool write, std::uint64_t bytes, cycles start) const {
     trace::slice_in_lane(fmt::format("{}.ch{}", name(), ch), trace::category::dram,
                          write ? "write" : "read", m_clock.to_time(start),
                          m_clock.to_time(m_busy_until[ch]), {{"bytes", bytes}});

@@ -81,6 +81,14 @@ void slice_in_lane(std::string_view track, category c, std::string name, sc_core
 void instant(std::string_view track, category c, std::string name, sc_core::sc_time at,
              nlohmann::json args = nullptr);
 
+// Runs f out of line: a hook writes `if (trace::on(c)) trace::cold([&] { trace::slice(...); });`
+// so that building the event's strings stays off its caller's hot path (and out of its
+// inlining budget).
+template <class F>
+[[gnu::cold]] [[gnu::noinline]] void cold(F&& f) {
+    f();
+}
+
 std::size_t event_count();
 // The whole document: {"traceEvents": [...], "displayTimeUnit": "ns", "otherData": {...}}.
 nlohmann::json document();

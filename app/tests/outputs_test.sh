@@ -48,6 +48,15 @@ assert procs == {"agents", "shared resources"}, procs
 assert d["otherData"]["dropped_events"] == 0
 PY
     ls | grep -q tmp && fail "temporary file left: $(ls)" ;;
+every_catalogue_trace_is_well_formed)
+    # Every catalogue scenario: the trace's structure holds and every agent of the run's
+    # cycles_per_agent has a track.
+    for f in "$cat_dir"/*.yaml; do
+        timeout 120 "$mtsim" run "$f" --host linux-6.16 --json --trace t.json >r.json 2>err
+        [ $? -le 1 ] || { fail "$f: $(head -c 300 err)"; continue; }
+        agents=$(python3 -c 'import json; print(",".join(json.load(open("r.json"))["cycles_per_agent"]))')
+        python3 "$checker" t.json --agents "$agents" >/dev/null || fail "$f: trace structure"
+    done ;;
 trace_filter_limits_categories)
     timeout 120 "$mtsim" run virtio-gpu-wc-upload --host linux-6.6 --trace t.json \
         --trace-filter op,corruption >/dev/null 2>err

@@ -204,7 +204,7 @@ int run_range(const flags& f, bool as_json) {
                {"pat_type", std::string(to_string(pat))}};
         put_effective(j, e);
         j["steps"] = e.steps;
-        std::cout << json_text(j);
+        std::cout << j.dump() << "\n"; // one line: a contract of memtype --json
         return 0;
     }
     std::cout << "range type " << to_string(range) << " x PAT type " << to_string(pat) << "\n";
@@ -226,7 +226,7 @@ int run_ept(const flags& f, bool as_json) {
                {"cd", in.cr0_cd ? 1 : 0}};
         put_effective(j, e);
         j["steps"] = e.steps;
-        std::cout << json_text(j);
+        std::cout << j.dump() << "\n"; // one line: a contract of memtype --json
         return 0;
     }
     std::cout << "guest access under EPT: CR0.CD " << in.cr0_cd << ", EPT leaf "
@@ -301,7 +301,7 @@ int run_policy(const flags& f, bool as_json) {
             put_effective(j, *e);
             j["steps"] = e->steps;
         }
-        std::cout << json_text(j);
+        std::cout << j.dump() << "\n"; // one line: a contract of memtype --json
         return 0;
     }
     std::cout << "policy " << policy.name() << ": " << policy.description() << "\n"
@@ -352,7 +352,7 @@ int run_arm64(const flags& f, bool as_json) {
                {"fwb_device_over_device",
                 in.fwb_device_device == arm64_fwb_device_choice::stage2 ? "stage2" : "stronger"},
                {"steps", e.steps}};
-        std::cout << json_text(j);
+        std::cout << j.dump() << "\n"; // one line: a contract of memtype --json
         return 0;
     }
     std::cout << "arm64, FWB " << in.fwb << ": stage 1 " << to_string(in.s1) << ", stage 2 "

@@ -38,11 +38,10 @@ enum class op_kind : std::uint8_t {
     dma_write,
 };
 
-template <>
-inline constexpr auto enum_names<op_kind> = names_table("load", "store", "nt-store", "locked-rmw",
-                                                        "clflush", "clflushopt", "clwb", "wbinvd",
-                                                        "wbnoinvd", "invd", "sfence", "mfence",
-                                                        "dma-read", "dma-write");
+constexpr auto enum_names_of(op_kind) {
+    return names_table("load", "store", "nt-store", "locked-rmw", "clflush", "clflushopt", "clwb",
+                       "wbinvd", "wbnoinvd", "invd", "sfence", "mfence", "dma-read", "dma-write");
+}
 
 constexpr std::string_view to_string(op_kind k) {
     return enum_name(k);
@@ -73,8 +72,9 @@ struct access_ext : tlm::tlm_extension<access_ext> {
     }
 };
 
-template <>
-inline constexpr auto enum_names<type_source> = names_table("range", "page", "cd", "fixed");
+constexpr auto enum_names_of(type_source) {
+    return names_table("range", "page", "cd", "fixed");
+}
 
 constexpr std::string_view to_string(type_source s) {
     return enum_name(s);

@@ -25,9 +25,9 @@ enum class verdict : std::uint8_t {
     corrupt_unknown, // received bytes match no known write of those locations
 };
 
-template <>
-inline constexpr auto enum_names<verdict> = names_table("clean", "race", "stale-read", "torn",
-                                                        "lost-write", "corrupt-unknown");
+constexpr auto enum_names_of(verdict) {
+    return names_table("clean", "race", "stale-read", "torn", "lost-write", "corrupt-unknown");
+}
 
 constexpr std::string_view to_string(verdict v) {
     return enum_name(v);

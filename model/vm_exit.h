@@ -24,9 +24,9 @@ enum class exit_reason : std::uint8_t {
     hlt,           // 12: the guest program ended or paused
 };
 
-template <>
-inline constexpr auto enum_names<exit_reason> = names_table("ept-violation", "ept-misconfig",
-                                                            "wbinvd", "hlt");
+constexpr auto enum_names_of(exit_reason) {
+    return names_table("ept-violation", "ept-misconfig", "wbinvd", "hlt");
+}
 
 constexpr std::string_view to_string(exit_reason r) {
     return enum_name(r);

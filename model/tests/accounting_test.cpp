@@ -22,7 +22,7 @@ TEST_CASE("accounting: explicit parts and the gap sum to the total") {
     CHECK(a.total() == sc_time(301, SC_NS));
     CHECK(a.part(cost_part::executing) == sc_time(19, SC_NS));
     CHECK(a.part(cost_part::sync_wait) == sc_time(250, SC_NS));
-    const auto j = a.to_json(clock(1000.0));
+    const auto j = a.to_json(mtsim::clock(1000.0));
     CHECK(j["cycles"] == 301);
     CHECK(j["busy_ns"] == doctest::Approx(51.0));
     std::uint64_t sum = 0;
@@ -38,7 +38,7 @@ TEST_CASE("accounting: part cycles round cumulatively so they sum exactly to the
     a.add(cost_part::mem_l1, sc_time(500, SC_PS));
     a.add(cost_part::mem_l2, sc_time(500, SC_PS));
     a.close(cost_part::executing, sc_time(1500, SC_PS));
-    const clock c(3000.0);
+    const mtsim::clock c(3000.0);
     const auto j = a.to_json(c);
     std::uint64_t sum = 0;
     for (const auto& [k, v] : j["parts"].items()) sum += v["cycles"].get<std::uint64_t>();

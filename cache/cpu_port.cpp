@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "cache/served_probe.h"
 #include "model/not_modelled.h"
 
 namespace mtsim {
@@ -33,12 +34,14 @@ void cpu_port::refuse_request(const access_ext* ext) const {
 }
 
 void cpu_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-    const access_ext* ext = gp.get_extension<access_ext>();
+    access_ext* ext = gp.get_extension<access_ext>();
     if (!ext || ext->who.pcpu != m_p) refuse_request(ext);
+    const served_probe probe(m_ctx.stats);
 
     const std::uint64_t addr = gp.get_address();
     if (gp.get_command() == tlm::TLM_IGNORE_COMMAND) {
         cache_op(*ext, addr, delay);
+        ext->served = probe.level();
         gp.set_response_status(tlm::TLM_OK_RESPONSE);
         return;
     }
@@ -57,10 +60,12 @@ void cpu_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay
     if (ext->type == memtype::wb && (ext->op == op_kind::load || ext->op == op_kind::store) &&
         len > 0 && (addr & m_ctx.line_mask) + len <= m_ctx.cfg.line_size &&
         m_caches.access_wb(ext->op == op_kind::store, addr, gp.get_data_ptr(), len, delay)) {
+        ext->served = probe.level();
         gp.set_response_status(tlm::TLM_OK_RESPONSE);
         return;
     }
     data_access(*ext, gp, delay);
+    ext->served = probe.level();
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

@@ -44,6 +44,8 @@ std::string_view to_string(op_code c) {
         return "callback";
     case op_code::migrate:
         return "migrate";
+    case op_code::mark:
+        return "mark";
     }
     return "?";
 }
@@ -216,6 +218,10 @@ program& program::callback(std::string name, op_callback fn) {
     op o = make(op_code::callback, 0, std::move(name));
     o.fn = std::move(fn);
     return append(std::move(o));
+}
+
+program& program::mark(std::string name) {
+    return append(make(op_code::mark, 0, std::move(name)));
 }
 
 program& program::migrate(unsigned pcpu) {

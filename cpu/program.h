@@ -39,8 +39,9 @@ enum class op_code : std::uint8_t {
     pause,      // N cycles of this agent's clock
     callback,   // a named synchronization hook run in the agent's thread
     migrate,    // move to another physical CPU
+    mark,       // a named point in the program: the agent records its time there, at no cost
 };
-inline constexpr unsigned op_code_count = 18;
+inline constexpr unsigned op_code_count = 19;
 
 std::string_view to_string(op_code c);
 
@@ -96,6 +97,9 @@ public:
     program& pause(cycles n);
     program& callback(std::string name, op_callback fn);
     program& migrate(unsigned pcpu);
+    // A label: the agent records its time when it reaches it (agent::marks()); it costs no
+    // cycle and orders nothing (a `measure:` phase runs between two of them).
+    program& mark(std::string name);
     program& append(op o);
 
     const std::vector<op>& ops() const { return m_ops; }

@@ -274,6 +274,7 @@ exit_outcome hypervisor::handle_exit(vm_exit& e, sc_core::sc_time& delay) {
         throw std::invalid_argument(
             fmt::format("kvm: exit from pCPU {} (kvm.pcpus = {})", e.pcpu, m_cfg.pcpus));
     delay += t(m_cfg.cost.exit_entry);
+    e.exit_entry_time = t(m_cfg.cost.exit_entry);
     switch (e.reason) {
     case exit_reason::ept_violation:
         ++m_stats->exits_ept_violation;
@@ -286,7 +287,12 @@ exit_outcome hypervisor::handle_exit(vm_exit& e, sc_core::sc_time& delay) {
                            fmt::format("kvm, vCPU {} at gpa {:#x}", e.vcpu, e.gpa));
     case exit_reason::wbinvd:
         ++m_stats->exits_wbinvd;
-        return wbinvd_exit(e, delay);
+        {
+            const sc_core::sc_time before = delay;
+            const exit_outcome r = wbinvd_exit(e, delay);
+            e.flush_time = delay - before; // the flushes on the pCPUs and their IPIs
+            return r;
+        }
     case exit_reason::hlt:
         ++m_stats->exits_hlt;
         return exit_outcome::resume;

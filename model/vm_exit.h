@@ -47,6 +47,12 @@ struct vm_exit {
     unsigned size = 0;
     std::uint8_t* data = nullptr;
     bool noinvd = false; // WBNOINVD rather than WBINVD
+    // Filled by the handler, for the vCPU's accounting (model/accounting.h): the part of the
+    // delay it added that was the exit and the VM entry back, and the part that was cache
+    // flushing done for the guest (WBINVD on the pCPUs, IPIs included). The rest of the delay
+    // is the hypervisor's handling.
+    sc_core::sc_time exit_entry_time;
+    sc_core::sc_time flush_time;
 };
 
 enum class exit_outcome : std::uint8_t {

@@ -190,6 +190,7 @@ void platform::start_of_simulation() {
     // devices before it runs the vCPUs): the programs start when it is done, so no guest
     // access waits behind the set-up's table writes and their cycles count from there.
     m_setup_time = d;
+    gpu.set_account_start(d);
     for (auto& v : m_vcpus) v->set_start_time(d);
     if (m_vmm) m_vmm->set_start_time(d);
 }

@@ -53,6 +53,7 @@ json op_args(const scenario_op& op) {
     case op_type::signal:
     case op_type::wait:
     case op_type::gpu_interrupt:
+    case op_type::label:
         return op.name;
     case op_type::migrate:
     case op_type::pause:
@@ -127,6 +128,9 @@ nlohmann::json resolved_json(const scenario& s) {
     for (const auto& [h, v] : s.expect) expect[h] = std::string(to_string(v));
     for (const auto& h : s.expect_refused) expect[h] = "refused";
     j["expect"] = expect;
+    if (s.measure)
+        j["measure"] = {
+            {"agent", s.measure->agent}, {"from", s.measure->from}, {"to", s.measure->to}};
     return j;
 }
 

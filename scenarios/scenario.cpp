@@ -123,9 +123,9 @@ std::string scenario_name(const std::string& file) {
 
 namespace {
 
-const std::set<std::string> top_keys{"name", "description", "include",  "host",
-                                     "run",  "platform",    "devices",  "guest",
-                                     "vmm",  "raw_ept",     "programs", "expect"};
+const std::set<std::string> top_keys{"name",     "description", "include", "host", "run",
+                                     "platform", "devices",     "guest",   "vmm",  "raw_ept",
+                                     "programs", "expect",      "measure"};
 
 constexpr std::size_t max_include_depth = 8;
 
@@ -144,8 +144,8 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
             fail(file, it->first, k,
                  "unknown key; valid: name, description, include, host, run, platform, devices, "
                  "guest, "
-                 "vmm, raw_ept, programs, expect");
-        if (!main && (k == "programs" || k == "expect"))
+                 "vmm, raw_ept, programs, expect, measure");
+        if (!main && (k == "programs" || k == "expect" || k == "measure"))
             fail(file, it->first, k, "an included file holds shared parts only");
     }
     if (const YAML::Node inc = root["include"]) {
@@ -205,6 +205,7 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
         else
             fail(file, root, "programs", "a scenario needs programs");
         if (const YAML::Node n = root["expect"]) parse_expect(file, n, s);
+        if (const YAML::Node n = root["measure"]) parse_measure(file, n, s);
     }
     chain.pop_back();
 }

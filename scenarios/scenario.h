@@ -124,6 +124,7 @@ enum class op_type : std::uint8_t {
     gpu_read,
     gpu_write,
     gpu_interrupt,
+    label, // a named point of a CPU program (cpu::program::mark): where a `measure:` starts/ends
 };
 
 struct scenario_op {
@@ -161,6 +162,13 @@ struct agent_program {
     std::vector<scenario_op> ops;
 };
 
+// `measure: {agent, from, to}`: the cost a study compares is the agent's time from the
+// program label `from` to the label `to` (label ops of that agent's program).
+struct measure_spec {
+    std::string agent, from, to;
+    unsigned line = 0;
+};
+
 struct scenario {
     std::string file;
     std::string name; // `name:`, else scenario_name(file)
@@ -179,6 +187,7 @@ struct scenario {
     std::vector<agent_program> programs; // vCPUs first, then vmm, then gpu
     std::map<std::string, verdict> expect; // host -> verdict; "default"
     std::set<std::string> expect_refused;  // hosts whose requests KVM is expected to refuse
+    std::optional<measure_spec> measure;
     std::vector<std::string> sets;
     param_origins origins; // where each parameter set by a file, a host or --set got its value
 

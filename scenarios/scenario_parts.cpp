@@ -178,6 +178,7 @@ constexpr op_name op_names[] = {
     {"read", op_type::gpu_read, false, true},
     {"write", op_type::gpu_write, false, true},
     {"interrupt", op_type::gpu_interrupt, false, true},
+    {"label", op_type::label, true, false},
 };
 
 scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::string& k, bool gpu,
@@ -265,7 +266,7 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
                  fmt::format("range ends at {:#x}, beyond buffer '{}' ({:#x} bytes)", last, b->name,
                              b->size));
     } else if (op.type == op_type::signal || op.type == op_type::wait ||
-               op.type == op_type::gpu_interrupt) {
+               op.type == op_type::gpu_interrupt || op.type == op_type::label) {
         if (!has_arg) fail(file, n, ka, "expected a name: {" + name + ": NAME}");
         op.name = scalar(file, arg, ka);
     } else if (op.type == op_type::migrate || op.type == op_type::pause) {

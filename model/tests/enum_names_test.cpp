@@ -16,6 +16,7 @@ TEST_CASE("enum names: exit_reason - verdict - op_kind - type_source tables are 
     check_enum_table(op_kind::dma_write);
     check_enum_table(type_source::fixed);
     check_enum_table(param_kind::mem_type);
+    check_enum_table(served_level::wc_drain);
     CHECK(to_string(verdict::stale_read) == "stale-read");
     CHECK(verdict_from_string("lost-write") == verdict::lost_write);
     CHECK(to_string(op_kind::nt_store) == "nt-store");

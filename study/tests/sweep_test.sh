@@ -79,7 +79,24 @@ EOF
     # The stats columns cover every statistic a run reports.
     "$mtsim" run "$src/scenarios/catalogue/01-virtio-gpu-wc-upload.yaml" --json |
         python3 -c 'import json,sys; print("\n".join("stats."+k for k in json.load(sys.stdin)["stats"]))' >keys
-    while read -r k; do col out/results.csv "$k" >/dev/null || fail "no column $k"; done <keys ;;
+    while read -r k; do col out/results.csv "$k" >/dev/null || fail "no column $k"; done <keys
+    # Costs: every good row has its cost and each agent's parts, which sum to its cycles.
+    python3 - out/results.csv <<'EOF' || fail "cost columns"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+good = [r for r in rows if r["verdict"] != "error"]
+assert good
+for r in good:
+    assert float(r["cost_us"]) > 0 and r["cost_basis"].startswith("busy:"), r["cost_basis"]
+    assert r["measure_us"] == ""
+    for a in ("vcpu0", "gpu"):
+        assert float(r[a + ".us"]) > 0, a
+        assert float(r[a + ".busy_us"]) <= float(r[a + ".us"])
+    parts = sum(int(v) for k, v in r.items()
+                if k.startswith("vcpu0.") and k.endswith(".cycles") and v)
+    assert parts == int(r["cycles.vcpu0"]), (parts, r["cycles.vcpu0"])
+EOF
+    ;;
 resumes_where_it_stopped)
     sweep --outdir out
     cp out/results.csv full.csv

@@ -17,6 +17,13 @@ TEST_CASE("hypervisor config: every parameter is described and the choices are t
     for (const auto& p : params) {
         CAPTURE(p.path);
         CHECK_FALSE(p.description.empty());
+        // A cost names its source or says it is an assumption (docs/reference/costs.md).
+        if (p.path.rfind("cost.", 0) == 0) {
+            CHECK(p.unit == "cycles");
+            const bool sourced = p.description.find("assumption") != std::string::npos ||
+                                 p.description.find("kvm-unit-tests") != std::string::npos;
+            CHECK(sourced);
+        }
     }
     hypervisor_config c;
     apply_set("policy=linux-6.6", c);

@@ -41,15 +41,27 @@
 
 namespace mtsim::kvm {
 
+// What one exit costs, step by step along its path (docs/reference/costs.md gives each step's
+// source). A null exit is vm_exit + exit_handling + vm_entry; an EPT violation adds
+// ept_violation; an access KVM emulates adds emulate_insn; one handed to the VMM adds
+// userspace_return + vmm_dispatch and the kvm_run page's accesses, which go through the
+// memory system (hypervisor_config::run_page_base).
 struct hypervisor_costs {
-    cycles exit_entry{1200};        // VM exit + VM entry round trip
-    cycles ept_violation{1500};     // KVM's EPT-violation handler: memslot lookup, pfn, walk
-    cycles ept_entry_write{20};     // software cost per EPT entry written (plus the store)
-    cycles zap_per_entry{30};       // software cost per leaf zapped (plus the store)
-    cycles invept{400};             // INVEPT on one vCPU (request + flush)
-    cycles mmio_userspace{9000};    // exit to the VMM and back (KVM_EXIT_MMIO round trip)
-    cycles pci_hole_emulation{600}; // decoding and completing a PCI-hole read inside KVM
-    cycles wbinvd_ipi{1500};        // sending a flush IPI to a remote pCPU and waiting for it
+    cycles vm_exit{500};           // hardware: VM exit (guest state saved, host state loaded)
+    cycles vm_entry{400};          // hardware: VM entry (checks, guest state loaded)
+    cycles exit_handling{300};     // KVM's exit and entry software path around the handler
+    cycles ept_violation{1500};    // KVM's EPT-violation handler: memslot lookup, pfn, walk
+    cycles ept_entry_write{20};    // software cost per EPT entry written (plus the store)
+    cycles zap_per_entry{30};      // software cost per leaf zapped (plus the store)
+    cycles invept{400};            // INVEPT on one vCPU (request + flush)
+    cycles emulate_insn{600};      // KVM's emulator: fetch, decode and execute one MOV
+    cycles userspace_return{3000}; // KVM_RUN returns to the VMM and is called again
+    cycles vmm_dispatch{5400};     // the VMM's exit dispatch to its device model
+    cycles wbinvd_ipi{1500};       // sending a flush IPI to a remote pCPU and waiting for it
+    // The hardware and software round trip every exit pays.
+    cycles round_trip() const { return vm_exit + exit_handling + vm_entry; }
+    // The exit to the VMM and back, without the kvm_run accesses and the device's own work.
+    cycles userspace() const { return userspace_return + vmm_dispatch; }
     void describe(param_visitor& v);
 };
 
@@ -61,6 +73,10 @@ struct hypervisor_config {
     bool quirk_cd_nw_cleared = true;
     bool quirk_ignore_guest_pat = true; // the VMM's request (kvm/quirks.h)
     bool self_snoop = true;             // must match the memory system's
+    // Host-physical base of the vCPUs' kvm_run pages (4 KiB each, vCPU i at base + i * 4 KiB),
+    // which KVM and the VMM read and write on a user-space exit. Default: right above the
+    // EPT pool, below guest RAM (scenarios/address_plan.h).
+    std::uint64_t run_page_base = 1012 * MiB;
     ept_builder_config ept;
     hypervisor_costs cost;
     void describe(param_visitor& v);
@@ -86,6 +102,9 @@ struct hypervisor_stats {
     counter invepts{m_owner, "invepts", "INVEPT requests sent to vCPUs", "requests"};
     counter wbinvd_nops{m_owner, "wbinvd_nops", "WBINVD exits skipped (count 0)", "exits"};
     counter mmio_exits{m_owner, "mmio_exits", "accesses handed to the VMM", "exits"};
+    counter emulated_insns{m_owner, "emulated_insns",
+                           "instructions KVM's emulator decoded (MMIO and PCI-hole accesses)",
+                           "instructions"};
     counter pci_hole_reads{m_owner, "pci_hole_reads", "PCI-hole reads completed in KVM", "reads"};
     counter vcpu_loads{m_owner, "vcpu_loads", "vCPU loads on a pCPU", "loads"};
     std::vector<std::unique_ptr<counter>> wbinvd_runs; // per pCPU: "wbinvd_pcpu<N>"
@@ -149,9 +168,12 @@ private:
     vcpu_state& vcpu(unsigned id);
     ept_inputs vm_inputs() const;
 
+    exit_outcome dispatch(vm_exit& e, sc_core::sc_time& delay);
     exit_outcome ept_violation(vm_exit& e, sc_core::sc_time& delay);
     exit_outcome to_userspace(const vm_exit& e, const memslot* s, sc_core::sc_time& delay);
     exit_outcome pci_hole_read(const vm_exit& e, sc_core::sc_time& delay);
+    void run_page_access(const vm_exit& e, tlm::tlm_command cmd, unsigned offset,
+                         std::uint8_t* data, unsigned len, sc_core::sc_time& delay);
     void build_leaf(const vm_exit& e, const memslot& s, sc_core::sc_time& delay);
     unsigned leaf_level(std::uint64_t gpa, const memslot& s) const;
     exit_outcome wbinvd_exit(const vm_exit& e, sc_core::sc_time& delay);

@@ -214,6 +214,9 @@ void agent::execute(const op& o) {
     case op_code::migrate:
         migrate(o.pcpu);
         return;
+    case op_code::poll:
+        poll(o);
+        return;
     }
     throw std::logic_error("unknown op code");
 }

@@ -51,7 +51,7 @@ TEST_CASE("a WB load of the legacy VGA window is a machine check with its type a
     CHECK(mc[0].pcpu == 1);
 }
 
-TEST_CASE("WT and WP stores to device memory are machine checks, UC and WC ones are not") {
+TEST_CASE("WT and WP stores to device memory are machine checks but UC and WC ones are not") {
     rig r;
     auto& mc = watch(r);
     r.start();

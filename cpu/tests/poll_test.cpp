@@ -74,7 +74,7 @@ TEST_CASE("a poll nobody satisfies spins until its budget and reports that it di
     CHECK(le_value(poller.load_labelled("fence").bytes.data(), 8) == 0);
 }
 
-TEST_CASE("a poll's operand is 1, 2, 4 or 8 naturally aligned bytes") {
+TEST_CASE("a poll's operand is 1 2 4 or 8 naturally aligned bytes") {
     program p;
     CHECK_THROWS_AS(p.poll(0x1000, 1, 3, cycles{10}), std::invalid_argument);
     CHECK_THROWS_AS(p.poll(0x1002, 1, 4, cycles{10}), std::invalid_argument);

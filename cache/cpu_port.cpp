@@ -48,6 +48,11 @@ void cpu_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay
     // Every data access, fast or not, passes the same checks, here and only here.
     check_data_access(*ext, gp);
     const unsigned len = gp.get_data_length();
+    // A cacheable access decoded as device memory (ms_context::device_ranges): a machine check.
+    if (!m_ctx.device_ranges.empty() && is_cacheable(ext->type))
+        for (const auto& [lo, hi] : m_ctx.device_ranges)
+            if (addr < hi && lo < addr + len && m_ctx.on_machine_check)
+                m_ctx.on_machine_check(*ext, addr, len);
     // A processor sees its own stores: a cacheable access to bytes still in this pCPU's WC
     // buffers (its NT stores, or stores through a WC alias) drains those buffers first, so
     // the later load reads them and the later store is not overwritten by an older drain.

@@ -226,6 +226,9 @@ void agent::execute(const op& o) {
         return;
     case op_code::mark:
         return; // run() records marks
+    case op_code::poll:
+        poll(o);
+        return;
     }
     throw std::logic_error("unknown op code");
 }

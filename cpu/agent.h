@@ -117,6 +117,11 @@ public:
     virtual ~agent_observer() = default;
     virtual void on_load(const agent& a, const access_record& r) = 0;
     virtual void on_store(const agent& a, const access_record& r) = 0;
+    // After a poll op (every load of it was reported by on_load first): whether its last load
+    // saw the awaited value.
+    virtual void on_poll_end(const agent& a, const op& o, std::size_t op_index, bool seen) {
+        (void)a, (void)o, (void)op_index, (void)seen;
+    }
 };
 
 // The result of a load op, or the old value of a locked op.
@@ -259,6 +264,7 @@ private:
     void store(const op& o, std::uint64_t la, const std::uint8_t* src, std::uint64_t len,
                op_kind k);
     void locked(const op& o);
+    void poll(const op& o); // cpu/agent_poll.cpp
     void line_flush(const op& o);
     void fence(op_kind k);
     void migrate(unsigned to);

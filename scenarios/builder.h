@@ -104,6 +104,7 @@ private:
     void wait_signal(agent_id a, const std::string& key) override;
     void vm_pause(agent_id a, cpu::agent& ag) override;
     void hotplug(cpu::agent& ag) override;
+    void unplug(cpu::agent& ag) override;
     void release(agent_id a, const std::string& key) override;
     // A write reached the GPU's registers through the bridge: a doorbell is the GPU's acquire
     // of every doorbell up to the one that published this tail.

@@ -106,6 +106,12 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
         case op_type::label:
             prog.mark(op.name);
             break;
+        case op_type::unplug:
+            prog.callback("unplug", [&hooks](cpu::agent& ag) { hooks.unplug(ag); });
+            break;
+        case op_type::poll:
+            prog.poll(linear(op, 0), *op.until, unsigned(op.len), cycles{op.value}, lbl);
+            break;
         case op_type::read_status:
             prog.load(s.devices.gpu.bar_gpa + gpu::reg::status, 4, lbl);
             break;

@@ -24,6 +24,8 @@ const char* kind_name(buffer_kind k) {
         return "pci_hole";
     case buffer_kind::mmio_hole:
         return "mmio_hole";
+    case buffer_kind::vga_window:
+        return "vga_window";
     }
     return "ram";
 }
@@ -47,8 +49,15 @@ json op_args(const scenario_op& op) {
                   {"repeat", op.repeat},
                   {"stride", op.stride}};
         if (op.no_snoop) j["no_snoop"] = *op.no_snoop;
+        if (op.write_value) j["value"] = *op.write_value;
         return j;
     }
+    if (op.type == op_type::poll)
+        return {{"buffer", op.buffer},
+                {"offset", op.offset},
+                {"len", op.len},
+                {"until", *op.until},
+                {"max_cycles", op.value}};
     switch (op.type) {
     case op_type::signal:
     case op_type::wait:

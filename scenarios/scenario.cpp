@@ -27,6 +27,13 @@ void run_config::describe(param_visitor& v) {
     v.size("max_host_memory", max_host_memory,
            "host memory a run may take (the estimate is checked before the run); 0: half of this "
            "machine's physical memory");
+    // Assumption: the longest modelled path from the point of coherence to an uncached reader
+    // (LLC + port wait + DRAM under load) is well below 1,000 cycles, so 10x that leaves no
+    // doubt that a coherent reader would have seen the write.
+    v.cycles("hang_cycles", hang_cycles,
+             "a timed-out poll is a hang when its awaited value had reached the point of "
+             "coherence this long before the poll's last read (the poller's clock)",
+             1);
 }
 
 void platform_config::describe(param_visitor& v) {

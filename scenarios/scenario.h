@@ -30,6 +30,9 @@ struct run_config {
     // The host memory a run may take (scenarios/validate.h estimates it before anything is
     // built); 0: half of this machine's physical memory.
     std::uint64_t max_host_memory = 0;
+    // A poll that timed out is a `hang` when a write of its awaited value had reached the point
+    // of coherence at least this many cycles (the poller's clock) before its last read.
+    cycles hang_cycles{10000};
     void describe(param_visitor& v);
 };
 
@@ -89,7 +92,7 @@ struct vmm_config {
     void describe(param_visitor& v);
 };
 
-enum class buffer_kind : std::uint8_t { ram, blob, pci_hole, mmio_hole };
+enum class buffer_kind : std::uint8_t { ram, blob, pci_hole, mmio_hole, vga_window };
 
 struct buffer {
     std::string name;
@@ -125,6 +128,8 @@ enum class op_type : std::uint8_t {
     gpu_write,
     gpu_interrupt,
     label, // a named point of a CPU program (cpu::program::mark): where a `measure:` starts/ends
+    poll,
+    unplug,
 };
 
 struct scenario_op {
@@ -134,9 +139,11 @@ struct scenario_op {
     std::uint64_t len = 0; // 0: to the buffer's end
     unsigned repeat = 1;
     std::uint64_t stride = 0;
-    std::optional<bool> no_snoop; // gpu read / write: the descriptor's No-Snoop request
-    std::string name;             // signal / wait / interrupt key
-    std::uint64_t value = 0;      // migrate: pCPU; pause: cycles
+    std::optional<bool> no_snoop;             // gpu read / write: the descriptor's No-Snoop request
+    std::string name;                         // signal / wait / interrupt key
+    std::uint64_t value = 0;                  // migrate: pCPU; pause: cycles; poll: max_cycles
+    std::optional<std::uint64_t> until;       // poll: the awaited value (little-endian, len bytes)
+    std::optional<std::uint64_t> write_value; // gpu write: its bytes (little-endian, repeated)
     unsigned line = 0;
 };
 

@@ -52,9 +52,14 @@ oracle::read_result get(oracle& o, agent_id a, std::uint64_t addr, const bytes& 
 TEST_CASE("verdict names and precedence") {
     // Precedence transcribed from the contract: corruption classes beat race beats clean.
     const std::vector<std::pair<verdict, const char*>> order = {
-        {verdict::clean, "clean"},           {verdict::race, "race"},
-        {verdict::stale_read, "stale-read"}, {verdict::torn, "torn"},
-        {verdict::lost_write, "lost-write"}, {verdict::corrupt_unknown, "corrupt-unknown"}};
+        {verdict::clean, "clean"},
+        {verdict::race, "race"},
+        {verdict::stale_read, "stale-read"},
+        {verdict::torn, "torn"},
+        {verdict::lost_write, "lost-write"},
+        {verdict::hang, "hang"},
+        {verdict::machine_check, "machine-check"},
+        {verdict::corrupt_unknown, "corrupt-unknown"}};
     REQUIRE(order.size() == static_cast<std::size_t>(verdict_count));
     for (std::size_t i = 0; i < order.size(); ++i) {
         CHECK(to_string(order[i].first) == order[i].second);

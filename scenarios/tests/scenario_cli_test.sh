@@ -90,8 +90,13 @@ verdicts_doc)
     [ -z "$missing" ] || fail "docs/verdicts.md lacks the column of host(s): $missing"
     [ -z "$extra" ] || fail "docs/verdicts.md has a column for unknown host(s): $extra"
     "$mtsim" matrix "$cat" --hosts "$hosts" --markdown > /tmp/mtsim-verdicts.$$ || fail "matrix failed"
-    diff -u docs/verdicts.md /tmp/mtsim-verdicts.$$ ||
-        fail "docs/verdicts.md is out of date; regenerate it with: build/app/mtsim matrix scenarios/catalogue --markdown > docs/verdicts.md"
+    # The table is the document up to its first blank line; below it, one "why" line per row.
+    diff -u <(sed '/^$/,$d' docs/verdicts.md) /tmp/mtsim-verdicts.$$ ||
+        fail "docs/verdicts.md is out of date; regenerate its table with: build/app/mtsim matrix scenarios/catalogue --markdown (and keep one why line per row below it)"
+    for s in $(sed '1,2d; /^$/,$d' docs/verdicts.md | cut -d'|' -f2 | tr -d ' '); do
+        [ "$(grep -c "^- \`$s\`: " docs/verdicts.md)" = 1 ] ||
+            fail "docs/verdicts.md: row $s needs exactly one line '- \`$s\`: why'"
+    done
     rm -f /tmp/mtsim-verdicts.$$
     ;;
 version)

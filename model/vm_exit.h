@@ -22,11 +22,12 @@ enum class exit_reason : std::uint8_t {
     ept_misconfig, // 49
     wbinvd,        // 54 (WBINVD and WBNOINVD)
     hlt,           // 12: the guest program ended or paused
+    invd,          // 13: INVD exits unconditionally (SDM Vol. 3C, 26.1.2)
 };
 
 template <>
 inline constexpr auto enum_names<exit_reason> = names_table("ept-violation", "ept-misconfig",
-                                                            "wbinvd", "hlt");
+                                                            "wbinvd", "hlt", "invd");
 
 constexpr std::string_view to_string(exit_reason r) {
     return enum_name(r);

@@ -47,6 +47,9 @@ void host_config::describe(param_visitor& v) {
     v.flag("memslot_noncoherent", memslot_noncoherent,
            "the VMM flags the GPU's blob memslots KVM_MEM_NON_COHERENT_DMA (the "
            "KVM_MEM_NON_COHERENT_DMA proposal)");
+    v.flag("vmm_pat_auto", vmm_pat_auto,
+           "the VMM turns IGNORE_GUEST_PAT off where KVM offers it unless the VM has a Bochs "
+           "display (decides kvm.quirk_ignore_guest_pat)");
     v.choice("refuse", refuse,
              "when KVM refuses a request of this host: error (exit 2) or skip (verdict refused)",
              {"error", "skip"});
@@ -66,6 +69,14 @@ void gpu_device_config::describe(param_visitor& v) {
     v.text("ring", ring, "vfio: the guest buffer that holds the command ring");
     v.flag("ring_no_snoop", ring_no_snoop,
            "vfio: descriptor fetches ask No-Snoop (gated by enable_no_snoop)");
+}
+
+void devices_config::describe(param_visitor& v) {
+    v.section("gpu", gpu);
+    v.choice("display", display,
+             "the VM's display device as the VMM creates it: none, or bochs (bochs-display / "
+             "stdvga, whose guest driver maps its framebuffer UC-)",
+             {"none", "bochs"});
 }
 
 void guest_config::describe(param_visitor& v) {
@@ -123,9 +134,9 @@ std::string scenario_name(const std::string& file) {
 
 namespace {
 
-const std::set<std::string> top_keys{"name", "description", "include",  "host",
-                                     "run",  "platform",    "devices",  "guest",
-                                     "vmm",  "raw_ept",     "programs", "expect"};
+const std::set<std::string> top_keys{"name",    "description", "kind",    "include", "host",
+                                     "run",     "platform",    "devices", "guest",   "vmm",
+                                     "raw_ept", "programs",    "expect"};
 
 constexpr std::size_t max_include_depth = 8;
 
@@ -142,9 +153,8 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
         const std::string k = it->first.as<std::string>();
         if (!top_keys.count(k))
             fail(file, it->first, k,
-                 "unknown key; valid: name, description, include, host, run, platform, devices, "
-                 "guest, "
-                 "vmm, raw_ept, programs, expect");
+                 "unknown key; valid: name, description, kind, include, host, run, platform, "
+                 "devices, guest, vmm, raw_ept, programs, expect");
         if (!main && (k == "programs" || k == "expect"))
             fail(file, it->first, k, "an included file holds shared parts only");
     }
@@ -176,6 +186,13 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
     }
     if (const YAML::Node d = root["description"]) s.description = scalar(file, d, "description");
     if (const YAML::Node n = root["name"]) s.name = scalar(file, n, "name");
+    if (const YAML::Node k = root["kind"]) {
+        s.kind = scalar(file, k, "kind");
+        if (s.kind != "field" && s.kind != "model-check")
+            fail(file, k, "kind",
+                 "expected field (a case from the field: hosts may differ) or model-check (a "
+                 "mechanism of the model, the same under every host)");
+    }
     if (const YAML::Node h = root["host"]) {
         if (h.IsMap()) {
             // The host inline (a resolved file): its name and the whole host section.
@@ -340,6 +357,7 @@ std::string describe_file(const std::string& file) {
     if (!root["description"]) return "";
     std::string d = root["description"].as<std::string>();
     if (auto nl = d.find('\n'); nl != std::string::npos) d.resize(nl);
+    if (root["kind"] && root["kind"].as<std::string>() == "model-check") d = "[model-check] " + d;
     return d;
 }
 

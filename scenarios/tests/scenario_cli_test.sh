@@ -94,6 +94,15 @@ verdicts_doc)
         fail "docs/verdicts.md is out of date; regenerate it with: build/app/mtsim matrix scenarios/catalogue --markdown > docs/verdicts.md"
     rm -f /tmp/mtsim-verdicts.$$
     ;;
+discrimination)
+    # At least half of the catalogue's scenarios give different verdicts under two hosts, and
+    # the README quotes scripts/discrimination's line as it is now (computed, never typed).
+    line=$(scripts/discrimination "$mtsim") || fail "scripts/discrimination failed"
+    d=$(awk '{print $1}' <<<"$line"); n=$(awk '{print $3}' <<<"$line")
+    [ "$n" -gt 0 ] && [ $((2 * d)) -ge "$n" ] || fail "fewer than half discriminate: $line"
+    grep -qF -- "$line" README.md ||
+        fail "README.md does not quote the current figure; paste this line: $line"
+    ;;
 version)
     # --version carries `git describe` taken when the binary was built (cmake/git_describe.cmake
     # runs at every build), so it matches the tree's description now; outside a git checkout

@@ -195,7 +195,7 @@ TEST_CASE("A guest INVD exits with reason INVD and never reaches the caches") {
     rig r;
     vcpu& v = r.add_vcpu(0);
     program p;
-    const std::uint64_t a = 0x100000;
+    const std::uint64_t a = r.data(0);
     p.store_value(a, 0x5a, 8).invd();
     v.set_program(p);
     r.premap();

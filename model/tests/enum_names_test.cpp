@@ -28,7 +28,7 @@ void check_table(E last) {
 } // namespace
 
 TEST_CASE("enum names: exit_reason - verdict - op_kind - type_source tables are complete") {
-    check_table(exit_reason::hlt);
+    check_table(exit_reason::invd);
     check_table(verdict::corrupt_unknown);
     check_table(op_kind::dma_write);
     check_table(type_source::fixed);

@@ -86,6 +86,9 @@ exit_outcome vcpu::take_exit(vm_exit& e) {
     case exit_reason::wbinvd:
         ++m_exits_wbinvd;
         break;
+    case exit_reason::invd:
+        ++m_exits_wbinvd;
+        break;
     case exit_reason::hlt:
         break;
     }
@@ -102,12 +105,9 @@ exit_outcome vcpu::take_exit(vm_exit& e) {
 }
 
 void vcpu::whole_cache_op(op_code c) {
-    if (c == op_code::invd)
-        throw not_modelled("guest INVD (it exits unconditionally, basic exit reason 13, which "
-                           "model/vm_exit.h does not carry)",
-                           name());
+    // WBINVD/WBNOINVD exit with WBINVD exiting on (reason 54); INVD always (reason 13).
     vm_exit e;
-    e.reason = exit_reason::wbinvd;
+    e.reason = c == op_code::invd ? exit_reason::invd : exit_reason::wbinvd;
     e.vcpu = id();
     e.pcpu = pcpu();
     e.noinvd = c == op_code::wbnoinvd;

@@ -145,6 +145,8 @@ hypervisor::hypervisor(const sc_core::sc_module_name& name, const hypervisor_con
     // The VMM's quirk request is an ioctl KVM may refuse (kvm/quirks.h).
     if (auto r = quirk_request_refusal(*m_policy, cfg.quirk_ignore_guest_pat, cfg.self_snoop))
         throw *r;
+    // A VM type the host cannot run (TDX without self-snoop): KVM_CREATE_VM fails.
+    if (auto r = vm_type_refusal(*m_policy, cfg.self_snoop)) throw *r;
     m_ept = std::make_unique<ept_builder>(cfg.ept, *m_host_memory);
     m_nc.set_transition_hook([this](bool nc, host_context& ctx) { on_transition(nc, ctx); });
 }
@@ -264,6 +266,7 @@ ept_inputs hypervisor::vm_inputs() const {
     in.quirk_cd_nw_cleared = m_cfg.quirk_cd_nw_cleared;
     in.quirk_ignore_guest_pat = m_cfg.quirk_ignore_guest_pat;
     in.self_snoop = m_cfg.self_snoop;
+    in.assigned_device = m_assigned_device;
     return in;
 }
 
@@ -345,6 +348,9 @@ exit_outcome hypervisor::dispatch(vm_exit& e, sc_core::sc_time& delay) {
             e.flush_time = delay - before; // the flushes on the pCPUs and their IPIs
             return r;
         }
+    case exit_reason::invd:
+        ++m_stats->exits_invd;
+        return invd_exit(e, delay);
     case exit_reason::hlt:
         ++m_stats->exits_hlt;
         return exit_outcome::resume;
@@ -487,18 +493,35 @@ void hypervisor::build_leaf(const vm_exit& e, const memslot& s, sc_core::sc_time
     m_stats->ept_tables += w.tables_allocated;
 }
 
+void hypervisor::set_vm_facts(bool assigned_device, bool iommu_snoop) {
+    m_assigned_device = assigned_device;
+    m_iommu_snoop = iommu_snoop;
+}
+
+// A guest INVD: KVM skips it (kvm_emulate_invd() -> kvm_emulate_as_nop()); a handling that
+// treats it as WBINVD (Xen's vmx_wbinvd_intercept()) goes the WBINVD way. No handling runs a
+// real INVD for a guest: it would drop other owners' dirty lines.
+exit_outcome hypervisor::invd_exit(const vm_exit& e, sc_core::sc_time& delay) {
+    if (!m_wbinvd->invd_as_wbinvd()) {
+        ++m_stats->wbinvd_nops;
+        return exit_outcome::resume;
+    }
+    return wbinvd_exit(e, delay);
+}
+
 exit_outcome hypervisor::wbinvd_exit(const vm_exit& e, sc_core::sc_time& delay) {
-    // kvm_emulate_wbinvd_noskip(): nothing to do unless the VM has non-coherent DMA.
-    if (!m_nc.noncoherent()) {
+    // kvm_emulate_wbinvd_noskip(): nothing to do unless the VM has non-coherent DMA (the
+    // handling's emulates(); Xen asks for an assigned device and no forced snooping).
+    if (!m_wbinvd->emulates({m_nc.noncoherent(), m_assigned_device, m_iommu_snoop})) {
         ++m_stats->wbinvd_nops;
         return exit_outcome::resume;
     }
     vcpu_state& v = vcpu(e.vcpu);
-    const wbinvd_plan plan = m_wbinvd->plan({v.dirty_mask, e.pcpu});
+    const pcpu_mask all = m_cfg.pcpus >= 64 ? ~pcpu_mask{0} : (pcpu_mask{1} << m_cfg.pcpus) - 1;
+    const wbinvd_plan plan = m_wbinvd->plan({v.dirty_mask, e.pcpu, all});
     v.dirty_mask = plan.mask_after;
     // The flushes run in parallel (on_each_cpu_mask waits for all): the exit resumes when
     // the slowest one is done. KVM flushes with WBINVD for guest WBINVD and WBNOINVD alike.
-    const pcpu_mask all = m_cfg.pcpus >= 64 ? ~pcpu_mask{0} : (pcpu_mask{1} << m_cfg.pcpus) - 1;
     if (plan.flush & ~all)
         throw std::logic_error("kvm: a WBINVD plan names a pCPU beyond kvm.pcpus");
     const sc_core::sc_time start = delay;

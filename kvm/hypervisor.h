@@ -89,6 +89,7 @@ struct hypervisor_stats {
     counter exits_ept_misconfig{m_owner, "exits_ept_misconfig", "EPT-misconfiguration exits",
                                 "exits"};
     counter exits_wbinvd{m_owner, "exits_wbinvd", "WBINVD/WBNOINVD exits", "exits"};
+    counter exits_invd{m_owner, "exits_invd", "INVD exits", "exits"};
     counter exits_hlt{m_owner, "exits_hlt", "HLT exits", "exits"};
     counter ept_leaves_built{m_owner, "ept_leaves_built", "EPT leaves built on violations",
                              "entries"};
@@ -100,7 +101,9 @@ struct hypervisor_stats {
     counter zaps{m_owner, "zaps", "whole-EPT zaps", "zaps"};
     counter zapped_leaves{m_owner, "zapped_leaves", "EPT leaves zapped", "entries"};
     counter invepts{m_owner, "invepts", "INVEPT requests sent to vCPUs", "requests"};
-    counter wbinvd_nops{m_owner, "wbinvd_nops", "WBINVD exits skipped (count 0)", "exits"};
+    counter wbinvd_nops{m_owner, "wbinvd_nops",
+                        "WBINVD/INVD exits skipped (count 0, or the handling's own condition)",
+                        "exits"};
     counter mmio_exits{m_owner, "mmio_exits", "accesses handed to the VMM", "exits"};
     counter emulated_insns{m_owner, "emulated_insns",
                            "instructions KVM's emulator decoded (MMIO and PCI-hole accesses)",
@@ -131,6 +134,9 @@ public:
     void set_guest_mtrr(std::function<memtype(std::uint64_t gfn)> f);
     // The vCPU's CR0.CD as KVM reads it when it builds an entry for that vCPU's fault.
     void set_guest_cd(unsigned id, bool cd);
+    // Facts of the VM's creation that some hypervisors look at (Xen's is_iommu_enabled(d) and
+    // iommu_snoop): the VM has an assigned device; the IOMMU forces snooping. Before the run.
+    void set_vm_facts(bool assigned_device, bool iommu_snoop);
     unsigned add_memslot(const memslot& s);
     const memslot_table& memslots() const { return m_slots; }
 
@@ -177,6 +183,7 @@ private:
     void build_leaf(const vm_exit& e, const memslot& s, sc_core::sc_time& delay);
     unsigned leaf_level(std::uint64_t gpa, const memslot& s) const;
     exit_outcome wbinvd_exit(const vm_exit& e, sc_core::sc_time& delay);
+    exit_outcome invd_exit(const vm_exit& e, sc_core::sc_time& delay);
     void on_transition(bool noncoherent, host_context& ctx);
     void invept_all(sc_core::sc_time& delay);
 
@@ -193,6 +200,8 @@ private:
     std::vector<vcpu_state> m_vcpus;
     mmio_handler* m_vmm = nullptr;
     std::function<memtype(std::uint64_t)> m_guest_mtrr;
+    bool m_assigned_device = false;
+    bool m_iommu_snoop = false;
     std::unique_ptr<hypervisor_stats> m_stats;
 };
 

@@ -22,10 +22,11 @@ enum class exit_reason : std::uint8_t {
     ept_misconfig, // 49
     wbinvd,        // 54 (WBINVD and WBNOINVD)
     hlt,           // 12: the guest program ended or paused
+    invd,          // 13: INVD exits unconditionally (SDM Vol. 3C, 26.1.2)
 };
 
 constexpr auto enum_names_of(exit_reason) {
-    return names_table("ept-violation", "ept-misconfig", "wbinvd", "hlt");
+    return names_table("ept-violation", "ept-misconfig", "wbinvd", "hlt", "invd");
 }
 
 constexpr std::string_view to_string(exit_reason r) {

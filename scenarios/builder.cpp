@@ -68,6 +68,10 @@ platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& 
     hv.set_vmm(*m_vmm_devices);
     const memtype mtrr = s.guest.mtrr_default;
     hv.set_guest_mtrr([mtrr](std::uint64_t) { return mtrr; });
+    // A pass-through GPU is an assigned device from the VM's creation; VT-d snoop control
+    // forces its DMA to snoop (what Xen's epte_get_entry_emt() and WBINVD intercept look at).
+    const bool vfio = s.devices.gpu.mode == "vfio";
+    hv.set_vm_facts(vfio, vfio && s.platform.iommu.ecap_sc);
     build_memslots(m_s, hv, m_o);
     const cpu::guest_regs regs = build_guest_tables(m_s, mem, hv.memslots());
     check_programs();

@@ -193,13 +193,18 @@ nlohmann::json oracle_tap::flushes_of(const buffer& b) const {
             const bool line_op = (op.type == op_type::clflush || op.type == op_type::clflushopt ||
                                   op.type == op_type::clwb) &&
                                  op.buffer == b.name;
-            const bool whole = op.type == op_type::wbinvd || op.type == op_type::sfence ||
-                               op.type == op_type::mfence;
+            const bool cache_wide = op.type == op_type::wbinvd || op.type == op_type::wbnoinvd ||
+                                    op.type == op_type::invd;
+            const bool whole =
+                cache_wide || op.type == op_type::sfence || op.type == op_type::mfence;
             if (line_op || whole)
-                flushes.push_back(fmt::format("{} line {}: {}", prog.agent, op.line,
-                                              line_op ? "cache-line flush of the buffer"
-                                              : op.type == op_type::wbinvd ? "wbinvd"
-                                                                           : "fence"));
+                flushes.push_back(fmt::format(
+                    "{} line {}: {}", prog.agent, op.line,
+                    line_op      ? "cache-line flush of the buffer"
+                    : cache_wide ? std::string(op.type == op_type::wbinvd     ? "wbinvd"
+                                               : op.type == op_type::wbnoinvd ? "wbnoinvd"
+                                                                              : "invd")
+                                 : "fence"));
         }
     if (flushes.empty()) flushes.push_back("no instruction flushed this buffer");
     return flushes;

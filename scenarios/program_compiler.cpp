@@ -78,6 +78,12 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
         case op_type::wbinvd:
             prog.wbinvd();
             break;
+        case op_type::wbnoinvd:
+            prog.wbnoinvd();
+            break;
+        case op_type::invd:
+            prog.invd();
+            break;
         case op_type::migrate:
             prog.migrate(unsigned(op.value));
             break;

@@ -108,6 +108,7 @@ nlohmann::json resolved_json(const scenario& s) {
     json j = config_to_json(copy);
     j["name"] = s.name;
     j["description"] = s.description;
+    j["kind"] = s.kind;
     j["host"]["name"] = s.host_name;
     json buffers = json::array();
     for (const auto& b : s.buffers)

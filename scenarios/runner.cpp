@@ -25,6 +25,7 @@ namespace {
 std::optional<kvm::kvm_refusal> host_refusal(const scenario& s) {
     const kvm::ept_policy* p = kvm::find_policy(s.host.kvm.policy);
     if (!p) return std::nullopt; // the hypervisor names the unknown policy
+    if (auto r = kvm::vm_type_refusal(*p, s.host.kvm.self_snoop)) return r;
     if (auto r = kvm::quirk_request_refusal(*p, s.host.kvm.quirk_ignore_guest_pat,
                                             s.host.kvm.self_snoop))
         return r;

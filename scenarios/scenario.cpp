@@ -54,6 +54,9 @@ void host_config::describe(param_visitor& v) {
     v.flag("memslot_noncoherent", memslot_noncoherent,
            "the VMM flags the GPU's blob memslots KVM_MEM_NON_COHERENT_DMA (the "
            "KVM_MEM_NON_COHERENT_DMA proposal)");
+    v.flag("vmm_pat_auto", vmm_pat_auto,
+           "the VMM turns IGNORE_GUEST_PAT off where KVM offers it unless the VM has a Bochs "
+           "display (decides kvm.quirk_ignore_guest_pat)");
     v.choice("refuse", refuse,
              "when KVM refuses a request of this host: error (exit 2) or skip (verdict refused)",
              {"error", "skip"});
@@ -73,6 +76,14 @@ void gpu_device_config::describe(param_visitor& v) {
     v.text("ring", ring, "vfio: the guest buffer that holds the command ring");
     v.flag("ring_no_snoop", ring_no_snoop,
            "vfio: descriptor fetches ask No-Snoop (gated by enable_no_snoop)");
+}
+
+void devices_config::describe(param_visitor& v) {
+    v.section("gpu", gpu);
+    v.choice("display", display,
+             "the VM's display device as the VMM creates it: none, or bochs (bochs-display / "
+             "stdvga, whose guest driver maps its framebuffer UC-)",
+             {"none", "bochs"});
 }
 
 void guest_config::describe(param_visitor& v) {
@@ -130,9 +141,9 @@ std::string scenario_name(const std::string& file) {
 
 namespace {
 
-const std::set<std::string> top_keys{"name",     "description", "include", "host", "run",
-                                     "platform", "devices",     "guest",   "vmm",  "raw_ept",
-                                     "programs", "expect",      "measure"};
+const std::set<std::string> top_keys{"name",    "description", "kind",    "include", "host",
+                                     "run",     "platform",    "devices", "guest",   "vmm",
+                                     "raw_ept", "programs",    "expect",  "measure"};
 
 constexpr std::size_t max_include_depth = 8;
 
@@ -149,9 +160,8 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
         const std::string k = it->first.as<std::string>();
         if (!top_keys.count(k))
             fail(file, it->first, k,
-                 "unknown key; valid: name, description, include, host, run, platform, devices, "
-                 "guest, "
-                 "vmm, raw_ept, programs, expect, measure");
+                 "unknown key; valid: name, description, kind, include, host, run, platform, "
+                 "devices, guest, vmm, raw_ept, programs, expect, measure");
         if (!main && (k == "programs" || k == "expect" || k == "measure"))
             fail(file, it->first, k, "an included file holds shared parts only");
     }
@@ -183,6 +193,13 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
     }
     if (const YAML::Node d = root["description"]) s.description = scalar(file, d, "description");
     if (const YAML::Node n = root["name"]) s.name = scalar(file, n, "name");
+    if (const YAML::Node k = root["kind"]) {
+        s.kind = scalar(file, k, "kind");
+        if (s.kind != "field" && s.kind != "model-check")
+            fail(file, k, "kind",
+                 "expected field (a case from the field: hosts may differ) or model-check (a "
+                 "mechanism of the model, the same under every host)");
+    }
     if (const YAML::Node h = root["host"]) {
         if (h.IsMap()) {
             // The host inline (a resolved file): its name and the whole host section.
@@ -348,6 +365,7 @@ std::string describe_file(const std::string& file) {
     if (!root["description"]) return "";
     std::string d = root["description"].as<std::string>();
     if (auto nl = d.find('\n'); nl != std::string::npos) d.resize(nl);
+    if (root["kind"] && root["kind"].as<std::string>() == "model-check") d = "[model-check] " + d;
     return d;
 }
 

@@ -54,6 +54,10 @@ struct host_config {
     bool kvm_virtio_device = false; // VMM creates the KVM virtio device (an RFC, not merged)
     // VMM flags the GPU's blob memslots KVM_MEM_NON_COHERENT_DMA (a proposal, not merged)
     bool memslot_noncoherent = false;
+    // The VMM turns KVM_X86_QUIRK_IGNORE_GUEST_PAT off where KVM offers it, unless the VM has a
+    // Bochs display (QEMU series "i386/kvm: Honor guest PAT on x86, absent Bochs display", 2025):
+    // kvm.quirk_ignore_guest_pat is then decided from devices.display (scenarios/derived.h).
+    bool vmm_pat_auto = false;
     // When KVM refuses one of this host's requests (kvm/quirks.h): "error" makes the run a
     // bad-input error (exit 2); "skip" makes its verdict `refused`, with the errno and reason.
     std::string refuse = "error";
@@ -75,7 +79,8 @@ struct gpu_device_config {
 
 struct devices_config {
     gpu_device_config gpu;
-    void describe(param_visitor& v) { v.section("gpu", gpu); }
+    std::string display = "none"; // the VM's display device: none | bochs (bochs-display/VGA)
+    void describe(param_visitor& v);
 };
 
 struct guest_config {
@@ -114,6 +119,8 @@ enum class op_type : std::uint8_t {
     sfence,
     mfence,
     wbinvd,
+    wbnoinvd,
+    invd,
     doorbell,
     write_descriptors,
     read_status,
@@ -180,6 +187,9 @@ struct scenario {
     std::string file;
     std::string name; // `name:`, else scenario_name(file)
     std::string description;
+    // field (default): a case from the field, hosts may differ; model-check: exercises a
+    // mechanism of the model and is expected to give the same verdict under every host.
+    std::string kind = "field";
     std::string host_name;
     bool host_inline = false; // the file holds the host section (`host:` as a mapping)
     run_config run;

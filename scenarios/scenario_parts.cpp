@@ -168,6 +168,8 @@ constexpr op_name op_names[] = {
     {"sfence", op_type::sfence, true, false},
     {"mfence", op_type::mfence, true, false},
     {"wbinvd", op_type::wbinvd, true, false},
+    {"wbnoinvd", op_type::wbnoinvd, true, false},
+    {"invd", op_type::invd, true, false},
     {"doorbell", op_type::doorbell, true, false},
     {"write_descriptors", op_type::write_descriptors, true, false},
     {"read_status", op_type::read_status, true, false},

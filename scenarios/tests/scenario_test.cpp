@@ -76,12 +76,24 @@ TEST_CASE("includes resolve relative to the including file") {
     CHECK_FALSE(s.platform.cache.self_snoop);
 }
 
-TEST_CASE("the ten hosts in the policy registry's order, and every catalogue file under each") {
+TEST_CASE(
+    "the fourteen hosts in the policy registry's order, and every catalogue file under each") {
     // By the release each host's policy models (kvm/policy.h order key), the policy's own-name
     // host first; no list of hosts is kept anywhere else.
-    const std::vector<std::string> expected{
-        "linux-6.6",  "linux-6.10", "kvm-virtio-rfc",       "memslot-flag-rfc",  "linux-6.11-rc",
-        "linux-6.15", "linux-6.16", "linux-6.16-honor-pat", "wbinvd-local-only", "amd-npt"};
+    const std::vector<std::string> expected{"linux-6.6",
+                                            "crosvm-memslot-flag",
+                                            "linux-6.10",
+                                            "kvm-virtio-rfc",
+                                            "memslot-flag-rfc",
+                                            "linux-6.11-rc",
+                                            "linux-6.15",
+                                            "linux-6.16",
+                                            "linux-6.16-honor-pat",
+                                            "qemu-honor-pat-auto",
+                                            "wbinvd-local-only",
+                                            "linux-6.16-tdx",
+                                            "amd-npt",
+                                            "xen-4.19"};
     CHECK(host_names() == expected);
     const auto files = collect_scenarios({"scenarios/catalogue"});
     CHECK(files.size() >= 17);

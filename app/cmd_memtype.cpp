@@ -4,8 +4,12 @@
 //   --ept-type T --ipat 0|1 --pat-type P [--cd 0|1]                guest access under EPT
 //   --policy NAME --mmio ... --guest-mtrr T [--memslot-flag] [--pat-type P]   KVM policy
 //   --arch arm64 --fwb 0|1 --s1 A --s2 B                           arm64 stage 1 x stage 2
+//     (A: a type or a MAIR_EL1 Attr byte such as 0x44; B: a type, as-s1, or a stage-2
+//     MemAttr such as 0x5 or 0b0101, read with or without FWB as --fwb says)
 // Human-readable by default; --json prints exactly one JSON object.
 #include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -16,6 +20,7 @@
 
 #include "app/cli.h"
 #include "kvm/policy.h"
+#include "model/arm64_attr.h"
 #include "model/arm64_memtype.h"
 #include "model/ept_memtype.h"
 #include "model/memtype.h"
@@ -90,7 +95,8 @@ std::string mode_usage() {
     }
     out += "x86 types (case-insensitive): " + memtype_names() + "\n";
     out += "arm64 types (case-insensitive): " + arm64_memtype_names() + "; stage 2 with FWB also " +
-           std::string(arm64_as_s1_name) + "\n";
+           std::string(arm64_as_s1_name) +
+           "; or the encodings: --s1 a MAIR_EL1 Attr byte (0x44), --s2 a stage-2 MemAttr (0x5)\n";
     out += "add --json for one JSON object instead of the explanation";
     return out;
 }
@@ -320,6 +326,28 @@ int run_policy(const flags& f, bool as_json) {
     return 0;
 }
 
+// "0x44", "0b0101" or a decimal number no larger than `max`: an encoding of --flag; nullopt
+// for a name.
+std::optional<unsigned> parse_encoding(const std::string& flag, const std::string& s,
+                                       unsigned max) {
+    if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0]))) return std::nullopt;
+    int base = 10;
+    std::string digits = s;
+    if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) base = 16;
+    if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) base = 2;
+    if (base != 10) digits = s.substr(2);
+    std::size_t used = 0;
+    unsigned long v = 0;
+    try {
+        v = std::stoul(digits, &used, base);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != digits.size() || v > max)
+        throw cli_error(fmt::format("--{}: '{}' is not an encoding of 0..{:#x}", flag, s, max));
+    return unsigned(v);
+}
+
 int run_arm64(const flags& f, bool as_json) {
     std::string arch = f.str("arch");
     std::transform(arch.begin(), arch.end(), arch.begin(),
@@ -329,8 +357,21 @@ int run_arm64(const flags& f, bool as_json) {
                         "'; valid: arm64 (x86 is the default and takes no --arch)");
     arm64_access in;
     in.fwb = f.bit("fwb");
-    in.s1 = f.arm64_type("s1");
-    const auto s2 = parse_arm64_s2(f.str("s2"));
+    // An encoding (0x.., 0b..) is decoded as the hardware reads it (model/arm64_attr.h).
+    std::optional<unsigned> s1_enc = parse_encoding("s1", f.str("s1"), 0xff);
+    std::optional<unsigned> s2_enc = parse_encoding("s2", f.str("s2"), 0xf);
+    std::optional<arm64_s2> s2;
+    try {
+        in.s1 = s1_enc ? decode_mair_attr(std::uint8_t(*s1_enc)) : f.arm64_type("s1");
+    } catch (const std::exception& err) {
+        throw cli_error(std::string("--s1: ") + err.what());
+    }
+    try {
+        s2 = s2_enc ? std::optional(decode_s2_memattr(in.fwb, std::uint8_t(*s2_enc)))
+                    : parse_arm64_s2(f.str("s2"));
+    } catch (const std::exception& err) {
+        throw cli_error(std::string("--s2: ") + err.what());
+    }
     if (!s2)
         throw cli_error("--s2: unknown arm64 stage-2 type '" + f.str("s2") +
                         "'; valid: " + arm64_memtype_names() + ", " +
@@ -349,14 +390,18 @@ int run_arm64(const flags& f, bool as_json) {
                {"s1", std::string(to_string(in.s1))},
                {"s2", to_string(in.s2)},
                {"effective", std::string(to_string(e.type))},
+               {"s1_mair_attr", s1_enc ? json(*s1_enc) : json()},
+               {"s2_memattr", s2_enc ? json(*s2_enc) : json()},
                {"fwb_device_over_device",
                 in.fwb_device_device == arm64_fwb_device_choice::stage2 ? "stage2" : "stronger"},
                {"steps", e.steps}};
         std::cout << j.dump() << "\n";
         return 0;
     }
-    std::cout << "arm64, FWB " << in.fwb << ": stage 1 " << to_string(in.s1) << ", stage 2 "
-              << to_string(in.s2) << "\n";
+    std::cout << "arm64, FWB " << in.fwb << ": stage 1 " << to_string(in.s1)
+              << (s1_enc ? fmt::format(" (MAIR Attr {:#04x})", *s1_enc) : "") << ", stage 2 "
+              << to_string(in.s2) << (s2_enc ? fmt::format(" (MemAttr {:#06b})", *s2_enc) : "")
+              << "\n";
     print_steps(std::cout, e.steps);
     std::cout << "effective: " << to_string(e.type) << "\n";
     return 0;

@@ -12,6 +12,7 @@
 
 #include "kvm/quirks.h"
 #include "model/arm64_memtype.h"
+#include "model/params.h"
 
 namespace mtsim::kvm {
 
@@ -94,6 +95,15 @@ inline constexpr arm64_s2 arm64_s2_cacheable{false, arm64_memtype::normal_wb};
 inline constexpr arm64_s2 arm64_s2_device{false, arm64_memtype::device_ngnre};
 // KVM_PGTABLE_PROT_NORMAL_NC: Normal-NC (MT_S2_NORMAL_NC, MT_S2_FWB_NORMAL_NC).
 inline constexpr arm64_s2 arm64_s2_normal_nc{false, arm64_memtype::normal_nc};
+
+// The KVM/arm64 part of a host (the `host.arm64` section): the stage-2 policy by name, "none"
+// for an x86 host, and the CPU features KVM reads.
+struct arm64_kvm_config {
+    std::string policy = "none";
+    arm64_host_caps caps{};
+    bool is_arm64() const { return policy != "none"; }
+    void describe(param_visitor& v);
+};
 
 // All registered arm64 policies, by release; nullptr for an unknown name; names joined.
 const std::vector<const arm64_s2_policy*>& all_arm64_policies();

@@ -112,6 +112,23 @@ ok 'j["effective"] == "Normal-NC" and j["s2"] == "as-s1"' --arch arm64 --fwb 1 -
 human 'stage 1 Normal-NC (MAIR Attr 0x44), stage 2 Device-nGnRE (MemAttr 0b0001)' \
     --arch arm64 --fwb 0 --s1 0x44 --s2 0x1
 
+# --- arm64-policy mode: the seed's loss of WC (6.8) and loss of cacheable (<= 6.16), 6.17's refusal
+ok 'j["s2"] == "Device-nGnRE" and j["effective"] == "Device-nGnRE"' \
+    --arm64-policy linux-arm64-6.8 --frame vfio-bar --s1 Normal-NC
+ok 'j["s2"] == "Normal-NC" and j["effective"] == "Normal-NC" and j["s2_memattr"] == 5' \
+    --arm64-policy linux-arm64-6.9 --frame vfio-bar --s1 Normal-NC
+ok 'j["effective"] == "Normal-NC"' --arm64-policy linux-arm64-6.9 --frame device-memory --s1 Normal-WB
+ok 'j["effective"] == "Normal-WB" and j["s2_memattr"] == 6' \
+    --arm64-policy linux-arm64-6.17 --frame device-memory --s1 Normal-WB
+ok 'j["refused"]["errno"] == "EINVAL" and "effective" not in j' \
+    --arm64-policy linux-arm64-6.17 --frame device-memory --s1 Normal-WB --fwb 0
+ok 'j["effective"] == "Normal-WB" and j["s2_memattr"] == 15' \
+    --arm64-policy linux-arm64-6.8 --frame ram --s1 Normal-WB --fwb 0
+human 'KVM refuses KVM_SET_USER_MEMORY_REGION: -EINVAL' \
+    --arm64-policy linux-arm64-6.17 --frame device-memory --s1 Normal-WB --dic 0
+bad "--arm64-policy|linux-arm64-6.9" --arm64-policy linux-6.16 --frame ram --s1 Normal-WB
+bad "--frame|vfio-bar" --arm64-policy linux-arm64-6.9 --frame bar --s1 Normal-WB
+
 # --- help
 checks=$((checks + 1))
 "$mtsim" memtype --help | grep -q -- '--quirk-ignore-guest-pat' || fail "--help lacks the policy mode"

@@ -62,11 +62,20 @@ std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<st
                                     const std::vector<std::string>& sets) {
     std::vector<matrix_cell> cells;
     std::vector<std::vector<std::string>> argvs;
+    std::vector<std::size_t> argv_cell; // the cell each argv fills
     for (const auto& f : files)
         for (const auto& h : hosts) {
             matrix_cell c;
             c.scenario = scenario_name(f);
             c.host = h;
+            // A scenario of another architecture than the host's has no verdict there: n/a,
+            // not an error, and no child.
+            if (!arch_mismatch(load_scenario(f, h, sets)).empty()) {
+                c.verdict = "n/a";
+                cells.push_back(c);
+                continue;
+            }
+            argv_cell.push_back(cells.size());
             cells.push_back(c);
             std::vector<std::string> a{exe, "run", f, "--host", h, "--json"};
             for (const auto& s : sets) {
@@ -80,7 +89,7 @@ std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<st
     jobs = std::max(1u, jobs);
     while (next < argvs.size() || !running.empty()) {
         while (next < argvs.size() && running.size() < jobs) {
-            child c{spawn_child(argvs[next]), {}, next};
+            child c{spawn_child(argvs[next]), {}, argv_cell[next]};
             ++next;
             running.push_back(c);
         }

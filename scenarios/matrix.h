@@ -29,8 +29,10 @@ std::vector<std::string> collect_scenarios(const std::vector<std::string>& paths
 // A scenario file from a path, or else from a catalogue name (`virtio-gpu-wc-upload`: the file
 // of catalogue_dir whose scenario_name it is); "" when it is neither.
 std::string find_scenario(const std::string& file_or_name, const std::string& catalogue_dir);
-// A child that fails becomes that cell's error (its own message went to stderr); the other
-// cells still run. Throws std::runtime_error only when a child cannot be started.
+// A pair whose architectures differ (scenarios/scenario.h arch_mismatch) is the cell `n/a`,
+// without a child. A child that fails becomes that cell's error (its own message went to
+// stderr); the other cells still run. Throws std::runtime_error only when a child cannot be
+// started.
 std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<std::string>& files,
                                     const std::vector<std::string>& hosts, unsigned jobs,
                                     const std::vector<std::string>& sets);

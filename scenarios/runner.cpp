@@ -81,6 +81,7 @@ void trailer(const scenario& s, nlohmann::json& r) {
 } // namespace
 
 nlohmann::json run_scenario(const scenario& s, nlohmann::json* all_stats) {
+    require_runnable(s);
     if (const auto refusal = host_refusal(s)) {
         const std::string key = "host." + refusal->key();
         if (s.host.refuse != "skip")

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "model/not_modelled.h"
 #include "scenarios/derived.h"
 #include "scenarios/list_sets.h"
 #include "scenarios/scenario_parts.h"
@@ -43,11 +44,16 @@ void platform_config::describe(param_visitor& v) {
     v.section("gpu", gpu);
     v.section("vcpu", vcpu);
     v.section("vmm", vmm);
+    v.choice("arch", arch,
+             "the vCPUs' architecture: x86 (guest paging x EPT) or arm64 (stage 1 x stage 2, "
+             "KVM/arm64 hosts); a scenario runs only under hosts of its architecture",
+             {"x86", "arm64"});
 }
 
 void host_config::describe(param_visitor& v) {
     v.text("description", description, "one line saying what this host is");
     v.section("kvm", kvm);
+    v.section("arm64", arm64);
     v.flag("kvm_virtio_device", kvm_virtio_device,
            "the VMM registers a non-coherent virtio-gpu with a KVM virtio device (the KVM virtio "
            "device RFC)");
@@ -238,10 +244,12 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
 
 namespace {
 
-// A host file's name and the policy it runs (empty when the file names no known policy).
+// A host file's name and the policy it runs (empty when the file names no known policy): the
+// EPT policy of an x86 host, the stage-2 policy of an arm64 host.
 struct host_entry {
     std::string name;
     std::string policy;
+    bool arm64 = false;
 };
 
 std::vector<host_entry> host_entries() {
@@ -250,14 +258,17 @@ std::vector<host_entry> host_entries() {
         if (e.path().extension() != ".yaml") continue;
         host_config h;
         load_yaml(parse_file(e.path().string()), e.path().string(), h, "host");
-        out.push_back({e.path().stem().string(), h.kvm.policy});
+        if (h.arm64.is_arm64())
+            out.push_back({e.path().stem().string(), h.arm64.policy, true});
+        else
+            out.push_back({e.path().stem().string(), h.kvm.policy, false});
     }
     // Every policy that no host file runs is a host of its own name, with the defaults.
     for (const kvm::ept_policy* p : kvm::all_policies()) {
         const std::string name(p->name());
         if (std::none_of(out.begin(), out.end(),
                          [&](const host_entry& h) { return h.policy == name || h.name == name; }))
-            out.push_back({name, name});
+            out.push_back({name, name, false});
     }
     return out;
 }
@@ -266,13 +277,24 @@ std::vector<host_entry> host_entries() {
 
 std::vector<std::string> host_names() {
     // Columns follow the registry's policy order; a policy's own-name host first, then the
-    // other hosts running it by name; hosts of unknown policies last.
+    // other hosts running it by name; hosts of unknown policies after them; arm64 hosts last,
+    // by their stage-2 policy's release.
     const auto& policies = kvm::all_policies();
+    const auto& arm64 = kvm::all_arm64_policies();
     auto rank = [&](const host_entry& h) {
-        const auto it =
-            std::find_if(policies.begin(), policies.end(),
-                         [&](const kvm::ept_policy* p) { return p->name() == h.policy; });
-        return std::make_tuple(std::distance(policies.begin(), it), h.name != h.policy, h.name);
+        long at = 0;
+        if (h.arm64)
+            at = long(policies.size()) + 1 +
+                 std::distance(arm64.begin(), std::find_if(arm64.begin(), arm64.end(),
+                                                           [&](const kvm::arm64_s2_policy* p) {
+                                                               return p->name() == h.policy;
+                                                           }));
+        else
+            at = std::distance(policies.begin(), std::find_if(policies.begin(), policies.end(),
+                                                              [&](const kvm::ept_policy* p) {
+                                                                  return p->name() == h.policy;
+                                                              }));
+        return std::make_tuple(at, h.name != h.policy, h.name);
     };
     auto hosts = host_entries();
     std::sort(hosts.begin(), hosts.end(),
@@ -297,6 +319,29 @@ host_config load_host(const std::string& name) {
     h.description =
         std::string(kvm::find_policy(name)->description()) + " (no host file: defaults)";
     return h;
+}
+
+std::string host_arch(const host_config& h) {
+    return h.arm64.is_arm64() ? "arm64" : "x86";
+}
+
+std::string arch_mismatch(const scenario& s) {
+    const std::string host = host_arch(s.host);
+    if (host == s.platform.arch) return "";
+    return fmt::format("the scenario's platform.arch is {} and host '{}' is an {} host{}; the "
+                       "pair is n/a",
+                       s.platform.arch, s.host_name, host,
+                       host == "arm64" ? " (host.arm64.policy " + s.host.arm64.policy + ")" : "");
+}
+
+void require_runnable(const scenario& s) {
+    if (const std::string why = arch_mismatch(s); !why.empty())
+        throw config_error(s.file, 0, "platform.arch", why);
+    if (s.platform.arch == "arm64")
+        throw not_modelled("an arm64 platform run (the stage-1 x stage-2 vCPU MMU and the arm64 "
+                           "attribute paths are not built yet; `mtsim memtype --arch arm64` "
+                           "explains the attributes)",
+                           s.file);
 }
 
 bool is_host_file(const std::string& host) {

@@ -17,6 +17,7 @@
 #include "cpu/vcpu.h"
 #include "gpu/gpu_config.h"
 #include "iommu/vtd.h"
+#include "kvm/arm64_policy.h"
 #include "kvm/hypervisor.h"
 #include "model/config.h"
 #include "model/dram.h"
@@ -43,6 +44,7 @@ struct platform_config {
     gpu::dma_engine_config gpu;
     cpu::vcpu_config vcpu;
     cpu::agent_config vmm;
+    std::string arch = "x86"; // x86 | arm64
     void describe(param_visitor& v);
 };
 
@@ -51,6 +53,7 @@ struct platform_config {
 struct host_config {
     std::string description;
     kvm::hypervisor_config kvm;
+    kvm::arm64_kvm_config arm64;    // an arm64 host: its stage-2 policy and CPU features
     bool kvm_virtio_device = false; // VMM creates the KVM virtio device (an RFC, not merged)
     // VMM flags the GPU's blob memslots KVM_MEM_NON_COHERENT_DMA (a proposal, not merged)
     bool memslot_noncoherent = false;
@@ -225,6 +228,15 @@ std::vector<std::string> host_names();
 // The host section of host `name` (its file, or the default host of a policy without one).
 // Throws config_error for an unknown host.
 host_config load_host(const std::string& name);
+
+// "arm64" for a host with a stage-2 policy (host.arm64.policy), else "x86".
+std::string host_arch(const host_config& h);
+// Why the scenario cannot run under its host because their architectures differ (the matrix
+// prints the cell `n/a`); "" when they agree.
+std::string arch_mismatch(const scenario& s);
+// Before a platform is built: a config_error (platform.arch) for an architecture mismatch,
+// not_modelled for an arm64 platform (no arm64 vCPU exists yet).
+void require_runnable(const scenario& s);
 
 // True when a --host value names a host file (it holds a '/'), not a host of the hosts folder.
 bool is_host_file(const std::string& host);

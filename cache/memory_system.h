@@ -52,7 +52,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <systemc>
@@ -84,6 +86,15 @@ public:
     // Drains pCPU p's WC buffers (VM exit, interrupt, serializing instruction), adding the
     // time to delay.
     void serialize(unsigned pcpu, sc_core::sc_time& delay);
+
+    // The platform's device memory (host-physical [base, base + bytes) ranges the host bridge
+    // decodes as MMIO, scenarios/address_plan.h). A cacheable (WB/WT/WP) CPU data access that
+    // touches one is a machine check on Intel (SDM Vol. 3A §11.3: WB, WT and WP are for system
+    // memory; memory-mapped I/O must be UC or WC): the memory system calls `hook` with the
+    // access (its type and the type's source) and lets it proceed, so the run can report it.
+    // Set before the run.
+    void set_device_memory(std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges,
+                           std::function<void(const access_ext&, std::uint64_t, unsigned)> hook);
 
     // The protocol table the data path uses; a test may patch a cell to prove checkers fire.
     protocol_table& protocol();

@@ -24,6 +24,8 @@ const char* kind_name(buffer_kind k) {
         return "pci_hole";
     case buffer_kind::mmio_hole:
         return "mmio_hole";
+    case buffer_kind::vga_window:
+        return "vga_window";
     }
     return "ram";
 }
@@ -47,12 +49,20 @@ json op_args(const scenario_op& op) {
                   {"repeat", op.repeat},
                   {"stride", op.stride}};
         if (op.no_snoop) j["no_snoop"] = *op.no_snoop;
+        if (op.write_value) j["value"] = *op.write_value;
         return j;
     }
+    if (op.type == op_type::poll)
+        return {{"buffer", op.buffer},
+                {"offset", op.offset},
+                {"len", op.len},
+                {"until", *op.until},
+                {"max_cycles", op.value}};
     switch (op.type) {
     case op_type::signal:
     case op_type::wait:
     case op_type::gpu_interrupt:
+    case op_type::label:
         return op.name;
     case op_type::migrate:
     case op_type::pause:
@@ -98,6 +108,7 @@ nlohmann::json resolved_json(const scenario& s) {
     json j = config_to_json(copy);
     j["name"] = s.name;
     j["description"] = s.description;
+    j["kind"] = s.kind;
     j["host"]["name"] = s.host_name;
     json buffers = json::array();
     for (const auto& b : s.buffers)
@@ -127,6 +138,9 @@ nlohmann::json resolved_json(const scenario& s) {
     for (const auto& [h, v] : s.expect) expect[h] = std::string(to_string(v));
     for (const auto& h : s.expect_refused) expect[h] = "refused";
     j["expect"] = expect;
+    if (s.measure)
+        j["measure"] = {
+            {"agent", s.measure->agent}, {"from", s.measure->from}, {"to", s.measure->to}};
     return j;
 }
 

@@ -23,6 +23,10 @@ std::string mtsim_version();
 // description), beside the scenario, host, seed and version.
 nlohmann::json run_scenario(const scenario& s, nlohmann::json* all_stats = nullptr);
 
+// The cost part of a result, human-readable: each agent's total in its own clock's cycles and
+// in µs, busy time (total minus waits), its parts, and the measured phase (scenarios/costs.cpp).
+std::string format_costs(const nlohmann::json& r);
+
 // Human-readable form of a result.
 std::string format_result(const nlohmann::json& r);
 

@@ -47,6 +47,7 @@
 #include "gpu/vram.h"
 #include "model/access_ext.h"
 #include "model/cycles.h"
+#include "model/perturb.h"
 #include "model/stats.h"
 
 namespace mtsim::gpu {
@@ -113,6 +114,9 @@ public:
     // Shorthands over write_reg/read_reg.
     void program_ring(std::uint64_t base, std::uint32_t entries);
     void set_enable_no_snoop(bool on);
+    // Timing perturbation (docs/litmus.md): with a seed other than 0 each command starts
+    // uniformly in [0, link.latency] cycles after its decode.
+    void set_perturbation(std::uint64_t seed) { m_jitter = perturb_stream(seed, "gpu"); }
     void ring_doorbell(std::uint32_t tail, const sc_core::sc_time& at = sc_core::SC_ZERO_TIME);
     std::uint32_t status() const { return static_cast<std::uint32_t>(read_reg(reg::status)); }
     error_code error() const { return m_error; }
@@ -184,6 +188,7 @@ private:
     void refresh_check() { m_check_at = m_clock.to_cycles(m_qk.next_sync_point()); }
 
     dma_engine_config m_cfg;
+    perturb_stream m_jitter;
     mtsim::clock m_clock;
     pcie_link m_link;
     request_window m_window;

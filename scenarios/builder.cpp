@@ -81,6 +81,7 @@ platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& 
         a.set_perturbation(s.run.perturb);
     }
     ms.set_perturbation(s.run.perturb);
+    gpu.set_perturbation(s.run.perturb);
     gpu.on_interrupt(
         [this](std::uint32_t vector) { signal(m_gpu_agent, m_ring.irq_names.at(vector)); });
     m_o.set_presence_hook([this](const write_record& w, std::uint64_t a, std::uint64_t l) {

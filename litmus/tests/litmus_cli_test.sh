@@ -40,8 +40,6 @@ same_seed_same_histogram)
     a=$("$mtsim" litmus "$data/sb.yaml" --runs 30 --seed 7 --json | json_get 'json.dumps(r["histogram"])')
     b=$("$mtsim" litmus "$data/sb.yaml" --runs 30 --seed 7 --jobs 2 --json | json_get 'json.dumps(r["histogram"])')
     [ -n "$a" ] && [ "$a" = "$b" ] || fail "seed 7 twice: $a / $b"
-    c=$("$mtsim" litmus "$data/sb.yaml" --runs 30 --seed 8 --json | json_get 'json.dumps(r["histogram"])')
-    [ "$a" != "$c" ] || fail "seeds 7 and 8 gave the same histogram (no perturbation?)"
     ;;
 replay_one_run)
     # A run of the exploration is replayed by mtsim run with its run.perturb.

@@ -59,14 +59,14 @@ bad_inputs)
     sed -i "s#include: ../../../#include: $PWD/#" "$t/a.yaml"
     out=$("$mtsim" litmus "$t/a.yaml" 2>&1); rc=$?
     [ $rc = 2 ] || fail "unknown register: exit $rc: $out"
-    echo "$out" | grep -q "a.yaml:16: key 'litmus.exists'.*'2:r0': no load of vcpu2" || fail "$out"
+    echo "$out" | grep -q "a.yaml:19: key 'litmus.exists'.*'2:r0': no load of vcpu2" || fail "$out"
     sed "s#^  exists: .*#  exists: '0:r0=0 /\\\\'#" "$t/a.yaml" > "$t/b.yaml"
     out=$("$mtsim" run "$t/b.yaml" 2>&1); rc=$?
     [ $rc = 2 ] || fail "malformed condition: exit $rc: $out"
-    echo "$out" | grep -q "b.yaml:16: key 'litmus.exists'.*at character 10" || fail "$out"
+    echo "$out" | grep -q "b.yaml:19: key 'litmus.exists'.*at character 10" || fail "$out"
     sed 's#len: 4, value: 1}#len: 1, value: 256}#' "$t/a.yaml" > "$t/c.yaml"
     out=$("$mtsim" run "$t/c.yaml" 2>&1); rc=$?
-    [ $rc = 2 ] && echo "$out" | grep -q "c.yaml:12: key 'programs.vcpu0\[0\].store.value'" ||
+    [ $rc = 2 ] && echo "$out" | grep -q "c.yaml:15: key 'programs.vcpu0\[0\].store.value'" ||
         fail "value too wide: $rc $out"
     out=$("$mtsim" litmus "$PWD/scenarios/catalogue/01-virtio-gpu-wc-upload.yaml" 2>&1); rc=$?
     [ $rc = 2 ] && echo "$out" | grep -q "not a litmus test" || fail "non-litmus file: $rc $out"

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/cli.h"
+#include "kvm/arm64_policy.h"
 #include "kvm/policy.h"
 #include "model/config.h"
 #include "model/oracle.h"
@@ -66,7 +67,8 @@ int cmd_list(const std::vector<std::string>& args) {
     for (const auto& a : args)
         if (a == "--help" || a == "-h") {
             std::cout << "mtsim list WHAT, WHAT one of: " << kinds
-                      << "\n  policies   the registered EPT policies with their sources"
+                      << "\n  policies   the registered EPT and KVM/arm64 stage-2 policies with "
+                         "their sources"
                          "\n  scenarios  the catalogue\n  hosts      the hosts, in matrix order"
                          "\n  params     every parameter: name, default, unit, description"
                          "\n  stats      every statistic of a scenario's platform (default: the "
@@ -82,13 +84,18 @@ int cmd_list(const std::vector<std::string>& args) {
         return list_stats(files.front());
     }
     if (args[0] == "policies") {
+        // The EPT policies (x86 hosts), then the KVM/arm64 stage-2 policies (arm64 hosts).
         std::size_t w = 0;
         for (const auto* p : kvm::all_policies()) w = std::max(w, p->name().size());
-        for (const auto* p : kvm::all_policies()) {
-            std::cout << p->name() << std::string(w + 2 - p->name().size(), ' ') << p->description()
-                      << "\n"
-                      << std::string(w + 2, ' ') << "source: " << p->source() << "\n";
-        }
+        for (const auto* p : kvm::all_arm64_policies()) w = std::max(w, p->name().size());
+        auto print = [&](std::string_view name, std::string_view description,
+                         std::string_view source) {
+            std::cout << name << std::string(w + 2 - name.size(), ' ') << description << "\n"
+                      << std::string(w + 2, ' ') << "source: " << source << "\n";
+        };
+        for (const auto* p : kvm::all_policies()) print(p->name(), p->description(), p->source());
+        for (const auto* p : kvm::all_arm64_policies())
+            print(p->name(), p->description(), p->source());
         return 0;
     }
     if (args[0] == "scenarios" || args[0] == "hosts") {

@@ -4,8 +4,14 @@
 //   --ept-type T --ipat 0|1 --pat-type P [--cd 0|1]                guest access under EPT
 //   --policy NAME --mmio ... --guest-mtrr T [--memslot-flag] [--pat-type P]   KVM policy
 //   --arch arm64 --fwb 0|1 --s1 A --s2 B                           arm64 stage 1 x stage 2
+//     (A: a type or a MAIR_EL1 Attr byte such as 0x44; B: a type, as-s1, or a stage-2
+//     MemAttr such as 0x5 or 0b0101, read with or without FWB as --fwb says)
+//   --arm64-policy NAME --frame ram|vfio-bar|device-memory --s1 A [--fwb 0|1] [--dic 0|1]
+//     the stage-2 attribute a KVM/arm64 policy gives the frame, then stage 1 x stage 2
 // Human-readable by default; --json prints exactly one JSON object.
 #include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -15,7 +21,9 @@
 #include <vector>
 
 #include "app/cli.h"
+#include "kvm/arm64_policy.h"
 #include "kvm/policy.h"
+#include "model/arm64_attr.h"
 #include "model/arm64_memtype.h"
 #include "model/ept_memtype.h"
 #include "model/memtype.h"
@@ -59,6 +67,11 @@ const std::vector<mode_spec>& modes() {
          {"arch", "fwb", "s1", "s2"},
          {},
          "arm64 stage-1 x stage-2, with or without FWB"},
+        {"arm64-policy",
+         "arm64-policy",
+         {"arm64-policy", "frame", "s1"},
+         {"fwb", "dic"},
+         "the stage-2 attribute a KVM/arm64 policy gives a frame, combined with stage 1"},
     };
     return m;
 }
@@ -71,7 +84,8 @@ std::string flag_list(const std::vector<std::string>& flags) {
 
 std::string value_hint(const std::string& flag) {
     if (flag == "arch") return "arm64";
-    if (flag == "policy") return "NAME";
+    if (flag == "policy" || flag == "arm64-policy") return "NAME";
+    if (flag == "frame") return "ram|vfio-bar|device-memory";
     if (flag == "s1") return "A";
     if (flag == "s2") return "B";
     if (flag == "pat-type") return "P";
@@ -90,7 +104,8 @@ std::string mode_usage() {
     }
     out += "x86 types (case-insensitive): " + memtype_names() + "\n";
     out += "arm64 types (case-insensitive): " + arm64_memtype_names() + "; stage 2 with FWB also " +
-           std::string(arm64_as_s1_name) + "\n";
+           std::string(arm64_as_s1_name) +
+           "; or the encodings: --s1 a MAIR_EL1 Attr byte (0x44), --s2 a stage-2 MemAttr (0x5)\n";
     out += "add --json for one JSON object instead of the explanation";
     return out;
 }
@@ -148,7 +163,7 @@ const mode_spec& select_mode(const po::variables_map& vm) {
         if (vm.count(m.selector)) chosen.push_back(&m);
     if (chosen.empty())
         throw cli_error("no mode selected: give one of --range-type, --ept-type, --policy, "
-                        "--arch arm64\n" +
+                        "--arch arm64, --arm64-policy\n" +
                         mode_usage());
     if (chosen.size() > 1)
         throw cli_error("--" + chosen[0]->selector + " and --" + chosen[1]->selector +
@@ -320,6 +335,28 @@ int run_policy(const flags& f, bool as_json) {
     return 0;
 }
 
+// "0x44", "0b0101" or a decimal number no larger than `max`: an encoding of --flag; nullopt
+// for a name.
+std::optional<unsigned> parse_encoding(const std::string& flag, const std::string& s,
+                                       unsigned max) {
+    if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0]))) return std::nullopt;
+    int base = 10;
+    std::string digits = s;
+    if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) base = 16;
+    if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) base = 2;
+    if (base != 10) digits = s.substr(2);
+    std::size_t used = 0;
+    unsigned long v = 0;
+    try {
+        v = std::stoul(digits, &used, base);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != digits.size() || v > max)
+        throw cli_error(fmt::format("--{}: '{}' is not an encoding of 0..{:#x}", flag, s, max));
+    return unsigned(v);
+}
+
 int run_arm64(const flags& f, bool as_json) {
     std::string arch = f.str("arch");
     std::transform(arch.begin(), arch.end(), arch.begin(),
@@ -329,8 +366,21 @@ int run_arm64(const flags& f, bool as_json) {
                         "'; valid: arm64 (x86 is the default and takes no --arch)");
     arm64_access in;
     in.fwb = f.bit("fwb");
-    in.s1 = f.arm64_type("s1");
-    const auto s2 = parse_arm64_s2(f.str("s2"));
+    // An encoding (0x.., 0b..) is decoded as the hardware reads it (model/arm64_attr.h).
+    std::optional<unsigned> s1_enc = parse_encoding("s1", f.str("s1"), 0xff);
+    std::optional<unsigned> s2_enc = parse_encoding("s2", f.str("s2"), 0xf);
+    std::optional<arm64_s2> s2;
+    try {
+        in.s1 = s1_enc ? decode_mair_attr(std::uint8_t(*s1_enc)) : f.arm64_type("s1");
+    } catch (const std::exception& err) {
+        throw cli_error(std::string("--s1: ") + err.what());
+    }
+    try {
+        s2 = s2_enc ? std::optional(decode_s2_memattr(in.fwb, std::uint8_t(*s2_enc)))
+                    : parse_arm64_s2(f.str("s2"));
+    } catch (const std::exception& err) {
+        throw cli_error(std::string("--s2: ") + err.what());
+    }
     if (!s2)
         throw cli_error("--s2: unknown arm64 stage-2 type '" + f.str("s2") +
                         "'; valid: " + arm64_memtype_names() + ", " +
@@ -349,14 +399,81 @@ int run_arm64(const flags& f, bool as_json) {
                {"s1", std::string(to_string(in.s1))},
                {"s2", to_string(in.s2)},
                {"effective", std::string(to_string(e.type))},
+               {"s1_mair_attr", s1_enc ? json(*s1_enc) : json()},
+               {"s2_memattr", s2_enc ? json(*s2_enc) : json()},
                {"fwb_device_over_device",
                 in.fwb_device_device == arm64_fwb_device_choice::stage2 ? "stage2" : "stronger"},
                {"steps", e.steps}};
         std::cout << j.dump() << "\n";
         return 0;
     }
-    std::cout << "arm64, FWB " << in.fwb << ": stage 1 " << to_string(in.s1) << ", stage 2 "
-              << to_string(in.s2) << "\n";
+    std::cout << "arm64, FWB " << in.fwb << ": stage 1 " << to_string(in.s1)
+              << (s1_enc ? fmt::format(" (MAIR Attr {:#04x})", *s1_enc) : "") << ", stage 2 "
+              << to_string(in.s2) << (s2_enc ? fmt::format(" (MemAttr {:#06b})", *s2_enc) : "")
+              << "\n";
+    print_steps(std::cout, e.steps);
+    std::cout << "effective: " << to_string(e.type) << "\n";
+    return 0;
+}
+
+// The frames of docs/reference/arm64.md §2 as user_mem_abort() sees them. vfio-pci sets
+// VM_ALLOW_ANY_UNCACHED on its mmaps from Linux 6.9 (a 6.8 kernel does not read it).
+kvm::arm64_s2_inputs arm64_frame(const std::string& frame, const kvm::arm64_host_caps& caps) {
+    kvm::arm64_s2_inputs in;
+    in.caps = caps;
+    if (frame == "ram") return in;
+    in.map_memory = false;
+    in.pfnmap = true;
+    in.allow_any_uncached = true;
+    if (frame == "vfio-bar") {
+        in.vma_cacheable = false;
+        return in;
+    }
+    if (frame == "device-memory") {
+        in.vma_cacheable = true; // coherent (C2C/CXL) device memory a vfio driver maps cacheable
+        return in;
+    }
+    throw cli_error("--frame: unknown frame '" + frame + "'; valid: ram, vfio-bar, device-memory");
+}
+
+int run_arm64_policy(const flags& f, bool as_json) {
+    const kvm::arm64_s2_policy* p = kvm::find_arm64_policy(f.str("arm64-policy"));
+    if (!p)
+        throw cli_error("--arm64-policy: unknown policy '" + f.str("arm64-policy") +
+                        "'; valid: " + kvm::arm64_policy_names());
+    const kvm::arm64_host_caps caps{f.bit_or("fwb", true), f.bit_or("dic", true)};
+    const kvm::arm64_s2_inputs in = arm64_frame(f.str("frame"), caps);
+    const arm64_memtype s1 = f.arm64_type("s1");
+    json j{{"mode", "arm64-policy"},  {"policy", std::string(p->name())},
+           {"frame", f.str("frame")}, {"fwb", caps.fwb ? 1 : 0},
+           {"dic", caps.dic ? 1 : 0}, {"s1", std::string(to_string(s1))}};
+    if (const auto r = p->memslot_refusal(in)) {
+        j["refused"] = {{"call", r->call()}, {"errno", r->errno_name()}, {"reason", r->reason()}};
+        if (as_json)
+            std::cout << j.dump() << "\n";
+        else
+            std::cout << p->name() << ", frame " << f.str("frame") << ": KVM refuses " << r->call()
+                      << ": -" << r->errno_name() << " (" << r->reason() << ")\n";
+        return 0;
+    }
+    const kvm::arm64_s2_decision d = p->choose(in);
+    arm64_access a;
+    a.fwb = caps.fwb;
+    a.s1 = s1;
+    a.s2 = d.s2;
+    arm64_explained e = arm64_effective_memtype(a);
+    e.steps.insert(e.steps.begin(), std::string(p->name()) + ": " + d.why);
+    j["s2"] = to_string(d.s2);
+    j["s2_memattr"] = encode_s2_memattr(caps.fwb, d.s2);
+    j["effective"] = std::string(to_string(e.type));
+    j["steps"] = e.steps;
+    if (as_json) {
+        std::cout << j.dump() << "\n";
+        return 0;
+    }
+    std::cout << p->name() << ", frame " << f.str("frame") << ", FWB " << caps.fwb << ": stage 1 "
+              << to_string(s1) << ", stage 2 " << to_string(d.s2)
+              << fmt::format(" (MemAttr {:#06b})", encode_s2_memattr(caps.fwb, d.s2)) << "\n";
     print_steps(std::cout, e.steps);
     std::cout << "effective: " << to_string(e.type) << "\n";
     return 0;
@@ -382,6 +499,7 @@ int cmd_memtype(const std::vector<std::string>& args) {
     if (m.name == "range") return run_range(f, as_json);
     if (m.name == "ept") return run_ept(f, as_json);
     if (m.name == "policy") return run_policy(f, as_json);
+    if (m.name == "arm64-policy") return run_arm64_policy(f, as_json);
     return run_arm64(f, as_json);
 }
 

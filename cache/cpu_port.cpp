@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "cache/served_probe.h"
 #include "model/not_modelled.h"
 
 namespace mtsim {
@@ -33,18 +34,25 @@ void cpu_port::refuse_request(const access_ext* ext) const {
 }
 
 void cpu_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-    const access_ext* ext = gp.get_extension<access_ext>();
+    access_ext* ext = gp.get_extension<access_ext>();
     if (!ext || ext->who.pcpu != m_p) refuse_request(ext);
+    const served_probe probe(m_ctx.stats);
 
     const std::uint64_t addr = gp.get_address();
     if (gp.get_command() == tlm::TLM_IGNORE_COMMAND) {
         cache_op(*ext, addr, delay);
+        ext->served = probe.level();
         gp.set_response_status(tlm::TLM_OK_RESPONSE);
         return;
     }
     // Every data access, fast or not, passes the same checks, here and only here.
     check_data_access(*ext, gp);
     const unsigned len = gp.get_data_length();
+    // A cacheable access decoded as device memory (ms_context::device_ranges): a machine check.
+    if (!m_ctx.device_ranges.empty() && is_cacheable(ext->type))
+        for (const auto& [lo, hi] : m_ctx.device_ranges)
+            if (addr < hi && lo < addr + len && m_ctx.on_machine_check)
+                m_ctx.on_machine_check(*ext, addr, len);
     // A processor sees its own stores: a cacheable access to bytes still in this pCPU's WC
     // buffers (its NT stores, or stores through a WC alias) drains those buffers first, so
     // the later load reads them and the later store is not overwritten by an older drain.
@@ -57,10 +65,12 @@ void cpu_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay
     if (ext->type == memtype::wb && (ext->op == op_kind::load || ext->op == op_kind::store) &&
         len > 0 && (addr & m_ctx.line_mask) + len <= m_ctx.cfg.line_size &&
         m_caches.access_wb(ext->op == op_kind::store, addr, gp.get_data_ptr(), len, delay)) {
+        ext->served = probe.level();
         gp.set_response_status(tlm::TLM_OK_RESPONSE);
         return;
     }
     data_access(*ext, gp, delay);
+    ext->served = probe.level();
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

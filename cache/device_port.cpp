@@ -28,7 +28,7 @@ unsigned int device_port::transport_dbg(tlm::tlm_generic_payload& gp) {
 }
 
 void device_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-    const access_ext* ext = gp.get_extension<access_ext>();
+    access_ext* ext = gp.get_extension<access_ext>();
     if (!ext) m_ctx.refuse("dma request without access_ext");
     if (gp.get_byte_enable_ptr() != nullptr)
         throw not_modelled("byte enables on DMA", m_ctx.name());
@@ -42,6 +42,8 @@ void device_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
     // last line, so DRAM's channel calendars (not this loop) decide how lines overlap.
     const sc_core::sc_time start = delay;
     sc_core::sc_time done = delay;
+    const std::uint64_t dram_before =
+        m_ctx.stats.dram_reads.value() + m_ctx.stats.dram_writes.value();
     std::uint64_t addr = gp.get_address();
     std::uint8_t* ptr = gp.get_data_ptr();
     unsigned left = gp.get_data_length();
@@ -68,6 +70,11 @@ void device_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
         left -= piece;
     }
     delay = done;
+    // For the requester's accounting (model/accounting.h): a snooped request that reached no
+    // DRAM was served by the LLC or a CPU's cache; a non-snooped one always goes to DRAM.
+    const bool reached_dram =
+        m_ctx.stats.dram_reads.value() + m_ctx.stats.dram_writes.value() != dram_before;
+    ext->served = ext->no_snoop || reached_dram ? served_level::dram : served_level::llc;
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

@@ -144,8 +144,12 @@ void home_agent::home_fetch(std::uint64_t la, cache_line* home, std::uint8_t* ds
         return;
     }
     ++m_ctx.stats.llc_misses;
-    m_dram.read(m_ctx.base_of(la), dst, m_ctx.cfg.line_size, delay);
+    // The victim's write-back leaves when the miss is known, not after the fill returned: a
+    // memory controller queues writes and reads together, so a write issued at the fill's
+    // completion would hold the channel calendar (model/dram.h) past the next miss's arrival
+    // and serialize a streaming store at one DRAM latency per line.
     cache_line* l = llc_allocate(la, delay);
+    m_dram.read(m_ctx.base_of(la), dst, m_ctx.cfg.line_size, delay);
     m_ctx.copy_line(l->data, dst);
 }
 

@@ -98,6 +98,14 @@ const transition_counts& memory_system::protocol_counts() const {
     return m_parts->home.counts();
 }
 
+void memory_system::set_device_memory(
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges,
+    std::function<void(const access_ext&, std::uint64_t, unsigned)> hook) {
+    for (auto& r : ranges) r.second += r.first;
+    m_parts->ctx.device_ranges = std::move(ranges);
+    m_parts->ctx.on_machine_check = std::move(hook);
+}
+
 void memory_system::serialize(unsigned pcpu, sc_core::sc_time& delay) {
     if (pcpu >= m_parts->ctx.cfg.pcpus)
         m_parts->ctx.refuse("serialize on pCPU " + std::to_string(pcpu));

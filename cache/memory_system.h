@@ -54,7 +54,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <systemc>
@@ -90,6 +92,15 @@ public:
     // Timing perturbation seed (docs/litmus.md): each WC buffer's own drain delay is drawn
     // uniformly in [0, 2 x wc_drain_delay]. Before the simulation starts.
     void set_perturbation(std::uint64_t seed);
+
+    // The platform's device memory (host-physical [base, base + bytes) ranges the host bridge
+    // decodes as MMIO, scenarios/address_plan.h). A cacheable (WB/WT/WP) CPU data access that
+    // touches one is a machine check on Intel (SDM Vol. 3A §11.3: WB, WT and WP are for system
+    // memory; memory-mapped I/O must be UC or WC): the memory system calls `hook` with the
+    // access (its type and the type's source) and lets it proceed, so the run can report it.
+    // Set before the run.
+    void set_device_memory(std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges,
+                           std::function<void(const access_ext&, std::uint64_t, unsigned)> hook);
 
     // The protocol table the data path uses; a test may patch a cell to prove checkers fire.
     protocol_table& protocol();

@@ -1,4 +1,5 @@
-// What every component of the memory system reads and nothing changes after construction:
+// What every component of the memory system reads and nothing changes after construction
+// (but the device ranges, set once before the run):
 // the validated configuration, the clock and the fixed latencies converted once through it,
 // the line geometry, the simulation context (for the current time without a look-up), the
 // owner's name for messages, and the statistics the components count into. memory_system
@@ -8,13 +9,17 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <systemc>
 
 #include "cache/cache_config.h"
 #include "cache/memory_stats.h"
+#include "model/access_ext.h"
 #include "model/cycles.h"
 
 namespace mtsim {
@@ -34,6 +39,10 @@ struct ms_context {
     struct latencies {
         sc_core::sc_time l1, l2, llc, port, snoop, wc_store, filter;
     } time;
+    // The platform's device ranges (host-physical [base, end)) and the hook a cacheable access
+    // to one of them calls (memory_system::set_device_memory, before the run).
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> device_ranges;
+    std::function<void(const access_ext&, std::uint64_t addr, unsigned len)> on_machine_check;
 
     sc_core::sc_time t(cycles c) const { return clock.to_time(c); }
     std::uint64_t line_of(std::uint64_t addr) const { return addr >> line_shift; }

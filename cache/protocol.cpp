@@ -3,51 +3,11 @@
 namespace mtsim {
 
 std::string_view to_string(mesi s) {
-    switch (s) {
-    case mesi::i:
-        return "I";
-    case mesi::s:
-        return "S";
-    case mesi::e:
-        return "E";
-    case mesi::m:
-        return "M";
-    }
-    return "?";
+    return enum_name(s);
 }
 
 std::string_view to_string(proto_event e) {
-    switch (e) {
-    case proto_event::load:
-        return "load";
-    case proto_event::store:
-        return "store";
-    case proto_event::store_through:
-        return "store-through";
-    case proto_event::store_protect:
-        return "store-protect";
-    case proto_event::fill_shared:
-        return "fill-shared";
-    case proto_event::fill_exclusive:
-        return "fill-exclusive";
-    case proto_event::fill_modified:
-        return "fill-modified";
-    case proto_event::upgrade_ack:
-        return "upgrade-ack";
-    case proto_event::evict:
-        return "evict";
-    case proto_event::snoop_read:
-        return "snoop-read";
-    case proto_event::snoop_inv:
-        return "snoop-inv";
-    case proto_event::flush:
-        return "flush";
-    case proto_event::clean:
-        return "clean";
-    case proto_event::drop:
-        return "drop";
-    }
-    return "?";
+    return enum_name(e);
 }
 
 namespace {

@@ -10,9 +10,15 @@
 #include <string>
 #include <string_view>
 
+#include "model/enum_names.h"
+
 namespace mtsim {
 
 enum class mesi : std::uint8_t { i, s, e, m };
+
+constexpr auto enum_names_of(mesi) {
+    return names_table("I", "S", "E", "M");
+}
 inline constexpr unsigned mesi_count = 4;
 
 enum class proto_event : std::uint8_t {
@@ -32,6 +38,12 @@ enum class proto_event : std::uint8_t {
     clean,          // CLWB, WBNOINVD
     drop,           // INVD: invalidate without write-back
 };
+
+constexpr auto enum_names_of(proto_event) {
+    return names_table("load", "store", "store-through", "store-protect", "fill-shared",
+                       "fill-exclusive", "fill-modified", "upgrade-ack", "evict", "snoop-read",
+                       "snoop-inv", "flush", "clean", "drop");
+}
 inline constexpr unsigned proto_event_count = 14;
 
 // Action bits of a table cell.

@@ -104,10 +104,17 @@ void agent::run() {
         sc_core::wait(m_start_time - sc_core::sc_time_stamp());
     m_qk.reset();
     const sc_core::sc_time start = sc_core::sc_time_stamp();
+    m_acct.open(start);
     on_start();
+    m_acct.close_gap(cost_part::vcpu_load, now());
     const std::vector<op>& program_ops = m_program.ops();
     for (m_index = 0; m_index < program_ops.size(); ++m_index) {
         const op& o = program_ops[m_index];
+        if (o.code == op_code::mark) {
+            m_marks.push_back({o.label, now()});
+            ++ops(o.code);
+            continue;
+        }
         m_qk.inc(m_issue_time);
         retire_due();
         try {
@@ -123,6 +130,7 @@ void agent::run() {
     drain_all();
     on_finish();
     m_qk.sync();
+    m_acct.close(cost_part::executing, sc_core::sc_time_stamp());
     m_cycles += m_clock.to_cycles(sc_core::sc_time_stamp() - start).n;
     m_finished = true;
     m_finished_event.notify(sc_core::SC_ZERO_TIME);
@@ -208,11 +216,18 @@ void agent::execute(const op& o) {
         m_qk.sync();
         m_blocked = true;
         if (!m_deferred.empty()) m_bg_kick.notify();
+        m_acct.close_gap(cost_part::executing, now());
         o.fn(*this);
+        m_acct.close_gap(cost_part::executing, now());
         m_blocked = false;
         return;
     case op_code::migrate:
         migrate(o.pcpu);
+        return;
+    case op_code::mark:
+        return; // run() records marks
+    case op_code::poll:
+        poll(o);
         return;
     }
     throw std::logic_error("unknown op code");
@@ -374,20 +389,37 @@ void agent::migrate(unsigned to) {
     serialize_wc();
     m_qk.sync();
     const unsigned from = m_pcpu;
+    m_acct.close_gap(cost_part::executing, now());
     on_migrate(from, to);
+    m_acct.close_gap(cost_part::vcpu_load, now());
     m_pcpu = to;
 }
 
 void agent::transport(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::uint8_t* data,
                       unsigned len, memtype type, type_source source, bool page_walk) {
     sc_core::sc_time d = m_qk.get_local_time();
-    transport_at(cmd, k, hpa, data, len, type, source, page_walk, d);
+    const sc_core::sc_time before = d;
+    const served_level served = transport_at(cmd, k, hpa, data, len, type, source, page_walk, d);
     m_qk.set(d);
+    switch (k) {
+    case op_kind::clflush:
+    case op_kind::clflushopt:
+    case op_kind::clwb:
+        m_acct.add(cost_part::flush_line, d - before);
+        break;
+    case op_kind::wbinvd:
+    case op_kind::wbnoinvd:
+    case op_kind::invd:
+        m_acct.add(cost_part::flush_wbinvd, d - before);
+        break;
+    default:
+        m_acct.add(memory_part(served), d - before);
+    }
 }
 
-void agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::uint8_t* data,
-                         unsigned len, memtype type, type_source source, bool page_walk,
-                         sc_core::sc_time& delay) {
+served_level agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa,
+                                 std::uint8_t* data, unsigned len, memtype type, type_source source,
+                                 bool page_walk, sc_core::sc_time& delay) {
     tlm::tlm_generic_payload& gp = m_in_background ? m_bg_gp : m_gp;
     access_ext& ext = m_in_background ? m_bg_ext : m_ext;
     ext.type = type;
@@ -397,6 +429,7 @@ void agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std
     ext.page_walk = page_walk;
     ext.no_snoop = false;
     ext.oracle_id = 0;
+    ext.served = served_level::none;
     gp.set_command(cmd);
     gp.set_address(hpa);
     gp.set_data_ptr(data);
@@ -413,6 +446,7 @@ void agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std
     if (!gp.is_response_ok())
         throw std::runtime_error(fmt::format("{} {} at {:#x} on pCPU {} failed: {}", to_string(k),
                                              len, hpa, m_pcpu, gp.get_response_string()));
+    return ext.served;
 }
 
 sc_core::sc_time agent::next_ready() const {
@@ -481,8 +515,10 @@ void agent::retire_oldest(bool forced) {
     sc_core::sc_time at = std::min(s.ready, now());
     at = std::max({at, gate, stamp});
     sc_core::sc_time d = at - stamp;
-    transport_at(tlm::TLM_WRITE_COMMAND, s.op, s.hpa, s.data.data(),
-                 static_cast<unsigned>(s.data.size()), s.type, s.source, false, d);
+    const served_level served =
+        transport_at(tlm::TLM_WRITE_COMMAND, s.op, s.hpa, s.data.data(),
+                     static_cast<unsigned>(s.data.size()), s.type, s.source, false, d);
+    if (stamp + d >= m_sb_free) m_sb_free_part = memory_part(served);
     m_sb_free = std::max(stamp + d, m_sb_free);
     if (slot) slot->done = m_sb_free;
     ++m_retired;
@@ -491,7 +527,7 @@ void agent::retire_oldest(bool forced) {
 void agent::retire_stores(std::size_t n) {
     if (n == 0) return;
     for (std::size_t i = 0; i < n; ++i) retire_oldest(true);
-    wait_for(m_sb_free);
+    wait_for(m_sb_free, m_sb_free_part);
 }
 
 // Completes the deferred flushes of `line` (or all), oldest first.
@@ -512,12 +548,15 @@ void agent::complete_flushes(std::uint64_t line, bool all, bool forced) {
         it = m_deferred.erase(it);
         any = true;
     }
-    if (any && forced) wait_for(m_flush_done);
+    if (any && forced) wait_for(m_flush_done, cost_part::flush_line);
 }
 
-void agent::wait_for(const sc_core::sc_time& abs_done) {
+void agent::wait_for(const sc_core::sc_time& abs_done, cost_part p) {
     const sc_core::sc_time stamp = sc_core::sc_time_stamp();
-    if (abs_done > stamp + m_qk.get_local_time()) m_qk.set(abs_done - stamp);
+    const sc_core::sc_time t = stamp + m_qk.get_local_time();
+    if (abs_done <= t) return;
+    m_acct.add(p, abs_done - t);
+    m_qk.set(abs_done - stamp);
 }
 
 void agent::drain_all() {
@@ -527,50 +566,10 @@ void agent::drain_all() {
 
 void agent::serialize_wc() {
     sc_core::sc_time d = m_qk.get_local_time();
+    const sc_core::sc_time before = d;
     m_serialize(m_pcpu, d);
     m_qk.set(d);
-}
-
-void agent::keep_result(const op& o, std::vector<std::uint8_t> bytes) {
-    if (m_cfg.keep == keep_loads::none || (m_cfg.keep == keep_loads::labelled && o.label.empty()))
-        return;
-    m_loads.push_back({m_index, o.label, o.addr, std::move(bytes), now()});
-}
-
-void agent::notify_observer(bool is_load, const op& o, std::uint64_t la, const xlate* x,
-                            const std::uint8_t* data, unsigned len, bool forwarded) {
-    access_record r;
-    r.op_index = m_index;
-    r.source = &o;
-    r.kind = is_load
-                 ? (o.code == op_code::xchg || o.code == op_code::locked_add ? op_kind::locked_rmw
-                                                                             : op_kind::load)
-                 : (o.code == op_code::xchg || o.code == op_code::locked_add ? op_kind::locked_rmw
-                    : o.code == op_code::nt_store || o.nt                    ? op_kind::nt_store
-                                                                             : op_kind::store);
-    r.linear = la;
-    if (x) {
-        r.hpa = x->hpa;
-        r.type = x->type;
-        r.source_of_type = x->source;
-    }
-    r.data = data;
-    r.len = len;
-    r.forwarded = forwarded;
-    r.emulated = x == nullptr;
-    r.at = now();
-    if (is_load)
-        m_observer->on_load(*this, r);
-    else
-        m_observer->on_store(*this, r);
-}
-
-void bind_ports(agent& a, pcpu_bus& bus) {
-    if (bus.pcpus() != a.port.size())
-        throw std::invalid_argument(fmt::format("{}: {} ports for a bus of {} pCPUs", a.name(),
-                                                a.port.size(), bus.pcpus()));
-    for (unsigned p = 0; p < bus.pcpus(); ++p) a.port[p].bind(bus.in(p));
-    a.m_bus = &bus;
+    m_acct.add(cost_part::mem_wc_drain, d - before);
 }
 
 } // namespace mtsim::cpu

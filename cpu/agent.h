@@ -55,6 +55,7 @@
 #include "cpu/program.h"
 #include "cpu/store_buffer.h"
 #include "model/access_ext.h"
+#include "model/accounting.h"
 #include "model/cycles.h"
 #include "model/params.h"
 #include "model/perturb.h"
@@ -117,6 +118,11 @@ public:
     virtual ~agent_observer() = default;
     virtual void on_load(const agent& a, const access_record& r) = 0;
     virtual void on_store(const agent& a, const access_record& r) = 0;
+    // After a poll op (every load of it was reported by on_load first): whether its last load
+    // saw the awaited value.
+    virtual void on_poll_end(const agent& a, const op& o, std::size_t op_index, bool seen) {
+        (void)a, (void)o, (void)op_index, (void)seen;
+    }
 };
 
 // The result of a load op, or the old value of a locked op.
@@ -125,6 +131,12 @@ struct load_result {
     std::string label;
     std::uint64_t addr = 0;
     std::vector<std::uint8_t> bytes;
+    sc_core::sc_time at;
+};
+
+// A `mark` op reached: its label and the agent's time there.
+struct mark_record {
+    std::string label;
     sc_core::sc_time at;
 };
 
@@ -164,6 +176,13 @@ public:
     std::size_t deferred_flushes() const { return m_deferred.size(); }
     // The agent's current time (simulation time plus the quantum keeper's local offset).
     sc_core::sc_time now() const;
+    // Where the agent's time went (model/accounting.h), complete once finished(). Every
+    // stretch the engine knows the cause of is charged to its part; the rest of the time
+    // since the last close_gap goes to the part close_gap names (a synchronization hook calls
+    // close_gap(cost_part::sync_wait) after its wait; the engine closes gaps as executing).
+    const cost_account& account() const { return m_acct; }
+    void close_gap(cost_part p) { m_acct.close_gap(p, now()); }
+    const std::vector<mark_record>& marks() const { return m_marks; }
 
     counter& ops(op_code c) { return *m_ops[static_cast<unsigned>(c)]; }
     counter m_loads_issued{this, "loads", "load pieces executed (per page)", "accesses"};
@@ -219,10 +238,13 @@ protected:
     // A data or cache-control request on the current pCPU's port at the agent's time.
     void transport(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::uint8_t* data,
                    unsigned len, memtype type, type_source source, bool page_walk = false);
-    // The same with an explicit delay (page walks account their own time).
-    void transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::uint8_t* data,
-                      unsigned len, memtype type, type_source source, bool page_walk,
-                      sc_core::sc_time& delay);
+    // The same with an explicit delay (page walks account their own time); returns where the
+    // memory system served it.
+    served_level transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa,
+                              std::uint8_t* data, unsigned len, memtype type, type_source source,
+                              bool page_walk, sc_core::sc_time& delay);
+    // Charges d of the agent's time, which the caller just added, to p.
+    void account(cost_part p, const sc_core::sc_time& d) { m_acct.add(p, d); }
     std::size_t current_op() const { return m_index; }
 
 private:
@@ -246,6 +268,7 @@ private:
     void store(const op& o, std::uint64_t la, const std::uint8_t* src, std::uint64_t len,
                op_kind k);
     void locked(const op& o);
+    void poll(const op& o); // cpu/agent_poll.cpp
     void line_flush(const op& o);
     void fence(op_kind k);
     void migrate(unsigned to);
@@ -263,7 +286,8 @@ private:
     void retire_oldest(bool forced);
     void retire_stores(std::size_t n); // forced, the agent waits for them
     void complete_flushes(std::uint64_t line, bool all, bool forced);
-    void wait_for(const sc_core::sc_time& abs_done);
+    // The agent waits until abs_done (no earlier than now), the wait charged to p.
+    void wait_for(const sc_core::sc_time& abs_done, cost_part p);
     void keep_result(const op& o, std::vector<std::uint8_t> bytes);
     void report(bool is_load, const op& o, std::uint64_t la, const xlate* x,
                 const std::uint8_t* data, unsigned len, bool forwarded) {
@@ -294,6 +318,7 @@ private:
     store_buffer m_sb;
     std::deque<deferred_flush> m_deferred;
     sc_core::sc_time m_sb_free; // absolute time the last retired store completed
+    cost_part m_sb_free_part = cost_part::executing; // where that store was served
     // Line fill buffers: the lines of the last cacheable stores retired and when each is done.
     struct fill_slot {
         std::uint64_t line = ~std::uint64_t{0};
@@ -316,6 +341,8 @@ private:
     bool m_in_background = false; // background() is the caller
     sc_core::sc_event m_bg_kick;  // run() blocked with work pending
     std::array<std::unique_ptr<counter>, op_code_count> m_ops;
+    cost_account m_acct;
+    std::vector<mark_record> m_marks;
 };
 
 // Binds a.port[p] to bus.in(p) for every pCPU (the platform builder's wiring of an agent).

@@ -8,37 +8,11 @@
 namespace mtsim::cpu {
 
 std::string_view to_string(access_kind k) {
-    switch (k) {
-    case access_kind::read:
-        return "read";
-    case access_kind::write:
-        return "write";
-    case access_kind::fetch:
-        return "fetch";
-    }
-    return "?";
+    return enum_name(k);
 }
 
 std::string_view to_string(ept_misconfig m) {
-    switch (m) {
-    case ept_misconfig::write_without_read:
-        return "write without read (bits 2:0 = x10)";
-    case ept_misconfig::execute_only:
-        return "execute-only entry (bits 2:0 = 100) without the execute-only capability";
-    case ept_misconfig::address_above_maxphy:
-        return "address bits at or above MAXPHYADDR";
-    case ept_misconfig::ps_in_top_level:
-        return "PS set in a PML4E/PML5E";
-    case ept_misconfig::ps_1g_unsupported:
-        return "PS set in a PDPTE without 1 GiB page support";
-    case ept_misconfig::large_leaf_address_bits:
-        return "non-zero low address bits in a large-page leaf";
-    case ept_misconfig::non_leaf_reserved:
-        return "reserved bits 7:3 set in a non-leaf entry";
-    case ept_misconfig::leaf_memtype:
-        return "leaf memory type 2, 3 or 7";
-    }
-    return "?";
+    return enum_name(m);
 }
 
 eptp decode_eptp(std::uint64_t value, const ept_caps& caps) {

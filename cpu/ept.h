@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "model/enum_names.h"
 #include "model/ept_format.h"
 #include "model/memtype.h"
 #include "model/params.h"
@@ -17,6 +18,10 @@ namespace mtsim::cpu {
 
 // What an access does to the memory it names; EPT permissions R, W, X are checked against it.
 enum class access_kind : std::uint8_t { read, write, fetch };
+
+constexpr auto enum_names_of(access_kind) {
+    return names_table("read", "write", "fetch");
+}
 std::string_view to_string(access_kind k);
 
 // The entry formats are shared vocabulary (the hypervisor writes what the walker reads).
@@ -97,6 +102,15 @@ enum class ept_misconfig : std::uint8_t {
     non_leaf_reserved,       // bits 7:3 of a non-leaf entry not zero
     leaf_memtype,            // memory type 2, 3 or 7 in a leaf
 };
+
+constexpr auto enum_names_of(ept_misconfig) {
+    return names_table("write without read (bits 2:0 = x10)",
+                       "execute-only entry (bits 2:0 = 100) without the execute-only capability",
+                       "address bits at or above MAXPHYADDR", "PS set in a PML4E/PML5E",
+                       "PS set in a PDPTE without 1 GiB page support",
+                       "non-zero low address bits in a large-page leaf",
+                       "reserved bits 7:3 set in a non-leaf entry", "leaf memory type 2, 3 or 7");
+}
 std::string_view to_string(ept_misconfig m);
 
 // Which format an entry has, decided by its level and (at PDPT and PD) its PS bit.

@@ -23,21 +23,7 @@ constexpr std::array<guest_reserved_rule, 3> guest_reserved_rules{{
 } // namespace
 
 std::string_view to_string(guest_reserved r) {
-    switch (r) {
-    case guest_reserved::none:
-        return "none";
-    case guest_reserved::address_above_maxphy:
-        return "address bits at or above MAXPHYADDR";
-    case guest_reserved::ps_in_pml4e:
-        return "PS set in a PML4E";
-    case guest_reserved::ps_1g_unsupported:
-        return "PS set in a PDPTE without 1 GiB pages";
-    case guest_reserved::large_leaf_address_bits:
-        return "non-zero low address bits in a large-page entry";
-    case guest_reserved::xd_without_nxe:
-        return "XD set with EFER.NXE = 0";
-    }
-    return "?";
+    return enum_name(r);
 }
 
 guest_reserved check_guest_entry(std::uint64_t e, unsigned level, const guest_caps& caps,

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cpu/ept.h"
+#include "model/enum_names.h"
 #include "model/params.h"
 #include "model/pat.h"
 
@@ -94,6 +95,13 @@ enum class guest_reserved : std::uint8_t {
     large_leaf_address_bits,
     xd_without_nxe
 };
+
+constexpr auto enum_names_of(guest_reserved) {
+    return names_table("none", "address bits at or above MAXPHYADDR", "PS set in a PML4E",
+                       "PS set in a PDPTE without 1 GiB pages",
+                       "non-zero low address bits in a large-page entry",
+                       "XD set with EFER.NXE = 0");
+}
 std::string_view to_string(guest_reserved r);
 
 // The reserved-bit violation of a present entry at `level`, or guest_reserved::none.

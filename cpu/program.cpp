@@ -44,6 +44,10 @@ std::string_view to_string(op_code c) {
         return "callback";
     case op_code::migrate:
         return "migrate";
+    case op_code::mark:
+        return "mark";
+    case op_code::poll:
+        return "poll";
     }
     return "?";
 }
@@ -158,6 +162,17 @@ program& program::mfence() {
     return append(make(op_code::mfence, 0, {}));
 }
 
+program& program::poll(std::uint64_t addr, std::uint64_t until, unsigned size, cycles budget,
+                       std::string label) {
+    check_size(size, "poll");
+    if (addr % size != 0) throw std::invalid_argument("poll: the value is not naturally aligned");
+    op o = make(op_code::poll, addr, std::move(label));
+    o.len = size;
+    o.data = le_bytes(until, size);
+    o.wait = budget;
+    return append(std::move(o));
+}
+
 program& program::xchg(std::uint64_t addr, std::uint64_t value, unsigned size, std::string label) {
     op o = make(op_code::xchg, addr, std::move(label));
     o.len = size;
@@ -216,6 +231,10 @@ program& program::callback(std::string name, op_callback fn) {
     op o = make(op_code::callback, 0, std::move(name));
     o.fn = std::move(fn);
     return append(std::move(o));
+}
+
+program& program::mark(std::string name) {
+    return append(make(op_code::mark, 0, std::move(name)));
 }
 
 program& program::migrate(unsigned pcpu) {

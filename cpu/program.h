@@ -39,8 +39,10 @@ enum class op_code : std::uint8_t {
     pause,      // N cycles of this agent's clock
     callback,   // a named synchronization hook run in the agent's thread
     migrate,    // move to another physical CPU
+    mark,       // a named point in the program: the agent records its time there, at no cost
+    poll,       // loads of len bytes until they equal data or `wait` cycles passed (a spin)
 };
-inline constexpr unsigned op_code_count = 18;
+inline constexpr unsigned op_code_count = 20;
 
 std::string_view to_string(op_code c);
 
@@ -55,7 +57,7 @@ struct op {
     std::uint64_t len = 0;          // bytes (load, fill, copy; locked ops: operand size)
     std::vector<std::uint8_t> data; // store bytes; fill pattern; locked operand (len bytes)
     bool nt = false;                // fill/copy: the stores are non-temporal
-    cycles wait{};                  // pause
+    cycles wait{};                  // pause; poll: the budget
     unsigned pcpu = 0;              // migrate
     std::string label;              // names the op in results and errors; the callback's name
     op_callback fn;                 // callback
@@ -96,6 +98,13 @@ public:
     program& pause(cycles n);
     program& callback(std::string name, op_callback fn);
     program& migrate(unsigned pcpu);
+    // A label: the agent records its time when it reaches it (agent::marks()); it costs no
+    // cycle and orders nothing (a `measure:` phase runs between two of them).
+    program& mark(std::string name);
+    // A bounded poll of a `size`-byte value at addr (size 1, 2, 4 or 8, naturally aligned):
+    // loads until it reads `until` or `budget` cycles passed since the first load.
+    program& poll(std::uint64_t addr, std::uint64_t until, unsigned size, cycles budget,
+                  std::string label = {});
     program& append(op o);
 
     const std::vector<op>& ops() const { return m_ops; }

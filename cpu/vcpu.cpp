@@ -1,6 +1,7 @@
 #include "cpu/vcpu.h"
 #include "model/not_modelled.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -85,20 +86,28 @@ exit_outcome vcpu::take_exit(vm_exit& e) {
     case exit_reason::wbinvd:
         ++m_exits_wbinvd;
         break;
+    case exit_reason::invd:
+        ++m_exits_wbinvd;
+        break;
     case exit_reason::hlt:
         break;
     }
     m_exit_cycles += clk().to_cycles(d - before).n;
+    // The handler says which part of its delay was the exit/entry and which was flushing for
+    // the guest; the rest is its handling.
+    const sc_core::sc_time spent = d - before;
+    const sc_core::sc_time flush = std::min(e.flush_time, spent);
+    const sc_core::sc_time transition = std::min(e.exit_entry_time, spent - flush);
+    account(exit_part(e.reason, false), transition);
+    account(cost_part::flush_wbinvd, flush);
+    account(exit_part(e.reason, true), spent - flush - transition);
     return r;
 }
 
 void vcpu::whole_cache_op(op_code c) {
-    if (c == op_code::invd)
-        throw not_modelled("guest INVD (it exits unconditionally, basic exit reason 13, which "
-                           "model/vm_exit.h does not carry)",
-                           name());
+    // WBINVD/WBNOINVD exit with WBINVD exiting on (reason 54); INVD always (reason 13).
     vm_exit e;
-    e.reason = exit_reason::wbinvd;
+    e.reason = c == op_code::invd ? exit_reason::invd : exit_reason::wbinvd;
     e.vcpu = id();
     e.pcpu = pcpu();
     e.noinvd = c == op_code::wbnoinvd;
@@ -136,7 +145,10 @@ void vcpu::on_finish() {
 
 std::uint64_t vcpu::read_entry(std::uint64_t pa, const access_ext& ext, sc_core::sc_time& delay) {
     std::uint8_t b[8];
-    transport_at(tlm::TLM_READ_COMMAND, op_kind::load, pa, b, 8, ext.type, ext.source, true, delay);
+    const sc_core::sc_time before = delay;
+    account(memory_part(transport_at(tlm::TLM_READ_COMMAND, op_kind::load, pa, b, 8, ext.type,
+                                     ext.source, true, delay)),
+            delay - before);
     // le_value(b, 8) as one load on a little-endian host (the walk's hot path: up to 24
     // entries per TLB miss).
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -153,8 +165,10 @@ void vcpu::write_entry(std::uint64_t pa, std::uint64_t value, const access_ext& 
                        sc_core::sc_time& delay) {
     std::uint8_t b[8];
     for (unsigned i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(value >> (8 * i));
-    transport_at(tlm::TLM_WRITE_COMMAND, op_kind::store, pa, b, 8, ext.type, ext.source, true,
-                 delay);
+    const sc_core::sc_time before = delay;
+    account(memory_part(transport_at(tlm::TLM_WRITE_COMMAND, op_kind::store, pa, b, 8, ext.type,
+                                     ext.source, true, delay)),
+            delay - before);
 }
 
 } // namespace mtsim::cpu

@@ -68,7 +68,7 @@ public:
     counter m_exits{this, "exits", "VM exits taken (all reasons)", "exits"};
     counter m_exits_violation{this, "exits_ept_violation", "EPT-violation exits", "exits"};
     counter m_exits_misconfig{this, "exits_ept_misconfig", "EPT-misconfiguration exits", "exits"};
-    counter m_exits_wbinvd{this, "exits_wbinvd", "WBINVD/WBNOINVD exits", "exits"};
+    counter m_exits_wbinvd{this, "exits_wbinvd", "WBINVD/WBNOINVD/INVD exits", "exits"};
     counter m_exit_cycles{this, "exit_cycles", "cycles the hypervisor charged for exits", "cycles"};
     counter m_migrations{this, "migrations", "moves to another pCPU", "moves"};
 

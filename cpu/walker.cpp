@@ -24,17 +24,7 @@ std::string_view to_string(walk_stage s) {
 }
 
 std::string_view to_string(walk_outcome o) {
-    switch (o) {
-    case walk_outcome::translated:
-        return "translated";
-    case walk_outcome::ept_violation:
-        return "EPT violation";
-    case walk_outcome::ept_misconfig:
-        return "EPT misconfiguration";
-    case walk_outcome::page_fault:
-        return "guest #PF";
-    }
-    return "?";
+    return enum_name(o);
 }
 
 walker::walker(const walker_config& cfg, table_memory& mem, const clock& clk,

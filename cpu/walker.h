@@ -28,6 +28,7 @@
 #include "cpu/tlb.h"
 #include "model/access_ext.h"
 #include "model/cycles.h"
+#include "model/enum_names.h"
 #include "model/ept_memtype.h"
 #include "model/memtype_table.h"
 #include "model/params.h"
@@ -73,6 +74,10 @@ struct walk_step {
 };
 
 enum class walk_outcome : std::uint8_t { translated, ept_violation, ept_misconfig, page_fault };
+
+constexpr auto enum_names_of(walk_outcome) {
+    return names_table("translated", "EPT violation", "EPT misconfiguration", "guest #PF");
+}
 std::string_view to_string(walk_outcome o);
 
 struct walk_result {

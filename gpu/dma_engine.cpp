@@ -137,6 +137,7 @@ gpu_dma_engine::issued gpu_dma_engine::issue(cycles ready, bool write, std::uint
     // is posted: done when memory accepted it.
     r.done = write ? served : m_link.send_down(served, r.ok ? len : 0);
     m_window.add(r.done);
+    extend(r.done, memory_part(m_ext.served));
     return r;
 }
 
@@ -165,9 +166,29 @@ void gpu_dma_engine::halt(std::uint32_t index, error_code e) {
     m_error_index = index;
 }
 
+void gpu_dma_engine::extend(cycles c, cost_part p) {
+    if (!m_acct.is_open()) {
+        m_horizon = m_clock.to_cycles(m_account_start);
+        m_acct.open(m_clock.to_time(m_horizon));
+    }
+    if (c <= m_horizon) return;
+    m_acct.add(p, m_clock.to_time(c) - m_clock.to_time(m_horizon));
+    m_horizon = c;
+}
+
+cost_account gpu_dma_engine::account() const {
+    cost_account a = m_acct;
+    if (!a.is_open())
+        a.open(m_clock.to_time(m_clock.to_cycles(m_account_start)));
+    else
+        a.close(cost_part::executing, m_clock.to_time(m_horizon));
+    return a;
+}
+
 void gpu_dma_engine::execute(std::uint32_t index) {
     m_head = (index + 1) & (m_ring_size - 1);
     cycles t = now();
+    extend(t, cost_part::sync_wait); // idle until this doorbell
     descriptor_image img{};
     const issued f = issue(t, false, m_ring_base + std::uint64_t(index) * descriptor_bytes,
                            img.data(), descriptor_bytes, (m_ring_ctl & ring_ctl_no_snoop) != 0);
@@ -189,6 +210,7 @@ void gpu_dma_engine::execute(std::uint32_t index) {
     // Perturbed (docs/litmus.md): the command starts up to one link latency later, as a
     // device's internal scheduling may delay it.
     t = t + m_cfg.command_latency + cycles{m_jitter.upto(m_cfg.link.latency.n)};
+    extend(t, cost_part::executing);
     command_record rec{index, d->op, t, t, error_code::none};
     bool ok = true;
     switch (d->op) {

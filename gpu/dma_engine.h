@@ -46,6 +46,7 @@
 #include "gpu/pcie_link.h"
 #include "gpu/vram.h"
 #include "model/access_ext.h"
+#include "model/accounting.h"
 #include "model/cycles.h"
 #include "model/perturb.h"
 #include "model/stats.h"
@@ -148,6 +149,13 @@ public:
     std::size_t vram_touched_pages() const { return m_vram.touched_pages(); }
 
     const std::vector<command_record>& completed() const { return m_log; }
+    // Where the engine's time went (model/accounting.h), from set_account_start to its last
+    // completion. The engine pipelines requests, so the account follows its completion
+    // horizon: a request that moves the horizon later is charged the stretch it added, to the
+    // level that served it; the command latency is executing; the horizon moving to a doorbell
+    // the idle engine waited for is sync.wait.
+    void set_account_start(const sc_core::sc_time& t) { m_account_start = t; }
+    cost_account account() const;
     const dma_engine_counters& counters() const { return m_counters; }
     // The largest number of requests that were in flight at once.
     std::uint64_t max_in_flight() const { return m_window.max_in_flight(); }
@@ -186,6 +194,8 @@ private:
     void advance_to(cycles c);
     void sync_at(cycles c);
     void refresh_check() { m_check_at = m_clock.to_cycles(m_qk.next_sync_point()); }
+    // The completion horizon moves to c (when later), the stretch charged to p.
+    void extend(cycles c, cost_part p);
 
     dma_engine_config m_cfg;
     perturb_stream m_jitter;
@@ -224,6 +234,9 @@ private:
     sc_core::sc_event m_irq_event;
     std::function<void(std::uint32_t)> m_irq_callback;
     std::vector<command_record> m_log;
+    sc_core::sc_time m_account_start;
+    cost_account m_acct;
+    cycles m_horizon{0};
     dma_engine_counters m_counters{this};
     derived_stat m_link_up_stat{this, "link_up_busy_cycles",
                                 "cycles the upstream link direction serialized TLPs", "cycles",

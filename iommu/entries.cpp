@@ -5,21 +5,7 @@
 namespace mtsim::iommu {
 
 std::string_view to_string(reserved_rule r) {
-    switch (r) {
-    case reserved_rule::none:
-        return "none";
-    case reserved_rule::snp_in_table:
-        return "SNP (bit 11) in a non-leaf entry";
-    case reserved_rule::snp_without_sc:
-        return "SNP in a leaf without ECAP.SC";
-    case reserved_rule::address_above_haw:
-        return "address bits above the host address width";
-    case reserved_rule::ps_unsupported:
-        return "PS at a level without large-page support";
-    case reserved_rule::large_page_low_bits:
-        return "large-page address bits below its size";
-    }
-    return "?";
+    return enum_name(r);
 }
 
 sl_check classify_second_level(std::uint64_t e, unsigned level, const entry_caps& caps) {

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "model/enum_names.h"
+
 namespace mtsim::iommu {
 
 // The 128-bit root and context entries are read as two 8-byte halves; only the halves that
@@ -162,6 +164,13 @@ enum class reserved_rule : std::uint8_t {
     ps_unsupported,      // PS=1 at a level with no large-page support (levels 4, 5 never)
     large_page_low_bits, // a 2 MiB / 1 GiB leaf's ADDR bits below its page size
 };
+
+constexpr auto enum_names_of(reserved_rule) {
+    return names_table("none", "SNP (bit 11) in a non-leaf entry", "SNP in a leaf without ECAP.SC",
+                       "address bits above the host address width",
+                       "PS at a level without large-page support",
+                       "large-page address bits below its size");
+}
 std::string_view to_string(reserved_rule r);
 
 struct sl_check {

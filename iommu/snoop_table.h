@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "model/enum_names.h"
+
 namespace mtsim::iommu {
 
 enum class snoop_outcome : std::uint8_t {
@@ -14,16 +16,12 @@ enum class snoop_outcome : std::uint8_t {
     reserved,    // SNP set without snoop control: a reserved-bit fault, no access at all
 };
 
+constexpr auto enum_names_of(snoop_outcome) {
+    return names_table("snooped", "not-snooped", "reserved-bit fault");
+}
+
 constexpr std::string_view to_string(snoop_outcome o) {
-    switch (o) {
-    case snoop_outcome::snooped:
-        return "snooped";
-    case snoop_outcome::not_snooped:
-        return "not-snooped";
-    case snoop_outcome::reserved:
-        return "reserved-bit fault";
-    }
-    return "?";
+    return enum_name(o);
 }
 
 // clang-format off

@@ -14,6 +14,14 @@ namespace {
 
 constexpr std::uint64_t page = 4096;
 constexpr std::uint64_t huge = 2 * MiB;
+// The kvm_run pages: one per vCPU, at most this many vCPUs (what add_memslot keeps clear).
+constexpr std::uint64_t max_run_pages = 256;
+constexpr std::uint64_t run_pages_bytes = max_run_pages * page;
+// Offsets in a kvm_run page (struct kvm_run, include/uapi/linux/kvm.h): exit_reason at 8,
+// the mmio exit's phys_addr, data[8], len, is_write from 32.
+constexpr unsigned run_exit_reason = 8;
+constexpr unsigned run_mmio = 32;
+constexpr unsigned run_mmio_data = run_mmio + 8;
 
 std::vector<std::string_view> policy_choices() {
     std::vector<std::string_view> out;
@@ -29,20 +37,40 @@ std::vector<std::string_view> wbinvd_choices() {
 
 } // namespace
 
+// Sources and assumptions in full: docs/reference/costs.md. At the 3 GHz default clock.
 void hypervisor_costs::describe(param_visitor& v) {
-    v.cycles("exit_entry", exit_entry, "a VM exit plus the VM entry back into the guest");
+    v.cycles("vm_exit", vm_exit,
+             "hardware VM exit: guest state saved to the VMCS, host state loaded (assumption: "
+             "500 of the ~1,000-1,500-cycle null exit kvm-unit-tests x86/vmexit.c measures)");
+    v.cycles("vm_entry", vm_entry,
+             "hardware VM entry: VMCS checks, guest state loaded (assumption: 400 of the same "
+             "null exit)");
+    v.cycles("exit_handling", exit_handling,
+             "KVM's software path around every handler: vmx_vcpu_run's exit and entry halves "
+             "and vmx_handle_exit's dispatch (assumption: the rest of the null exit)");
     v.cycles("ept_violation", ept_violation,
-             "KVM's EPT-violation handling before it writes entries (memslot, pfn, walk)");
+             "KVM's EPT-violation handling before it writes entries or emulates (memslot, pfn, "
+             "walk: kvm_tdp_page_fault; assumption, ~0.5 us)");
     v.cycles("ept_entry_write", ept_entry_write,
-             "software cost per EPT entry written, on top of the memory store");
+             "software cost per EPT entry written, on top of the memory store (assumption)");
     v.cycles("zap_per_entry", zap_per_entry,
-             "software cost per EPT leaf zapped, on top of the memory store");
-    v.cycles("invept", invept, "INVEPT on one vCPU after entries were zapped or rewritten");
-    v.cycles("mmio_userspace", mmio_userspace,
-             "an exit to the VMM (KVM_EXIT_MMIO) and back, without the VMM's own work");
-    v.cycles("pci_hole_emulation", pci_hole_emulation,
-             "emulating a PCI-hole read inside KVM (no userspace round trip)");
-    v.cycles("wbinvd_ipi", wbinvd_ipi, "an IPI asking a remote pCPU to WBINVD, and its answer");
+             "software cost per EPT leaf zapped, on top of the memory store (assumption)");
+    v.cycles("invept", invept,
+             "INVEPT on one vCPU after entries were zapped or rewritten (assumption)");
+    v.cycles("emulate_insn", emulate_insn,
+             "x86_emulate_instruction: fetch, decode and execute the faulting MOV, for an MMIO "
+             "or PCI-hole access (assumption, ~0.2 us; the fetch is not a memory access "
+             "because programs have no code addresses)");
+    v.cycles("userspace_return", userspace_return,
+             "KVM_RUN returning to the VMM and the next KVM_RUN ioctl: two kernel crossings "
+             "with mitigations, vcpu_put/vcpu_load (assumption, ~1 us)");
+    v.cycles("vmm_dispatch", vmm_dispatch,
+             "the VMM's exit dispatch to its device model (QEMU kvm_cpu_exec, address_space_rw, "
+             "the BQL; assumption, ~1.8 us, so that an MMIO exit takes the several us published "
+             "for kvm-unit-tests' user-space exits)");
+    v.cycles("wbinvd_ipi", wbinvd_ipi,
+             "an IPI asking a remote pCPU to WBINVD and its completion (on_each_cpu_mask; "
+             "assumption, ~0.5 us)");
 }
 
 void hypervisor_config::describe(param_visitor& v) {
@@ -55,6 +83,9 @@ void hypervisor_config::describe(param_visitor& v) {
     v.flag("quirk_ignore_guest_pat", quirk_ignore_guest_pat,
            "the VMM leaves KVM_X86_QUIRK_IGNORE_GUEST_PAT on (6.16+; refused off without SS)");
     v.flag("self_snoop", self_snoop, "host CPUID.1:EDX.SS as KVM sees it");
+    v.size("run_page_base", run_page_base,
+           "host-physical base of the vCPUs' kvm_run pages (4 KiB each) that a user-space exit "
+           "reads and writes");
     v.section("ept", ept);
     v.section("cost", cost);
 }
@@ -106,9 +137,16 @@ hypervisor::hypervisor(const sc_core::sc_module_name& name, const hypervisor_con
                                                 cfg.wbinvd, wbinvd_handling_names()));
     if (cfg.pcpus == 0 || cfg.pcpus > 64)
         throw std::invalid_argument("kvm.pcpus: 1 to 64 (the dirty mask is 64 bits)");
+    if (cfg.run_page_base % page != 0)
+        throw std::invalid_argument("kvm.run_page_base: not 4 KiB aligned");
+    if (cfg.run_page_base < cfg.ept.pool_base + cfg.ept.pool_size &&
+        cfg.ept.pool_base < cfg.run_page_base + run_pages_bytes)
+        throw std::invalid_argument("kvm.run_page_base: the kvm_run pages overlap the EPT pool");
     // The VMM's quirk request is an ioctl KVM may refuse (kvm/quirks.h).
     if (auto r = quirk_request_refusal(*m_policy, cfg.quirk_ignore_guest_pat, cfg.self_snoop))
         throw *r;
+    // A VM type the host cannot run (TDX without self-snoop): KVM_CREATE_VM fails.
+    if (auto r = vm_type_refusal(*m_policy, cfg.self_snoop)) throw *r;
     m_ept = std::make_unique<ept_builder>(cfg.ept, *m_host_memory);
     m_nc.set_transition_hook([this](bool nc, host_context& ctx) { on_transition(nc, ctx); });
 }
@@ -156,6 +194,9 @@ hypervisor::vcpu_state& hypervisor::vcpu(unsigned id) {
 
 void hypervisor::attach_vcpu(vcpu_control& v) {
     const unsigned id = v.vcpu_id();
+    if (id >= max_run_pages)
+        throw std::invalid_argument(
+            fmt::format("kvm: vCPU {}: at most {} vCPUs (kvm_run pages)", id, max_run_pages));
     if (id >= m_vcpus.size()) m_vcpus.resize(id + 1);
     if (m_vcpus[id].control)
         throw std::invalid_argument(fmt::format("kvm: vCPU {} attached twice", id));
@@ -192,6 +233,11 @@ unsigned hypervisor::add_memslot(const memslot& s) {
             throw std::invalid_argument(fmt::format(
                 "memslot '{}': its backing {:#x}+{:#x} overlaps the EPT page pool {:#x}+{:#x}",
                 s.name, s.hpa, s.size, pool, m_cfg.ept.pool_size));
+        const std::uint64_t runs = m_cfg.run_page_base, runs_end = runs + run_pages_bytes;
+        if (s.hpa < runs_end && runs < s.hpa + s.size)
+            throw std::invalid_argument(fmt::format(
+                "memslot '{}': its backing {:#x}+{:#x} overlaps the kvm_run pages {:#x}+{:#x}",
+                s.name, s.hpa, s.size, runs, run_pages_bytes));
     }
     return m_slots.add(s);
 }
@@ -220,6 +266,7 @@ ept_inputs hypervisor::vm_inputs() const {
     in.quirk_cd_nw_cleared = m_cfg.quirk_cd_nw_cleared;
     in.quirk_ignore_guest_pat = m_cfg.quirk_ignore_guest_pat;
     in.self_snoop = m_cfg.self_snoop;
+    in.assigned_device = m_assigned_device;
     return in;
 }
 
@@ -273,7 +320,16 @@ exit_outcome hypervisor::handle_exit(vm_exit& e, sc_core::sc_time& delay) {
     if (e.pcpu >= m_cfg.pcpus)
         throw std::invalid_argument(
             fmt::format("kvm: exit from pCPU {} (kvm.pcpus = {})", e.pcpu, m_cfg.pcpus));
-    delay += t(m_cfg.cost.exit_entry);
+    // The hardware exit and KVM's path into the handler, then the path out and the entry.
+    delay += t(m_cfg.cost.vm_exit + m_cfg.cost.exit_handling);
+    // The accounting's exit/entry part: the hardware transitions; the rest is KVM's handling.
+    e.exit_entry_time = t(m_cfg.cost.vm_exit + m_cfg.cost.vm_entry);
+    const exit_outcome out = dispatch(e, delay);
+    delay += t(m_cfg.cost.vm_entry);
+    return out;
+}
+
+exit_outcome hypervisor::dispatch(vm_exit& e, sc_core::sc_time& delay) {
     switch (e.reason) {
     case exit_reason::ept_violation:
         ++m_stats->exits_ept_violation;
@@ -286,7 +342,15 @@ exit_outcome hypervisor::handle_exit(vm_exit& e, sc_core::sc_time& delay) {
                            fmt::format("kvm, vCPU {} at gpa {:#x}", e.vcpu, e.gpa));
     case exit_reason::wbinvd:
         ++m_stats->exits_wbinvd;
-        return wbinvd_exit(e, delay);
+        {
+            const sc_core::sc_time before = delay;
+            const exit_outcome r = wbinvd_exit(e, delay);
+            e.flush_time = delay - before; // the flushes on the pCPUs and their IPIs
+            return r;
+        }
+    case exit_reason::invd:
+        ++m_stats->exits_invd;
+        return invd_exit(e, delay);
     case exit_reason::hlt:
         ++m_stats->exits_hlt;
         return exit_outcome::resume;
@@ -327,12 +391,36 @@ exit_outcome hypervisor::to_userspace(const vm_exit& e, const memslot* s, sc_cor
         throw std::runtime_error(fmt::format(
             "kvm: {} at gpa {:#x} ({} region '{}') exits to the VMM, but no VMM is attached",
             e.is_write ? "write" : "read", e.gpa, to_string(s->kind), s->name));
+    // handle_ept_violation -> kvm_mmu_page_fault -> x86_emulate_instruction: the emulator
+    // decodes the MOV, finds no in-kernel device, and fills kvm_run for the VMM.
+    ++m_stats->emulated_insns;
     ++m_stats->mmio_exits;
-    delay += t(m_cfg.cost.mmio_userspace);
-    if (e.is_write)
+    delay += t(m_cfg.cost.emulate_insn);
+    std::uint8_t block[24] = {};
+    for (unsigned i = 0; i < 8; ++i) block[i] = static_cast<std::uint8_t>(e.gpa >> (8 * i));
+    const unsigned n = std::min(e.size, 8u);
+    if (e.is_write) std::memcpy(block + 8, e.data, n);
+    block[16] = static_cast<std::uint8_t>(n);
+    block[20] = e.is_write ? 1 : 0;
+    std::uint8_t reason[4] = {6, 0, 0, 0}; // KVM_EXIT_MMIO
+    run_page_access(e, tlm::TLM_WRITE_COMMAND, run_mmio, block, sizeof block, delay);
+    run_page_access(e, tlm::TLM_WRITE_COMMAND, run_exit_reason, reason, sizeof reason, delay);
+    // KVM_RUN returns; the VMM reads the exit and dispatches it to the device.
+    delay += t(m_cfg.cost.userspace_return);
+    run_page_access(e, tlm::TLM_READ_COMMAND, run_exit_reason, reason, sizeof reason, delay);
+    run_page_access(e, tlm::TLM_READ_COMMAND, run_mmio, block, sizeof block, delay);
+    delay += t(m_cfg.cost.vmm_dispatch);
+    if (e.is_write) {
         m_vmm->mmio_write(e.gpa, e.size, e.data, delay);
-    else
+    } else {
         m_vmm->mmio_read(e.gpa, e.size, e.data, delay);
+        // The VMM puts the answer in kvm_run; complete_emulated_mmio() copies it into the
+        // register on the next KVM_RUN. Accesses wider than kvm_run's 8 bytes pass whole.
+        if (e.size <= 8) {
+            run_page_access(e, tlm::TLM_WRITE_COMMAND, run_mmio_data, e.data, e.size, delay);
+            run_page_access(e, tlm::TLM_READ_COMMAND, run_mmio_data, e.data, e.size, delay);
+        }
+    }
     return exit_outcome::emulated;
 }
 
@@ -347,9 +435,20 @@ exit_outcome hypervisor::pci_hole_read(const vm_exit& e, sc_core::sc_time& delay
         throw std::invalid_argument(
             fmt::format("kvm: PCI-hole read at gpa {:#x} carries no buffer", e.gpa));
     ++m_stats->pci_hole_reads;
-    delay += t(m_cfg.cost.pci_hole_emulation);
+    ++m_stats->emulated_insns;
+    delay += t(m_cfg.cost.emulate_insn);
     std::memset(e.data, 0xff, e.size);
     return exit_outcome::emulated;
+}
+
+// An access of KVM (or the VMM, on the same pCPU: the vCPU thread returned from KVM_RUN) to
+// the exiting vCPU's kvm_run page, a WB host page, through the pCPU's caches.
+void hypervisor::run_page_access(const vm_exit& e, tlm::tlm_command cmd, unsigned offset,
+                                 std::uint8_t* data, unsigned len, sc_core::sc_time& delay) {
+    const std::uint64_t addr = m_cfg.run_page_base + std::uint64_t{e.vcpu} * page + offset;
+    transport(e.pcpu, cmd, addr, data, len,
+              host_ext(e.pcpu, cmd == tlm::TLM_READ_COMMAND ? op_kind::load : op_kind::store),
+              delay);
 }
 
 // The largest leaf the slot allows at gpa: 2 MiB when asked for, inside one RAM slot, with the
@@ -394,18 +493,35 @@ void hypervisor::build_leaf(const vm_exit& e, const memslot& s, sc_core::sc_time
     m_stats->ept_tables += w.tables_allocated;
 }
 
+void hypervisor::set_vm_facts(bool assigned_device, bool iommu_snoop) {
+    m_assigned_device = assigned_device;
+    m_iommu_snoop = iommu_snoop;
+}
+
+// A guest INVD: KVM skips it (kvm_emulate_invd() -> kvm_emulate_as_nop()); a handling that
+// treats it as WBINVD (Xen's vmx_wbinvd_intercept()) goes the WBINVD way. No handling runs a
+// real INVD for a guest: it would drop other owners' dirty lines.
+exit_outcome hypervisor::invd_exit(const vm_exit& e, sc_core::sc_time& delay) {
+    if (!m_wbinvd->invd_as_wbinvd()) {
+        ++m_stats->wbinvd_nops;
+        return exit_outcome::resume;
+    }
+    return wbinvd_exit(e, delay);
+}
+
 exit_outcome hypervisor::wbinvd_exit(const vm_exit& e, sc_core::sc_time& delay) {
-    // kvm_emulate_wbinvd_noskip(): nothing to do unless the VM has non-coherent DMA.
-    if (!m_nc.noncoherent()) {
+    // kvm_emulate_wbinvd_noskip(): nothing to do unless the VM has non-coherent DMA (the
+    // handling's emulates(); Xen asks for an assigned device and no forced snooping).
+    if (!m_wbinvd->emulates({m_nc.noncoherent(), m_assigned_device, m_iommu_snoop})) {
         ++m_stats->wbinvd_nops;
         return exit_outcome::resume;
     }
     vcpu_state& v = vcpu(e.vcpu);
-    const wbinvd_plan plan = m_wbinvd->plan({v.dirty_mask, e.pcpu});
+    const pcpu_mask all = m_cfg.pcpus >= 64 ? ~pcpu_mask{0} : (pcpu_mask{1} << m_cfg.pcpus) - 1;
+    const wbinvd_plan plan = m_wbinvd->plan({v.dirty_mask, e.pcpu, all});
     v.dirty_mask = plan.mask_after;
     // The flushes run in parallel (on_each_cpu_mask waits for all): the exit resumes when
     // the slowest one is done. KVM flushes with WBINVD for guest WBINVD and WBNOINVD alike.
-    const pcpu_mask all = m_cfg.pcpus >= 64 ? ~pcpu_mask{0} : (pcpu_mask{1} << m_cfg.pcpus) - 1;
     if (plan.flush & ~all)
         throw std::logic_error("kvm: a WBINVD plan names a pCPU beyond kvm.pcpus");
     const sc_core::sc_time start = delay;

@@ -41,15 +41,27 @@
 
 namespace mtsim::kvm {
 
+// What one exit costs, step by step along its path (docs/reference/costs.md gives each step's
+// source). A null exit is vm_exit + exit_handling + vm_entry; an EPT violation adds
+// ept_violation; an access KVM emulates adds emulate_insn; one handed to the VMM adds
+// userspace_return + vmm_dispatch and the kvm_run page's accesses, which go through the
+// memory system (hypervisor_config::run_page_base).
 struct hypervisor_costs {
-    cycles exit_entry{1200};        // VM exit + VM entry round trip
-    cycles ept_violation{1500};     // KVM's EPT-violation handler: memslot lookup, pfn, walk
-    cycles ept_entry_write{20};     // software cost per EPT entry written (plus the store)
-    cycles zap_per_entry{30};       // software cost per leaf zapped (plus the store)
-    cycles invept{400};             // INVEPT on one vCPU (request + flush)
-    cycles mmio_userspace{9000};    // exit to the VMM and back (KVM_EXIT_MMIO round trip)
-    cycles pci_hole_emulation{600}; // decoding and completing a PCI-hole read inside KVM
-    cycles wbinvd_ipi{1500};        // sending a flush IPI to a remote pCPU and waiting for it
+    cycles vm_exit{500};           // hardware: VM exit (guest state saved, host state loaded)
+    cycles vm_entry{400};          // hardware: VM entry (checks, guest state loaded)
+    cycles exit_handling{300};     // KVM's exit and entry software path around the handler
+    cycles ept_violation{1500};    // KVM's EPT-violation handler: memslot lookup, pfn, walk
+    cycles ept_entry_write{20};    // software cost per EPT entry written (plus the store)
+    cycles zap_per_entry{30};      // software cost per leaf zapped (plus the store)
+    cycles invept{400};            // INVEPT on one vCPU (request + flush)
+    cycles emulate_insn{600};      // KVM's emulator: fetch, decode and execute one MOV
+    cycles userspace_return{3000}; // KVM_RUN returns to the VMM and is called again
+    cycles vmm_dispatch{5400};     // the VMM's exit dispatch to its device model
+    cycles wbinvd_ipi{1500};       // sending a flush IPI to a remote pCPU and waiting for it
+    // The hardware and software round trip every exit pays.
+    cycles round_trip() const { return vm_exit + exit_handling + vm_entry; }
+    // The exit to the VMM and back, without the kvm_run accesses and the device's own work.
+    cycles userspace() const { return userspace_return + vmm_dispatch; }
     void describe(param_visitor& v);
 };
 
@@ -61,6 +73,10 @@ struct hypervisor_config {
     bool quirk_cd_nw_cleared = true;
     bool quirk_ignore_guest_pat = true; // the VMM's request (kvm/quirks.h)
     bool self_snoop = true;             // must match the memory system's
+    // Host-physical base of the vCPUs' kvm_run pages (4 KiB each, vCPU i at base + i * 4 KiB),
+    // which KVM and the VMM read and write on a user-space exit. Default: right above the
+    // EPT pool, below guest RAM (scenarios/address_plan.h).
+    std::uint64_t run_page_base = 1012 * MiB;
     ept_builder_config ept;
     hypervisor_costs cost;
     void describe(param_visitor& v);
@@ -73,6 +89,7 @@ struct hypervisor_stats {
     counter exits_ept_misconfig{m_owner, "exits_ept_misconfig", "EPT-misconfiguration exits",
                                 "exits"};
     counter exits_wbinvd{m_owner, "exits_wbinvd", "WBINVD/WBNOINVD exits", "exits"};
+    counter exits_invd{m_owner, "exits_invd", "INVD exits", "exits"};
     counter exits_hlt{m_owner, "exits_hlt", "HLT exits", "exits"};
     counter ept_leaves_built{m_owner, "ept_leaves_built", "EPT leaves built on violations",
                              "entries"};
@@ -84,8 +101,13 @@ struct hypervisor_stats {
     counter zaps{m_owner, "zaps", "whole-EPT zaps", "zaps"};
     counter zapped_leaves{m_owner, "zapped_leaves", "EPT leaves zapped", "entries"};
     counter invepts{m_owner, "invepts", "INVEPT requests sent to vCPUs", "requests"};
-    counter wbinvd_nops{m_owner, "wbinvd_nops", "WBINVD exits skipped (count 0)", "exits"};
+    counter wbinvd_nops{m_owner, "wbinvd_nops",
+                        "WBINVD/INVD exits skipped (count 0, or the handling's own condition)",
+                        "exits"};
     counter mmio_exits{m_owner, "mmio_exits", "accesses handed to the VMM", "exits"};
+    counter emulated_insns{m_owner, "emulated_insns",
+                           "instructions KVM's emulator decoded (MMIO and PCI-hole accesses)",
+                           "instructions"};
     counter pci_hole_reads{m_owner, "pci_hole_reads", "PCI-hole reads completed in KVM", "reads"};
     counter vcpu_loads{m_owner, "vcpu_loads", "vCPU loads on a pCPU", "loads"};
     std::vector<std::unique_ptr<counter>> wbinvd_runs; // per pCPU: "wbinvd_pcpu<N>"
@@ -112,6 +134,9 @@ public:
     void set_guest_mtrr(std::function<memtype(std::uint64_t gfn)> f);
     // The vCPU's CR0.CD as KVM reads it when it builds an entry for that vCPU's fault.
     void set_guest_cd(unsigned id, bool cd);
+    // Facts of the VM's creation that some hypervisors look at (Xen's is_iommu_enabled(d) and
+    // iommu_snoop): the VM has an assigned device; the IOMMU forces snooping. Before the run.
+    void set_vm_facts(bool assigned_device, bool iommu_snoop);
     unsigned add_memslot(const memslot& s);
     const memslot_table& memslots() const { return m_slots; }
 
@@ -149,12 +174,16 @@ private:
     vcpu_state& vcpu(unsigned id);
     ept_inputs vm_inputs() const;
 
+    exit_outcome dispatch(vm_exit& e, sc_core::sc_time& delay);
     exit_outcome ept_violation(vm_exit& e, sc_core::sc_time& delay);
     exit_outcome to_userspace(const vm_exit& e, const memslot* s, sc_core::sc_time& delay);
     exit_outcome pci_hole_read(const vm_exit& e, sc_core::sc_time& delay);
+    void run_page_access(const vm_exit& e, tlm::tlm_command cmd, unsigned offset,
+                         std::uint8_t* data, unsigned len, sc_core::sc_time& delay);
     void build_leaf(const vm_exit& e, const memslot& s, sc_core::sc_time& delay);
     unsigned leaf_level(std::uint64_t gpa, const memslot& s) const;
     exit_outcome wbinvd_exit(const vm_exit& e, sc_core::sc_time& delay);
+    exit_outcome invd_exit(const vm_exit& e, sc_core::sc_time& delay);
     void on_transition(bool noncoherent, host_context& ctx);
     void invept_all(sc_core::sc_time& delay);
 
@@ -171,6 +200,8 @@ private:
     std::vector<vcpu_state> m_vcpus;
     mmio_handler* m_vmm = nullptr;
     std::function<memtype(std::uint64_t)> m_guest_mtrr;
+    bool m_assigned_device = false;
+    bool m_iommu_snoop = false;
     std::unique_ptr<hypervisor_stats> m_stats;
 };
 

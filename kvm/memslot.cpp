@@ -8,15 +8,7 @@
 namespace mtsim::kvm {
 
 std::string_view to_string(memslot_kind k) {
-    switch (k) {
-    case memslot_kind::ram:
-        return "ram";
-    case memslot_kind::mmio:
-        return "mmio";
-    case memslot_kind::pci_hole:
-        return "pci-hole";
-    }
-    return "?";
+    return enum_name(k);
 }
 
 namespace {

@@ -16,9 +16,15 @@
 #include <string_view>
 #include <vector>
 
+#include "model/enum_names.h"
+
 namespace mtsim::kvm {
 
 enum class memslot_kind : std::uint8_t { ram, mmio, pci_hole };
+
+constexpr auto enum_names_of(memslot_kind) {
+    return names_table("ram", "mmio", "pci-hole");
+}
 std::string_view to_string(memslot_kind k);
 
 struct memslot {

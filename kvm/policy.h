@@ -24,6 +24,9 @@ struct ept_inputs {
     memtype guest_mtrr = memtype::wb;   // the guest MTRR type of the frame
     bool memslot_noncoherent =
         false; // KVM_MEM_NON_COHERENT_DMA on the frame's memslot (a proposal, not merged)
+    // The VM was created with an assigned (pass-through) device: Xen's is_iommu_enabled(d) /
+    // cache_flush_permitted(d), fixed at domain creation. KVM's policies do not look at it.
+    bool assigned_device = false;
 };
 
 struct ept_decision {
@@ -71,6 +74,9 @@ struct policy_info {
     // The kernel accepts KVM_MEM_NON_COHERENT_DMA on a memslot (a proposal; every released
     // kernel rejects the flag).
     bool memslot_flag = false;
+    // Why the hypervisor refuses to create this VM on a host without self-snoop (CPUID.1:EDX.SS);
+    // empty when it does not (TDX makes self-snoop a hard dependency).
+    std::string_view needs_self_snoop = {};
 };
 
 // A policy is one file in kvm/policies/: a class derived from ept_policy that passes its

@@ -59,6 +59,12 @@ std::optional<kvm_refusal> memslot_flag_refusal(const ept_policy& p) {
                            "(no released kernel has the flag)");
 }
 
+std::optional<kvm_refusal> vm_type_refusal(const ept_policy& p, bool self_snoop) {
+    if (self_snoop || p.info().needs_self_snoop.empty()) return std::nullopt;
+    return kvm_refusal(EINVAL, "EINVAL", "KVM_CREATE_VM", "kvm.policy",
+                       std::string(p.name()) + ": " + std::string(p.info().needs_self_snoop));
+}
+
 void note_ignore_guest_pat_request(const ept_inputs& in, ept_decision& out) {
     if (in.quirk_ignore_guest_pat || in.self_snoop) return;
     out.notes.emplace_back("request to turn IGNORE_GUEST_PAT off refused: the host has no "

@@ -66,4 +66,9 @@ std::optional<kvm_refusal> quirk_request_refusal(const ept_policy& p, bool quirk
 // released kernel; only the proposal's policy accepts it.
 std::optional<kvm_refusal> memslot_flag_refusal(const ept_policy& p);
 
+// A policy whose VM type needs self-snoop (policy_info::needs_self_snoop, e.g. TDX: tdx_bringup()
+// leaves TDX disabled without X86_FEATURE_SELFSNOOP) on a host without it: KVM_CREATE_VM with
+// that type returns -EINVAL (the type is not in kvm_caps.supported_vm_types).
+std::optional<kvm_refusal> vm_type_refusal(const ept_policy& p, bool self_snoop);
+
 } // namespace mtsim::kvm

@@ -38,14 +38,21 @@ enum class op_kind : std::uint8_t {
     dma_write,
 };
 
-template <>
-inline constexpr auto enum_names<op_kind> = names_table("load", "store", "nt-store", "locked-rmw",
-                                                        "clflush", "clflushopt", "clwb", "wbinvd",
-                                                        "wbnoinvd", "invd", "sfence", "mfence",
-                                                        "dma-read", "dma-write");
+constexpr auto enum_names_of(op_kind) {
+    return names_table("load", "store", "nt-store", "locked-rmw", "clflush", "clflushopt", "clwb",
+                       "wbinvd", "wbnoinvd", "invd", "sfence", "mfence", "dma-read", "dma-write");
+}
 
 constexpr std::string_view to_string(op_kind k) {
     return enum_name(k);
+}
+
+// Where the memory system served a request (it sets access_ext::served; requesters read it
+// for their accounting, model/accounting.h): the deepest level the request reached.
+enum class served_level : std::uint8_t { none, l1, l2, llc, dram, uncached, wc_drain };
+
+constexpr auto enum_names_of(served_level) {
+    return names_table("none", "l1", "l2", "llc", "dram", "uncached", "wc-drain");
 }
 
 enum class requester_kind : std::uint8_t { vcpu, vmm, device, tester };
@@ -66,6 +73,7 @@ struct access_ext : tlm::tlm_extension<access_ext> {
     bool no_snoop = false;       // PCIe Attr[0] after the IOMMU's decision: true = skip CPU caches
     bool page_walk = false;      // a paging-structure access (guest, EPT or IOMMU walk)
     std::uint64_t oracle_id = 0; // the happens-before oracle's operation id, 0 when untracked
+    served_level served = served_level::none; // written by the memory system
 
     tlm::tlm_extension_base* clone() const override { return new access_ext(*this); }
     void copy_from(const tlm::tlm_extension_base& other) override {
@@ -73,8 +81,9 @@ struct access_ext : tlm::tlm_extension<access_ext> {
     }
 };
 
-template <>
-inline constexpr auto enum_names<type_source> = names_table("range", "page", "cd", "fixed");
+constexpr auto enum_names_of(type_source) {
+    return names_table("range", "page", "cd", "fixed");
+}
 
 constexpr std::string_view to_string(type_source s) {
     return enum_name(s);

@@ -43,7 +43,7 @@ std::string_view rule_name(arm64_rule r) {
     case arm64_rule::normal_nc:
         return "Normal-NC";
     case arm64_rule::fwb_device_pair:
-        return "the FWB Device-over-Device cell (unverified)";
+        return "the FWB Device-over-Device cell (a parameter)";
     }
     return "?";
 }
@@ -127,7 +127,8 @@ arm64_explained arm64_effective_memtype(const arm64_access& in) {
     case arm64_rule::fwb_device_pair:
         e.type = in.fwb_device_device == arm64_fwb_device_choice::stage2 ? s2 : stronger(in.s1, s2);
         e.steps.push_back(fmt::format(
-            "this cell is unverified in the reference; the model parameter says '{}'",
+            "Linux at.c compute_par_s12() and QEMU combined_attrs_fwb() take stage 2 here; the "
+            "model parameter says '{}'",
             in.fwb_device_device == arm64_fwb_device_choice::stage2 ? "stage 2 (Device-z)"
                                                                     : "stronger of x and z"));
         break;

@@ -95,9 +95,11 @@ enum class arm64_rule : std::uint8_t {
     fwb_device_pair, // FWB Device-z over stage-1 Device-x: see arm64_fwb_device_choice
 };
 
-// Arm ARM (DDI 0487), combining stage 1 and stage 2 memory attributes, without and with
-// FEAT_S2FWB, as transcribed in docs/reference/arm64.md. Rows: arm64_s2_row; columns:
-// stage 1 Device-x, stage 1 Normal-y.
+// Arm ARM (DDI 0487), combining stage 1 and stage 2 memory attributes, without FEAT_S2FWB
+// (rules R_HMNDG, R_TNHFM, R_GQFSF, I_MCQKW) and with it (R_VRJSW, R_RHWZM), as transcribed in
+// docs/reference/arm64.md; the rule identifiers as Linux arch/arm64/include/asm/memory.h and
+// arch/arm64/kvm/at.c compute_par_s12() cite them. Rows: arm64_s2_row; columns: stage 1
+// Device-x, stage 1 Normal-y. The raw encodings (MAIR Attr, stage-2 MemAttr): arm64_attr.h.
 inline constexpr std::array<std::array<arm64_rule, 2>, 6> arm64_combine_table{{
     {arm64_rule::stronger, arm64_rule::stage2},        // without FWB, Device-z
     {arm64_rule::stage1, arm64_rule::normal_combine},  // without FWB, Normal-w
@@ -107,8 +109,10 @@ inline constexpr std::array<std::array<arm64_rule, 2>, 6> arm64_combine_table{{
     {arm64_rule::fwb_device_pair, arm64_rule::stage2}, // FWB Device-z
 }};
 
-// The FWB cell "stage 2 Device-z over stage 1 Device-x" is unverified in the reference (it
-// may be the stronger of x and z), so the model takes it as a parameter; default Device-z.
+// The FWB cell "stage 2 Device-z over stage 1 Device-x": the reference left it open (it
+// might be the stronger of x and z); Linux arch/arm64/kvm/at.c compute_par_s12() ("MemAttr[2]=0,
+// Device from S2") and QEMU target/arm/ptw.c combined_attrs_fwb() both take stage 2, the
+// default. The parameter stays so that a study can ask what the other reading would change.
 enum class arm64_fwb_device_choice : std::uint8_t { stage2, stronger };
 
 struct arm64_access {

@@ -176,7 +176,9 @@ inline cycles dram::occupy(unsigned ch, bool write, std::uint64_t bytes, cycles 
     ++(write ? s.writes : s.reads);
     s.bytes += bytes;
     s.busy_cycles += transfer.n;
-    return m_busy_until[ch] + m_cfg.latency;
+    // A write is posted: it completes when the controller has its data (the write queue
+    // takes it); only a read waits for the command-to-data latency.
+    return write ? m_busy_until[ch] : m_busy_until[ch] + m_cfg.latency;
 }
 
 // The general path below with its per-granule loop folded into constants: the same checks

@@ -5,12 +5,17 @@
 //   arrival    = (now + incoming delay), rounded up to a whole cycle
 //   start      = max(arrival, channel busy_until)
 //   busy_until = start + ceil(bytes on that channel / bytes_per_cycle)
-//   completion = busy_until + latency
+//   completion = busy_until + latency   (a read)
+//   completion = busy_until             (a write: posted)
 // The channel is occupied only while data moves; the command-to-data latency overlaps with
-// other requests (pipelined), so N back-to-back requests of B bytes complete after
-// N*B/bytes_per_cycle + latency cycles. An access that spans several interleave granules is
-// split per granule; each part queues on its own channel and the access completes when the
-// last part does.
+// other requests (pipelined), so N back-to-back reads of B bytes complete after
+// N*B/bytes_per_cycle + latency cycles. A write completes when the controller has its data:
+// a memory controller acknowledges a write once it sits in its write pending queue, which
+// Intel's ADR already counts in the persistence domain (Intel's persistent-memory
+// programming documentation, "ADR and eADR"). So a UC store, which waits for its completion,
+// costs the uncore round trip and not a DRAM latency. An access that spans several
+// interleave granules is split per granule; each part queues on its own channel and the
+// access completes when the last part does.
 //
 // Backing store: sparse, 4 KiB pages allocated on first write. Untouched memory reads as
 // zero (as after a platform's memory-clearing boot) and a read never allocates a page.

@@ -3,8 +3,11 @@
 // it (no switch to keep in step with the enum):
 //
 //   enum class colour : std::uint8_t { red, dark_blue };
-//   template <> inline constexpr auto enum_names<colour> = names_table("red", "dark-blue");
+//   constexpr auto enum_names_of(colour) { return names_table("red", "dark-blue"); }
 //   constexpr std::string_view to_string(colour c) { return enum_name(c); }
+//
+// `enum_names_of` is found by argument-dependent lookup, so it sits beside the enum in the
+// enum's own namespace (mtsim::cpu, mtsim::iommu, ...).
 //
 // A test checks each table's length against the enum (the last enumerator's value + 1).
 #pragma once
@@ -17,14 +20,14 @@
 
 namespace mtsim {
 
-// Specialized per enum: std::array<std::string_view, N>, index = underlying value.
-template <class E>
-inline constexpr std::array<std::string_view, 0> enum_names{};
-
 template <class... S>
 constexpr std::array<std::string_view, sizeof...(S)> names_table(S... s) {
     return {std::string_view(s)...};
 }
+
+// The table of E: std::array<std::string_view, N>, index = underlying value.
+template <class E>
+inline constexpr auto enum_names = enum_names_of(E{});
 
 // The enumerator's name, or "?" for a value outside the table.
 template <class E>

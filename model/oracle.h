@@ -50,6 +50,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -208,6 +209,29 @@ public:
     // Whether write w happens-before agent a's next operation.
     bool happens_before(write_id w, agent_id a) const;
 
+    // --- bounded polls and platform events (model/oracle_events.cpp) ---
+    // A poll's loads of a flag are synchronization, not data: they are never classified.
+    // publish(a, w) (right after a's write w to a polled flag) releases a's knowledge under
+    // w's own key; poll_read() by a poller whose received bytes are all those of one remembered
+    // published write acquires that key: the flag is a release store read by an acquire load.
+    // poll_read returns the write the bytes came from (initial_zero_write when none does).
+    void publish(agent_id a, write_id w);
+    write_id poll_read(agent_id a, std::uint64_t addr, const unsigned char* received,
+                       std::uint64_t len);
+    // The end of a poll that never saw `until` in [addr, addr + len) (within one 64-byte chunk):
+    // a `hang` finding when a remembered write put exactly `until` there and `completed(w)`
+    // says it reached the point of coherence long enough before the poll's last read (the
+    // caller knows the times, the oracle the writes). Its read is the poll's last read
+    // (`received`), expected the write it never saw, source the write its bytes came from.
+    // Returns hang or clean (the poll timed out on a value nobody wrote in time).
+    verdict poll_timeout(agent_id a, std::uint64_t addr, std::uint64_t len,
+                         const unsigned char* until, const unsigned char* received,
+                         record_label what,
+                         const std::function<bool(const write_record&)>& completed);
+    // A cacheable access [addr, addr + len) by a that the platform decoded as device memory:
+    // a `machine-check` finding whose read is that access (a load or a store).
+    void machine_check(agent_id a, std::uint64_t addr, std::uint64_t len, record_label what);
+
     void set_presence_hook(presence_hook hook) { m_presence = std::move(hook); }
 
     const std::vector<finding>& findings() const { return m_findings; }
@@ -297,6 +321,13 @@ private:
     void writes_with(const chunk* ch, std::uint64_t a, unsigned char v, write_id below,
                      std::vector<write_id>& out) const;
     const chunk* chunk_at(std::uint64_t a) const;
+    // The newest remembered write covering [addr, addr + len) (one chunk) whose bytes there are
+    // `bytes` and that `accept` accepts; nullopt when none.
+    std::optional<write_id>
+    write_holding(std::uint64_t addr, std::uint64_t len, const unsigned char* bytes,
+                  const std::function<bool(const write_record&)>& accept) const;
+    // A record of an access that a finding names without classifying its bytes.
+    read_id add_access_record(agent_id a, std::uint64_t addr, std::uint64_t len, record_label what);
     void add_finding(finding f);
 
     oracle_config m_cfg;

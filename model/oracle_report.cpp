@@ -22,7 +22,24 @@ std::string spans_text(const finding& f) {
 
 std::string oracle::explain(const finding& f) const {
     const read_record& r = read_info(f.read);
+    if (f.kind == verdict::machine_check)
+        return fmt::format("machine-check: access #{} by {} '{}' [{:#x}, +{}): a cacheable access "
+                           "that the platform decodes as device memory",
+                           r.id, agent_name(r.agent), r.what.str(), r.addr, r.len);
     const write_record& e = write_info(f.expected);
+    if (f.kind == verdict::hang) {
+        std::string s = fmt::format(
+            "hang: poll by {} '{}' [{:#x}, +{}) never saw write #{} by {} '{}', which had "
+            "reached the point of coherence long enough before its last read",
+            agent_name(r.agent), r.what.str(), r.addr, r.len, e.id, agent_name(e.agent),
+            e.what.str());
+        if (f.has_source) {
+            const write_record& src = write_info(f.source);
+            s += fmt::format("; its last read got the bytes of write #{} by {} '{}'", src.id,
+                             agent_name(src.agent), src.what.str());
+        }
+        return s;
+    }
     std::string s =
         fmt::format("{}: read #{} by {} '{}' [{:#x}, +{}): {} byte(s) at {}", to_string(f.kind),
                     r.id, agent_name(r.agent), r.what.str(), r.addr, r.len, f.bytes, spans_text(f));

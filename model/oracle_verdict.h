@@ -2,10 +2,14 @@
 //
 // A finding has exactly one class; a run's verdict is the class of highest precedence among
 // its findings, so every corruption class beats race and race beats clean:
-//   corrupt-unknown > lost-write > torn > stale-read > race > clean
+//   corrupt-unknown > machine-check > hang > lost-write > torn > stale-read > race > clean
 // corrupt-unknown is on top because bytes that no write ever produced mean the data path
 // invented data (a model defect or real garbage) and must never hide behind a milder class;
-// lost-write beats torn and stale-read because the newer data is gone for good.
+// machine-check beats every data class because the platform stops there (Intel signals a
+// machine check for a cacheable access to device memory): whatever the guest read before is
+// moot; hang beats the data classes because the guest never gets past its poll, so the data
+// it would consume next is never used; lost-write beats torn and stale-read because the newer
+// data is gone for good.
 #pragma once
 
 #include <cstdint>
@@ -17,17 +21,20 @@
 namespace mtsim {
 
 enum class verdict : std::uint8_t {
-    clean,           // every byte equals the write that happens-before the read
-    race,            // some byte's writer is concurrent with the read: reported, not corruption
-    stale_read,      // the reader got bytes of an older write (or the initial value)
-    torn,            // one write's footprint came back part new, part old
-    lost_write,      // stale, and the newer bytes exist nowhere in the memory system any more
+    clean,         // every byte equals the write that happens-before the read
+    race,          // some byte's writer is concurrent with the read: reported, not corruption
+    stale_read,    // the reader got bytes of an older write (or the initial value)
+    torn,          // one write's footprint came back part new, part old
+    lost_write,    // stale, and the newer bytes exist nowhere in the memory system any more
+    hang,          // a bounded poll never saw a value that had long reached the point of coherence
+    machine_check, // a cacheable (WB/WT/WP) access reached an address decoded as device memory
     corrupt_unknown, // received bytes match no known write of those locations
 };
 
-template <>
-inline constexpr auto enum_names<verdict> = names_table("clean", "race", "stale-read", "torn",
-                                                        "lost-write", "corrupt-unknown");
+constexpr auto enum_names_of(verdict) {
+    return names_table("clean", "race", "stale-read", "torn", "lost-write", "hang", "machine-check",
+                       "corrupt-unknown");
+}
 
 constexpr std::string_view to_string(verdict v) {
     return enum_name(v);
@@ -50,6 +57,6 @@ constexpr bool is_corruption(verdict v) {
     return precedence(v) > precedence(verdict::race);
 }
 
-inline constexpr int verdict_count = 6;
+inline constexpr int verdict_count = 8;
 
 } // namespace mtsim

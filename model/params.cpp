@@ -63,23 +63,7 @@ std::string expected_text(const param_decl& d) {
 } // namespace
 
 std::string_view to_string(param_kind k) {
-    switch (k) {
-    case param_kind::flag:
-        return "bool";
-    case param_kind::uint:
-        return "uint";
-    case param_kind::size:
-        return "size";
-    case param_kind::real:
-        return "real";
-    case param_kind::text:
-        return "string";
-    case param_kind::choice:
-        return "choice";
-    case param_kind::mem_type:
-        return "memtype";
-    }
-    return "?";
+    return enum_name(k);
 }
 
 std::optional<bool> parse_bool(std::string_view s) {

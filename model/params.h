@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "model/cycles.h"
+#include "model/enum_names.h"
 #include "model/memtype.h"
 
 namespace mtsim {
@@ -50,6 +51,10 @@ inline constexpr std::uint64_t MiB = 1024 * KiB;
 inline constexpr std::uint64_t GiB = 1024 * MiB;
 
 enum class param_kind : std::uint8_t { flag, uint, size, real, text, choice, mem_type };
+
+constexpr auto enum_names_of(param_kind) {
+    return names_table("bool", "uint", "size", "real", "string", "choice", "memtype");
+}
 
 // "bool", "uint", "size", "real", "string", "choice", "memtype".
 std::string_view to_string(param_kind k);

@@ -22,11 +22,12 @@ enum class exit_reason : std::uint8_t {
     ept_misconfig, // 49
     wbinvd,        // 54 (WBINVD and WBNOINVD)
     hlt,           // 12: the guest program ended or paused
+    invd,          // 13: INVD exits unconditionally (SDM Vol. 3C, 26.1.2)
 };
 
-template <>
-inline constexpr auto enum_names<exit_reason> = names_table("ept-violation", "ept-misconfig",
-                                                            "wbinvd", "hlt");
+constexpr auto enum_names_of(exit_reason) {
+    return names_table("ept-violation", "ept-misconfig", "wbinvd", "hlt", "invd");
+}
 
 constexpr std::string_view to_string(exit_reason r) {
     return enum_name(r);
@@ -47,6 +48,12 @@ struct vm_exit {
     unsigned size = 0;
     std::uint8_t* data = nullptr;
     bool noinvd = false; // WBNOINVD rather than WBINVD
+    // Filled by the handler, for the vCPU's accounting (model/accounting.h): the part of the
+    // delay it added that was the exit and the VM entry back, and the part that was cache
+    // flushing done for the guest (WBINVD on the pCPUs, IPIs included). The rest of the delay
+    // is the hypervisor's handling.
+    sc_core::sc_time exit_entry_time;
+    sc_core::sc_time flush_time;
 };
 
 enum class exit_outcome : std::uint8_t {

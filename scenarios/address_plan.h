@@ -7,6 +7,9 @@
 // buffer. The VMM maps guest memory at 0x7f0000000000 + gpa and the GPU's BAR (UC) at
 // 0x7e0000000000. Emulated (unbacked)
 // guest-physical bytes (PCI hole, MMIO hole) have oracle addresses at 2^62 + gpa.
+// Device memory (the platform decodes it as MMIO, not DRAM): the GPU's BAR and the legacy VGA
+// window 0xA0000-0xBFFFF (PC/AT compatibility; its frame-buffer bytes are kept in the DRAM
+// model at their own addresses). A `vga_window` guest buffer is a memslot over that window.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +28,8 @@ inline constexpr std::uint64_t domain_table_base = 61 * GiB;
 inline constexpr std::uint64_t vmm_hva_base = 0x7f0000000000ULL;
 inline constexpr std::uint64_t vmm_bar_hva = 0x7e0000000000ULL; // the VMM's UC map of the BAR
 inline constexpr std::uint64_t emulated_space = 1ULL << 62;
+inline constexpr std::uint64_t legacy_vga_hpa = 0xa0000;
+inline constexpr std::uint64_t legacy_vga_bytes = 0x20000;
 
 // The host-physical address of a gpa backed by a RAM memslot, 0 when no RAM slot holds it.
 inline std::uint64_t hpa_of_gpa(const kvm::memslot_table& slots, std::uint64_t gpa) {

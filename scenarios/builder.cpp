@@ -42,6 +42,11 @@ platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& 
     bridge.memory.bind(mem.tsock);
     bridge.device.bind(gpu.bar);
     bridge.set_window(gpu_bar_hpa, gpu::reg::bar_bytes);
+    bridge.add_device_memory(legacy_vga_hpa, legacy_vga_bytes);
+    ms.set_device_memory(bridge.device_ranges(),
+                         [this](const access_ext& ext, std::uint64_t addr, unsigned len) {
+                             m_tap.on_machine_check(ext, addr, len);
+                         });
     bridge.on_device_write([this](std::uint64_t off, const std::uint8_t* data, unsigned size) {
         device_write(off, data, size);
     });
@@ -64,6 +69,10 @@ platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& 
     hv.set_vmm(*m_vmm_devices);
     const memtype mtrr = s.guest.mtrr_default;
     hv.set_guest_mtrr([mtrr](std::uint64_t) { return mtrr; });
+    // A pass-through GPU is an assigned device from the VM's creation; VT-d snoop control
+    // forces its DMA to snoop (what Xen's epte_get_entry_emt() and WBINVD intercept look at).
+    const bool vfio = s.devices.gpu.mode == "vfio";
+    hv.set_vm_facts(vfio, vfio && s.platform.iommu.ecap_sc);
     build_memslots(m_s, hv, m_o);
     const cpu::guest_regs regs = build_guest_tables(m_s, mem, hv.memslots());
     check_programs();
@@ -196,6 +205,7 @@ void platform::start_of_simulation() {
     // devices before it runs the vCPUs): the programs start when it is done, so no guest
     // access waits behind the set-up's table writes and their cycles count from there.
     m_setup_time = d;
+    gpu.set_account_start(d);
     // Perturbed (docs/litmus.md): each agent starts up to run.start_jitter_ns later, drawn
     // in the scenario's agent order; its cycles still count from its own start.
     perturb_stream starts(s.run.perturb, "start");
@@ -236,6 +246,18 @@ void platform::hotplug(cpu::agent& ag) {
     kvm::host_context ctx{ag.pcpu(), d};
     if (!m_vfio) m_vfio = &hv.create_vfio_device();
     m_vfio->add_file("gpu0", *m_query, ctx);
+    sc_core::wait(d);
+}
+
+// Hot-unplug: KVM_DEV_VFIO_FILE_DEL of the GPU's file (virt/kvm/vfio.c kvm_vfio_file_del ->
+// kvm_vfio_update_coherency): when it was the VM's only non-coherent registration, the count
+// goes 1 -> 0 (kvm_arch_unregister_noncoherent_dma) and the era's rule decides whether every
+// EPT entry is zapped (kvm_noncoherent_dma_assignment_start_or_stop, Linux >= 6.7).
+void platform::unplug(cpu::agent& ag) {
+    if (!m_vfio) throw std::runtime_error(m_s.file + ": unplug without an attached device");
+    sc_time d = SC_ZERO_TIME;
+    kvm::host_context ctx{ag.pcpu(), d};
+    m_vfio->remove_file("gpu0", ctx);
     sc_core::wait(d);
 }
 

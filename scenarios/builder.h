@@ -61,6 +61,10 @@ public:
     // The run's causes, cycles per agent and statistics (after the run).
     nlohmann::json causes() const { return m_tap.causes(); }
     nlohmann::json cycles_json() const;
+    // Every agent's account (model/accounting.h): {NAME: {clock_mhz, cycles, ns, busy_ns,
+    // parts}}, and each CPU agent's marks {NAME: [{label, ns}]} (ns from its start).
+    nlohmann::json agents_json() const;
+    nlohmann::json marks_json() const;
     nlohmann::json stats_json() const;
     bool all_finished() const;
     // Registers named by loads and device reads, {agent: {reg: value}}, and the litmus
@@ -104,6 +108,7 @@ private:
     void wait_signal(agent_id a, const std::string& key) override;
     void vm_pause(agent_id a, cpu::agent& ag) override;
     void hotplug(cpu::agent& ag) override;
+    void unplug(cpu::agent& ag) override;
     void release(agent_id a, const std::string& key) override;
     // A write reached the GPU's registers through the bridge: a doorbell is the GPU's acquire
     // of every doorbell up to the one that published this tail.

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "kvm/quirks.h"
+
 namespace mtsim::scenarios {
 
 namespace {
@@ -68,6 +70,24 @@ void refuse_ignored_sets(const scenario& s, const std::vector<std::string>& sets
                                    std::string("ignored by this scenario: ") + r.why);
 }
 
+// host.vmm_pat_auto: the VMM (a 2025 QEMU series, docs/reference/kvm-policy.md §3) checks
+// KVM_CHECK_EXTENSION(KVM_CAP_DISABLE_QUIRKS2) for IGNORE_GUEST_PAT and turns the quirk off when
+// KVM offers it, unless the VM has a Bochs display. A fact of the VMM's configuration, decided
+// before anything runs; giving kvm.quirk_ignore_guest_pat as well contradicts it.
+void derive_vmm_quirk_request(scenario& s, const std::string& host_file,
+                              const YAML::Node& host_root, const std::vector<std::string>& sets) {
+    if (!s.host.vmm_pat_auto) return;
+    const std::string key = "host.kvm.quirk_ignore_guest_pat";
+    if (const auto at = given_at(key, host_file, host_root, sets))
+        throw config_error(at->first, at->second, key,
+                           "decided by the VMM when host.vmm_pat_auto is true (from "
+                           "devices.display); remove one of the two");
+    const kvm::ept_policy* p = kvm::find_policy(s.host.kvm.policy);
+    const bool offered =
+        p && !kvm::quirk_request_refusal(*p, false, s.platform.cache.self_snoop).has_value();
+    s.host.kvm.quirk_ignore_guest_pat = s.devices.display == "bochs" || !offered;
+}
+
 } // namespace
 
 const std::vector<derived_fact>& derived_facts() {
@@ -119,6 +139,7 @@ void derive_facts(scenario& s, const std::string& host_file, const YAML::Node& h
     s.host.kvm.self_snoop = c.self_snoop;
     s.platform.vcpu.core.line_size = c.line_size;
     s.platform.vmm.line_size = c.line_size;
+    derive_vmm_quirk_request(s, host_file, host_root, sets);
 }
 
 } // namespace mtsim::scenarios

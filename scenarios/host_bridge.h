@@ -3,7 +3,8 @@
 // access inside a device window goes to that device's register socket with the address made
 // relative to the window; everything else goes to DRAM unchanged. There is one window, the
 // pass-through GPU's BAR (a host-MMIO range, scenarios/address_plan.h); with no window set
-// every access goes to DRAM.
+// every access goes to DRAM. The bridge also holds the address map's other device ranges (the
+// legacy VGA window), which the memory system checks cacheable accesses against.
 //
 // A write into the window with byte enables (a drained WC buffer, 0xff per enabled byte) is
 // split into its runs of enabled bytes, and each run into aligned DWORDs, the granularity of
@@ -22,6 +23,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -46,6 +49,18 @@ public:
         m_bytes = bytes;
     }
     bool in_window(std::uint64_t a) const { return m_bytes && a >= m_base && a - m_base < m_bytes; }
+    // Device memory whose bytes the model keeps in DRAM at their own addresses (the legacy VGA
+    // window): accesses are routed to DRAM, but the range is decoded as device memory.
+    void add_device_memory(std::uint64_t base, std::uint64_t bytes) {
+        m_device_memory.emplace_back(base, bytes);
+    }
+    // The address map's device ranges (base, bytes): the window and the device memory. A
+    // cacheable access to one is a machine check (cache/memory_system.h set_device_memory).
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> device_ranges() const {
+        auto r = m_device_memory;
+        if (m_bytes) r.emplace_back(m_base, m_bytes);
+        return r;
+    }
     using write_hook =
         std::function<void(std::uint64_t offset, const std::uint8_t* data, unsigned size)>;
     void on_device_write(write_hook f) { m_on_write = std::move(f); }
@@ -58,6 +73,7 @@ private:
     std::uint64_t m_base = 0;
     std::uint64_t m_bytes = 0;
     write_hook m_on_write;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> m_device_memory;
 };
 
 } // namespace mtsim::scenarios

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "model/child_process.h"
+#include "scenarios/costs.h"
 #include "scenarios/scenario.h"
 
 namespace mtsim::scenarios {
@@ -61,11 +62,20 @@ std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<st
                                     const std::vector<std::string>& sets) {
     std::vector<matrix_cell> cells;
     std::vector<std::vector<std::string>> argvs;
+    std::vector<std::size_t> argv_cell; // the cell each argv fills
     for (const auto& f : files)
         for (const auto& h : hosts) {
             matrix_cell c;
             c.scenario = scenario_name(f);
             c.host = h;
+            // A scenario of another architecture than the host's has no verdict there: n/a,
+            // not an error, and no child.
+            if (!arch_mismatch(load_scenario(f, h, sets)).empty()) {
+                c.verdict = "n/a";
+                cells.push_back(c);
+                continue;
+            }
+            argv_cell.push_back(cells.size());
             cells.push_back(c);
             std::vector<std::string> a{exe, "run", f, "--host", h, "--json"};
             for (const auto& s : sets) {
@@ -79,7 +89,7 @@ std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<st
     jobs = std::max(1u, jobs);
     while (next < argvs.size() || !running.empty()) {
         while (next < argvs.size() && running.size() < jobs) {
-            child c{spawn_child(argvs[next]), {}, next};
+            child c{spawn_child(argvs[next]), {}, argv_cell[next]};
             ++next;
             running.push_back(c);
         }
@@ -112,6 +122,11 @@ std::vector<matrix_cell> run_matrix(const std::string& exe, const std::vector<st
                     cell.expect_met = j.at("expect_met").get<bool>();
                     cell.corruptions = j.at("corruptions").get<std::uint64_t>();
                     cell.cycles = j.at("cycles").get<std::uint64_t>();
+                    const result_cost cost = cost_of(j);
+                    cell.cost_us = cost.us;
+                    cell.cost_basis = cost.basis;
+                    if (j.contains("agents")) cell.agents = j["agents"];
+                    if (j.contains("measure")) cell.measure = j["measure"];
                 } catch (const nlohmann::json::exception& e) {
                     cell.error = std::string("no result: ") + e.what();
                 }
@@ -135,17 +150,50 @@ nlohmann::json matrix_json(const std::vector<matrix_cell>& cells) {
                        {"expected", c.expected},
                        {"corruptions", c.corruptions},
                        {"cycles", c.cycles},
+                       {"cost_us", c.cost_us},
+                       {"cost_basis", c.cost_basis},
+                       {"agents", c.agents},
+                       {"measure", c.measure},
                        {"error", c.error}});
     return out;
 }
 
 std::string matrix_csv(const std::vector<matrix_cell>& cells) {
-    std::string s = "scenario,host,verdict,expected,corruptions,cycles\n";
-    for (const auto& c : cells)
-        s += fmt::format("{},{},{},{},{},{}\n", c.scenario, c.host, c.verdict, c.expected,
-                         c.corruptions, c.cycles);
+    // Every agent's account as columns: the union over the cells, sorted; empty where a cell's
+    // scenario has no such agent or part.
+    std::vector<std::map<std::string, std::string>> per_cell;
+    std::map<std::string, bool> names;
+    for (const auto& c : cells) {
+        per_cell.push_back(agent_columns(c.agents));
+        for (const auto& [k, v] : per_cell.back()) names[k] = true;
+    }
+    std::string s =
+        "scenario,host,verdict,expected,corruptions,cycles,cost_us,cost_basis,measure_us";
+    for (const auto& [k, v] : names) s += "," + k;
+    s += "\n";
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        const auto& c = cells[i];
+        s += fmt::format(
+            "{},{},{},{},{},{},{:.6f},{},{}", c.scenario, c.host, c.verdict, c.expected,
+            c.corruptions, c.cycles, c.cost_us, c.cost_basis,
+            c.measure.is_object() ? fmt::format("{:.6f}", c.measure["us"].get<double>()) : "");
+        for (const auto& [k, v] : names) {
+            const auto it = per_cell[i].find(k);
+            s += "," + (it == per_cell[i].end() ? std::string() : it->second);
+        }
+        s += "\n";
+    }
     return s;
 }
+
+namespace {
+// Columns are padded by what a terminal shows: UTF-8 continuation bytes (the µ) take no room.
+std::size_t shown_width(const std::string& s) {
+    std::size_t n = 0;
+    for (const unsigned char ch : s) n += (ch & 0xc0) != 0x80;
+    return n;
+}
+} // namespace
 
 std::string matrix_table(const std::vector<matrix_cell>& cells, bool markdown) {
     std::vector<std::string> scen, hosts;
@@ -164,19 +212,24 @@ std::string matrix_table(const std::vector<matrix_cell>& cells, bool markdown) {
         std::vector<std::string> r{s};
         for (const auto& h : hosts) {
             const auto it = at.find({s, h});
-            r.push_back(
-                it == at.end() ? "" : it->second->verdict + (it->second->expect_met ? "" : " !"));
+            if (it == at.end()) {
+                r.emplace_back();
+                continue;
+            }
+            const matrix_cell& c = *it->second;
+            r.push_back(c.verdict + (c.cost_basis.empty() ? "" : " " + format_us(c.cost_us)) +
+                        (c.expect_met ? "" : " !"));
         }
         rows.push_back(r);
     }
     std::vector<std::size_t> w(head.size(), 0);
     for (const auto& r : rows)
-        for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
+        for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], shown_width(r[i]));
     std::ostringstream os;
     for (std::size_t ri = 0; ri < rows.size(); ++ri) {
         for (std::size_t i = 0; i < rows[ri].size(); ++i) {
             os << (markdown ? "| " : "") << rows[ri][i]
-               << std::string(w[i] - rows[ri][i].size(), ' ') << (markdown ? " " : "  ");
+               << std::string(w[i] - shown_width(rows[ri][i]), ' ') << (markdown ? " " : "  ");
         }
         os << (markdown ? "|" : "") << "\n";
         if (ri == 0 && markdown) {
@@ -186,6 +239,9 @@ std::string matrix_table(const std::vector<matrix_cell>& cells, bool markdown) {
     }
     if (std::any_of(cells.begin(), cells.end(), [](const auto& c) { return !c.expect_met; }))
         os << (markdown ? "\n" : "") << "! the verdict differs from the scenario's expect:\n";
+    os << (markdown ? "\n" : "")
+       << "µs: the scenario's `measure` phase when it declares one, else the slowest agent's busy "
+          "time (total minus waits, from the programs' start)\n";
     return os.str();
 }
 

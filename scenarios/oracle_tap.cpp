@@ -11,7 +11,12 @@ namespace mtsim::scenarios {
 
 oracle_tap::oracle_tap(const scenario& s, oracle& o, const memory_system& ms,
                        const kvm::hypervisor& hv)
-    : m_s(s), m_o(o), m_ms(ms), m_hv(hv) {}
+    : m_s(s), m_o(o), m_ms(ms), m_hv(hv) {
+    for (const auto& p : s.programs)
+        for (const auto& op : p.ops)
+            if (op.type == op_type::poll)
+                m_poll_gpas.emplace_back(s.find_buffer(op.buffer).gpa + op.offset, op.len);
+}
 
 oracle_tap::place oracle_tap::where(std::uint64_t hpa) const {
     for (const auto& b : m_s.buffers) {
@@ -82,14 +87,22 @@ void oracle_tap::on_store(const cpu::agent& a, const cpu::access_record& r) {
     if (r.emulated || (r.kind != op_kind::store && r.kind != op_kind::nt_store)) return;
     if (device_register(r.hpa)) return;
     const agent_id id = m_agent_ids.at(&a);
-    m_o.write(id, r.hpa, r.data, r.len,
-              lazy_or_text(*this, r.hpa, r.op_index, id, r.kind, r.type, cpu_access, [&] {
-                  return fmt::format("{} op {} {}", a.basename(), r.op_index,
-                                     label(to_string(r.kind).data(), r.hpa, r.type, true));
-              }));
+    const write_id w =
+        m_o.write(id, r.hpa, r.data, r.len,
+                  lazy_or_text(*this, r.hpa, r.op_index, id, r.kind, r.type, cpu_access, [&] {
+                      return fmt::format("{} op {} {}", a.basename(), r.op_index,
+                                         label(to_string(r.kind).data(), r.hpa, r.type, true));
+                  }));
+    // A CPU store's completion (drained to the point of coherence) is not observed here: it is
+    // published, so a poll that sees it acquires it, but never the basis of a hang.
+    if (polled(r.hpa, r.len)) m_o.publish(id, w);
 }
 
 void oracle_tap::on_load(const cpu::agent& a, const cpu::access_record& r) {
+    if (r.source && r.source->code == cpu::op_code::poll) {
+        poll_load(a, r);
+        return;
+    }
     if (r.emulated ? r.linear - m_s.devices.gpu.bar_gpa < gpu::reg::bar_bytes
                    : device_register(r.hpa))
         return;
@@ -110,12 +123,14 @@ void oracle_tap::on_load(const cpu::agent& a, const cpu::access_record& r) {
     if (is_corruption(res.kind)) record_cause(res.id);
 }
 
-void oracle_tap::on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len) {
+void oracle_tap::on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len,
+                        const sc_core::sc_time& done) {
     if (hpa >= ring_hpa && hpa < ring_hpa + ring_bytes) return; // descriptor fetches
     if (write) {
-        m_o.write(
+        const write_id w = m_o.write(
             m_gpu_agent, hpa, data, len,
             record_label(*this, hpa, pack_label(0, 0, op_kind::dma_write, memtype::wb, dma_write)));
+        if (polled(hpa, len)) wrote(m_gpu_agent, w, hpa, len, done);
         return;
     }
     const auto res = m_o.read(
@@ -178,13 +193,18 @@ nlohmann::json oracle_tap::flushes_of(const buffer& b) const {
             const bool line_op = (op.type == op_type::clflush || op.type == op_type::clflushopt ||
                                   op.type == op_type::clwb) &&
                                  op.buffer == b.name;
-            const bool whole = op.type == op_type::wbinvd || op.type == op_type::sfence ||
-                               op.type == op_type::mfence;
+            const bool cache_wide = op.type == op_type::wbinvd || op.type == op_type::wbnoinvd ||
+                                    op.type == op_type::invd;
+            const bool whole =
+                cache_wide || op.type == op_type::sfence || op.type == op_type::mfence;
             if (line_op || whole)
-                flushes.push_back(fmt::format("{} line {}: {}", prog.agent, op.line,
-                                              line_op ? "cache-line flush of the buffer"
-                                              : op.type == op_type::wbinvd ? "wbinvd"
-                                                                           : "fence"));
+                flushes.push_back(fmt::format(
+                    "{} line {}: {}", prog.agent, op.line,
+                    line_op      ? "cache-line flush of the buffer"
+                    : cache_wide ? std::string(op.type == op_type::wbinvd     ? "wbinvd"
+                                               : op.type == op_type::wbnoinvd ? "wbnoinvd"
+                                                                              : "invd")
+                                 : "fence"));
         }
     if (flushes.empty()) flushes.push_back("no instruction flushed this buffer");
     return flushes;
@@ -234,7 +254,8 @@ void dma_observer::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d
     const access_ext* ext = gp.get_extension<access_ext>();
     if (!gp.is_response_ok() || (ext && ext->page_walk)) return;
     if (gp.is_read() || gp.is_write())
-        m_tap.on_dma(gp.is_write(), gp.get_address(), gp.get_data_ptr(), gp.get_data_length());
+        m_tap.on_dma(gp.is_write(), gp.get_address(), gp.get_data_ptr(), gp.get_data_length(),
+                     sc_core::sc_time_stamp() + d);
 }
 
 } // namespace mtsim::scenarios

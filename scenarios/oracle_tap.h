@@ -37,7 +37,13 @@ public:
 
     void on_load(const cpu::agent& a, const cpu::access_record& r) override;
     void on_store(const cpu::agent& a, const cpu::access_record& r) override;
-    void on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len);
+    void on_poll_end(const cpu::agent& a, const cpu::op& o, std::size_t op_index,
+                     bool seen) override;
+    // `done`: when the request completed (a write: acknowledged at the point of coherence).
+    void on_dma(bool write, std::uint64_t hpa, const std::uint8_t* data, unsigned len,
+                const sc_core::sc_time& done);
+    // A cacheable CPU access the memory system found on a device range (oracle_tap_poll.cpp).
+    void on_machine_check(const access_ext& ext, std::uint64_t hpa, unsigned len);
     bool presence(const write_record& w, std::uint64_t addr, std::uint64_t len) const;
     const nlohmann::json& causes() const { return m_causes; }
     // label_source: the records' labels, formatted only when a finding is explained (buffer
@@ -52,6 +58,14 @@ private:
     place where(std::uint64_t hpa) const;
     std::string label(const char* what, std::uint64_t hpa, memtype t, bool typed) const;
     void record_cause(read_id r);
+    // Polls: a write to a polled value is published (the poller acquires it when it sees it)
+    // and its completion time kept; a poll's loads are flag reads, its timeout is checked for
+    // a hang against those times.
+    bool polled(std::uint64_t hpa, std::uint64_t len) const;
+    void wrote(agent_id id, write_id w, std::uint64_t hpa, std::uint64_t len,
+               const sc_core::sc_time& done);
+    void poll_load(const cpu::agent& a, const cpu::access_record& r);
+    void record_hang_cause(read_id r, std::uint64_t hpa);
     nlohmann::json line_view_json(std::uint64_t line, const write_record& exp) const;
     nlohmann::json flushes_of(const buffer& b) const;
 
@@ -62,6 +76,18 @@ private:
     std::map<const cpu::agent*, agent_id> m_agent_ids;
     agent_id m_gpu_agent = 0;
     nlohmann::json m_causes = nlohmann::json::array();
+    struct poll_state {
+        std::uint64_t addr = 0; // oracle address of the value
+        unsigned len = 0;
+        std::uint8_t last[8] = {};
+        memtype type = memtype::wb;
+        sc_core::sc_time at; // the last load
+        std::size_t loads = 0;
+        std::size_t op_index = 0;
+    };
+    std::map<const cpu::agent*, poll_state> m_polls;
+    std::map<write_id, sc_core::sc_time> m_completed; // published writes: when they completed
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> m_poll_gpas; // polled (gpa, len)
 };
 
 // Pass-through on the memory system's device port: records the GPU's DMA in the oracle.

@@ -83,6 +83,12 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
         case op_type::wbinvd:
             prog.wbinvd();
             break;
+        case op_type::wbnoinvd:
+            prog.wbnoinvd();
+            break;
+        case op_type::invd:
+            prog.invd();
+            break;
         case op_type::migrate:
             prog.migrate(unsigned(op.value));
             break;
@@ -94,14 +100,28 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
                           [&hooks, id, n = op.name](cpu::agent&) { hooks.signal(id, n); });
             break;
         case op_type::wait:
-            prog.callback("wait " + op.name,
-                          [&hooks, id, n = op.name](cpu::agent&) { hooks.wait_signal(id, n); });
+            prog.callback("wait " + op.name, [&hooks, id, n = op.name](cpu::agent& ag) {
+                hooks.wait_signal(id, n);
+                ag.close_gap(cost_part::sync_wait);
+            });
             break;
         case op_type::vm_pause:
-            prog.callback("vm_pause", [&hooks, id](cpu::agent& ag) { hooks.vm_pause(id, ag); });
+            prog.callback("vm_pause", [&hooks, id](cpu::agent& ag) {
+                hooks.vm_pause(id, ag);
+                ag.close_gap(cost_part::mem_wc_drain); // the exit drained the WC buffers
+            });
             break;
         case op_type::hotplug:
             prog.callback("hotplug", [&hooks](cpu::agent& ag) { hooks.hotplug(ag); });
+            break;
+        case op_type::label:
+            prog.mark(op.name);
+            break;
+        case op_type::unplug:
+            prog.callback("unplug", [&hooks](cpu::agent& ag) { hooks.unplug(ag); });
+            break;
+        case op_type::poll:
+            prog.poll(linear(op, 0), *op.until, unsigned(op.len), cycles{op.value}, lbl);
             break;
         case op_type::read_status:
             prog.load(s.devices.gpu.bar_gpa + gpu::reg::status, 4, lbl);

@@ -24,6 +24,8 @@ const char* kind_name(buffer_kind k) {
         return "pci_hole";
     case buffer_kind::mmio_hole:
         return "mmio_hole";
+    case buffer_kind::vga_window:
+        return "vga_window";
     }
     return "ram";
 }
@@ -49,12 +51,20 @@ json op_args(const scenario_op& op) {
         if (op.no_snoop) j["no_snoop"] = *op.no_snoop;
         if (!op.reg.empty()) j["reg"] = op.reg;
         if (op.store_value) j["value"] = *op.store_value;
+        if (op.write_value) j["value"] = *op.write_value;
         return j;
     }
+    if (op.type == op_type::poll)
+        return {{"buffer", op.buffer},
+                {"offset", op.offset},
+                {"len", op.len},
+                {"until", *op.until},
+                {"max_cycles", op.value}};
     switch (op.type) {
     case op_type::signal:
     case op_type::wait:
     case op_type::gpu_interrupt:
+    case op_type::label:
         return op.name;
     case op_type::migrate:
     case op_type::pause:
@@ -100,6 +110,7 @@ nlohmann::json resolved_json(const scenario& s) {
     json j = config_to_json(copy);
     j["name"] = s.name;
     j["description"] = s.description;
+    j["kind"] = s.kind;
     j["host"]["name"] = s.host_name;
     json buffers = json::array();
     for (const auto& b : s.buffers)
@@ -136,6 +147,9 @@ nlohmann::json resolved_json(const scenario& s) {
         if (!s.litmus.expect.empty()) l["expect"] = s.litmus.expect;
         j["litmus"] = l;
     }
+    if (s.measure)
+        j["measure"] = {
+            {"agent", s.measure->agent}, {"from", s.measure->from}, {"to", s.measure->to}};
     return j;
 }
 

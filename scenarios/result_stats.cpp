@@ -1,6 +1,8 @@
 // The statistics a run's result carries (`cycles_per_agent`, `stats`): a short, fixed list of
 // the counters the catalogue's verdicts are read with. Every statistic of the platform, with
 // units, is what `mtsim list stats` walks; this list only picks from those counters.
+#include <cmath>
+
 #include "scenarios/builder.h"
 
 namespace mtsim::scenarios {
@@ -12,6 +14,28 @@ nlohmann::json platform::cycles_json() const {
     // The GPU's last completion, counted from the programs' start (after set-up).
     const std::uint64_t setup = gpu.clk().to_cycles(m_setup_time).n;
     j["gpu"] = gpu.completed().empty() ? 0 : gpu.completed().back().end.n - setup;
+    return j;
+}
+
+nlohmann::json platform::agents_json() const {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& v : m_vcpus) j[v->basename()] = v->account().to_json(v->clk());
+    if (m_vmm) j["vmm"] = m_vmm->account().to_json(m_vmm->clk());
+    j["gpu"] = gpu.account().to_json(gpu.clk());
+    return j;
+}
+
+nlohmann::json platform::marks_json() const {
+    nlohmann::json j = nlohmann::json::object();
+    auto add = [&](const cpu::agent& a, const std::string& name) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& m : a.marks())
+            list.push_back({{"label", m.label},
+                            {"ns", std::round((m.at - m_setup_time).to_seconds() * 1e12) / 1e3}});
+        if (!list.empty()) j[name] = list;
+    };
+    for (const auto& v : m_vcpus) add(*v, v->basename());
+    if (m_vmm) add(*m_vmm, "vmm");
     return j;
 }
 

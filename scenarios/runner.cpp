@@ -1,6 +1,7 @@
 #include "scenarios/runner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <sstream>
@@ -24,6 +25,7 @@ namespace {
 std::optional<kvm::kvm_refusal> host_refusal(const scenario& s) {
     const kvm::ept_policy* p = kvm::find_policy(s.host.kvm.policy);
     if (!p) return std::nullopt; // the hypervisor names the unknown policy
+    if (auto r = kvm::vm_type_refusal(*p, s.host.kvm.self_snoop)) return r;
     if (auto r = kvm::quirk_request_refusal(*p, s.host.kvm.quirk_ignore_guest_pat,
                                             s.host.kvm.self_snoop))
         return r;
@@ -45,6 +47,28 @@ nlohmann::json header(const scenario& s, const std::string& verdict_name) {
     r["expected"] = exp.empty() ? nlohmann::json() : nlohmann::json(exp);
     r["expect_met"] = exp.empty() || exp == verdict_name;
     return r;
+}
+
+// The measured phase: the agent's time from its first `from` label to the next `to` label.
+nlohmann::json measure_result(const measure_spec& m, const nlohmann::json& marks,
+                              const nlohmann::json& agents) {
+    double from = -1, to = -1;
+    if (marks.contains(m.agent))
+        for (const auto& x : marks[m.agent]) {
+            if (from < 0 && x["label"] == m.from)
+                from = x["ns"].get<double>();
+            else if (from >= 0 && x["label"] == m.to) {
+                to = x["ns"].get<double>();
+                break;
+            }
+        }
+    if (from < 0 || to < 0)
+        throw std::runtime_error(
+            fmt::format("measure: {} never reached label '{}' after '{}'", m.agent, m.to, m.from));
+    const double mhz = agents.at(m.agent).at("clock_mhz").get<double>();
+    const double ns = std::round((to - from) * 1e3) / 1e3;
+    return {{"agent", m.agent}, {"from", m.from}, {"to", m.to},
+            {"ns", ns},         {"us", ns / 1e3}, {"cycles", std::llround(ns * mhz / 1e3)}};
 }
 
 void trailer(const scenario& s, nlohmann::json& r) {
@@ -74,6 +98,7 @@ void add_litmus(const scenario& s, const platform& p, nlohmann::json& r) {
 } // namespace
 
 nlohmann::json run_scenario(const scenario& s, nlohmann::json* all_stats) {
+    require_runnable(s);
     if (const auto refusal = host_refusal(s)) {
         const std::string key = "host." + refusal->key();
         if (s.host.refuse != "skip")
@@ -90,6 +115,7 @@ nlohmann::json run_scenario(const scenario& s, nlohmann::json* all_stats) {
         r["corruptions"] = 0;
         r["causes"] = nlohmann::json::array();
         r["cycles_per_agent"] = nlohmann::json::object();
+        r["agents"] = nlohmann::json::object();
         r["cycles"] = 0;
         r["stats"] = nlohmann::json::object();
         trailer(s, r);
@@ -114,6 +140,8 @@ nlohmann::json run_scenario(const scenario& s, nlohmann::json* all_stats) {
     r["findings"] = o.summary_json();
     r["causes"] = p.causes();
     r["cycles_per_agent"] = p.cycles_json();
+    r["agents"] = p.agents_json();
+    if (s.measure) r["measure"] = measure_result(*s.measure, p.marks_json(), r["agents"]);
     r["cycles"] = p.cycles_json().value("vcpu0", std::uint64_t(0));
     r["stats"] = p.stats_json();
     add_litmus(s, p, r);
@@ -175,9 +203,8 @@ std::string format_result(const nlohmann::json& r) {
             for (const auto& [n, v] : regs.items()) os << " " << a << ":" << n << "=" << v;
         os << "\n";
     }
-    os << "cycles:";
-    for (const auto& [k, v] : r["cycles_per_agent"].items()) os << " " << k << "=" << v;
-    os << "\nstats:";
+    os << format_costs(r);
+    os << "stats:";
     for (const auto& [k, v] : r["stats"].items()) os << " " << k << "=" << v;
     os << "\nseed " << r["seed"] << ", mtsim " << r["version"].get<std::string>() << "\n";
     return os.str();

@@ -22,6 +22,10 @@ std::string mtsim_version();
 // (model/stats.h dump_stats(): the tree) and `units` (each path's unit and description).
 nlohmann::json run_scenario(const scenario& s, nlohmann::json* all_stats = nullptr);
 
+// The cost part of a result, human-readable: each agent's total in its own clock's cycles and
+// in µs, busy time (total minus waits), its parts, and the measured phase (scenarios/costs.cpp).
+std::string format_costs(const nlohmann::json& r);
+
 // Human-readable form of a result.
 std::string format_result(const nlohmann::json& r);
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "model/not_modelled.h"
 #include "scenarios/derived.h"
 #include "scenarios/list_sets.h"
 #include "scenarios/scenario_parts.h"
@@ -38,6 +39,13 @@ void run_config::describe(param_visitor& v) {
     v.size("max_host_memory", max_host_memory,
            "host memory a run may take (the estimate is checked before the run); 0: half of this "
            "machine's physical memory");
+    // Assumption: the longest modelled path from the point of coherence to an uncached reader
+    // (LLC + port wait + DRAM under load) is well below 1,000 cycles, so 10x that leaves no
+    // doubt that a coherent reader would have seen the write.
+    v.cycles("hang_cycles", hang_cycles,
+             "a timed-out poll is a hang when its awaited value had reached the point of "
+             "coherence this long before the poll's last read (the poller's clock)",
+             1);
 }
 
 void platform_config::describe(param_visitor& v) {
@@ -47,17 +55,25 @@ void platform_config::describe(param_visitor& v) {
     v.section("gpu", gpu);
     v.section("vcpu", vcpu);
     v.section("vmm", vmm);
+    v.choice("arch", arch,
+             "the vCPUs' architecture: x86 (guest paging x EPT) or arm64 (stage 1 x stage 2, "
+             "KVM/arm64 hosts); a scenario runs only under hosts of its architecture",
+             {"x86", "arm64"});
 }
 
 void host_config::describe(param_visitor& v) {
     v.text("description", description, "one line saying what this host is");
     v.section("kvm", kvm);
+    v.section("arm64", arm64);
     v.flag("kvm_virtio_device", kvm_virtio_device,
            "the VMM registers a non-coherent virtio-gpu with a KVM virtio device (the KVM virtio "
            "device RFC)");
     v.flag("memslot_noncoherent", memslot_noncoherent,
            "the VMM flags the GPU's blob memslots KVM_MEM_NON_COHERENT_DMA (the "
            "KVM_MEM_NON_COHERENT_DMA proposal)");
+    v.flag("vmm_pat_auto", vmm_pat_auto,
+           "the VMM turns IGNORE_GUEST_PAT off where KVM offers it unless the VM has a Bochs "
+           "display (decides kvm.quirk_ignore_guest_pat)");
     v.choice("refuse", refuse,
              "when KVM refuses a request of this host: error (exit 2) or skip (verdict refused)",
              {"error", "skip"});
@@ -77,6 +93,14 @@ void gpu_device_config::describe(param_visitor& v) {
     v.text("ring", ring, "vfio: the guest buffer that holds the command ring");
     v.flag("ring_no_snoop", ring_no_snoop,
            "vfio: descriptor fetches ask No-Snoop (gated by enable_no_snoop)");
+}
+
+void devices_config::describe(param_visitor& v) {
+    v.section("gpu", gpu);
+    v.choice("display", display,
+             "the VM's display device as the VMM creates it: none, or bochs (bochs-display / "
+             "stdvga, whose guest driver maps its framebuffer UC-)",
+             {"none", "bochs"});
 }
 
 void guest_config::describe(param_visitor& v) {
@@ -134,9 +158,9 @@ std::string scenario_name(const std::string& file) {
 
 namespace {
 
-const std::set<std::string> top_keys{"name",     "description", "include", "host", "run",
-                                     "platform", "devices",     "guest",   "vmm",  "raw_ept",
-                                     "programs", "expect",      "litmus"};
+const std::set<std::string> top_keys{"name",    "description", "kind",    "include", "host",
+                                     "run",     "platform",    "devices", "guest",   "vmm",
+                                     "raw_ept", "programs",    "expect",  "measure", "litmus"};
 
 constexpr std::size_t max_include_depth = 8;
 
@@ -153,10 +177,9 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
         const std::string k = it->first.as<std::string>();
         if (!top_keys.count(k))
             fail(file, it->first, k,
-                 "unknown key; valid: name, description, include, host, run, platform, devices, "
-                 "guest, "
-                 "vmm, raw_ept, programs, expect, litmus");
-        if (!main && (k == "programs" || k == "expect" || k == "litmus"))
+                 "unknown key; valid: name, description, kind, include, host, run, platform, "
+                 "devices, guest, vmm, raw_ept, programs, expect, measure, litmus");
+        if (!main && (k == "programs" || k == "expect" || k == "measure" || k == "litmus"))
             fail(file, it->first, k, "an included file holds shared parts only");
     }
     if (const YAML::Node inc = root["include"]) {
@@ -187,6 +210,13 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
     }
     if (const YAML::Node d = root["description"]) s.description = scalar(file, d, "description");
     if (const YAML::Node n = root["name"]) s.name = scalar(file, n, "name");
+    if (const YAML::Node k = root["kind"]) {
+        s.kind = scalar(file, k, "kind");
+        if (s.kind != "field" && s.kind != "model-check")
+            fail(file, k, "kind",
+                 "expected field (a case from the field: hosts may differ) or model-check (a "
+                 "mechanism of the model, the same under every host)");
+    }
     if (const YAML::Node h = root["host"]) {
         if (h.IsMap()) {
             // The host inline (a resolved file): its name and the whole host section.
@@ -217,6 +247,7 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
             fail(file, root, "programs", "a scenario needs programs");
         if (const YAML::Node n = root["expect"]) parse_expect(file, n, s);
         if (const YAML::Node n = root["litmus"]) parse_litmus(file, n, s);
+        if (const YAML::Node n = root["measure"]) parse_measure(file, n, s);
     }
     chain.pop_back();
 }
@@ -225,10 +256,12 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
 
 namespace {
 
-// A host file's name and the policy it runs (empty when the file names no known policy).
+// A host file's name and the policy it runs (empty when the file names no known policy): the
+// EPT policy of an x86 host, the stage-2 policy of an arm64 host.
 struct host_entry {
     std::string name;
     std::string policy;
+    bool arm64 = false;
 };
 
 std::vector<host_entry> host_entries() {
@@ -237,14 +270,17 @@ std::vector<host_entry> host_entries() {
         if (e.path().extension() != ".yaml") continue;
         host_config h;
         load_yaml(parse_file(e.path().string()), e.path().string(), h, "host");
-        out.push_back({e.path().stem().string(), h.kvm.policy});
+        if (h.arm64.is_arm64())
+            out.push_back({e.path().stem().string(), h.arm64.policy, true});
+        else
+            out.push_back({e.path().stem().string(), h.kvm.policy, false});
     }
     // Every policy that no host file runs is a host of its own name, with the defaults.
     for (const kvm::ept_policy* p : kvm::all_policies()) {
         const std::string name(p->name());
         if (std::none_of(out.begin(), out.end(),
                          [&](const host_entry& h) { return h.policy == name || h.name == name; }))
-            out.push_back({name, name});
+            out.push_back({name, name, false});
     }
     return out;
 }
@@ -253,13 +289,24 @@ std::vector<host_entry> host_entries() {
 
 std::vector<std::string> host_names() {
     // Columns follow the registry's policy order; a policy's own-name host first, then the
-    // other hosts running it by name; hosts of unknown policies last.
+    // other hosts running it by name; hosts of unknown policies after them; arm64 hosts last,
+    // by their stage-2 policy's release.
     const auto& policies = kvm::all_policies();
+    const auto& arm64 = kvm::all_arm64_policies();
     auto rank = [&](const host_entry& h) {
-        const auto it =
-            std::find_if(policies.begin(), policies.end(),
-                         [&](const kvm::ept_policy* p) { return p->name() == h.policy; });
-        return std::make_tuple(std::distance(policies.begin(), it), h.name != h.policy, h.name);
+        long at = 0;
+        if (h.arm64)
+            at = long(policies.size()) + 1 +
+                 std::distance(arm64.begin(), std::find_if(arm64.begin(), arm64.end(),
+                                                           [&](const kvm::arm64_s2_policy* p) {
+                                                               return p->name() == h.policy;
+                                                           }));
+        else
+            at = std::distance(policies.begin(), std::find_if(policies.begin(), policies.end(),
+                                                              [&](const kvm::ept_policy* p) {
+                                                                  return p->name() == h.policy;
+                                                              }));
+        return std::make_tuple(at, h.name != h.policy, h.name);
     };
     auto hosts = host_entries();
     std::sort(hosts.begin(), hosts.end(),
@@ -284,6 +331,29 @@ host_config load_host(const std::string& name) {
     h.description =
         std::string(kvm::find_policy(name)->description()) + " (no host file: defaults)";
     return h;
+}
+
+std::string host_arch(const host_config& h) {
+    return h.arm64.is_arm64() ? "arm64" : "x86";
+}
+
+std::string arch_mismatch(const scenario& s) {
+    const std::string host = host_arch(s.host);
+    if (host == s.platform.arch) return "";
+    return fmt::format("the scenario's platform.arch is {} and host '{}' is an {} host{}; the "
+                       "pair is n/a",
+                       s.platform.arch, s.host_name, host,
+                       host == "arm64" ? " (host.arm64.policy " + s.host.arm64.policy + ")" : "");
+}
+
+void require_runnable(const scenario& s) {
+    if (const std::string why = arch_mismatch(s); !why.empty())
+        throw config_error(s.file, 0, "platform.arch", why);
+    if (s.platform.arch == "arm64")
+        throw not_modelled("an arm64 platform run (the stage-1 x stage-2 vCPU MMU and the arm64 "
+                           "attribute paths are not built yet; `mtsim memtype --arch arm64` "
+                           "explains the attributes)",
+                           s.file);
 }
 
 bool is_host_file(const std::string& host) {
@@ -352,6 +422,7 @@ std::string describe_file(const std::string& file) {
     if (!root["description"]) return "";
     std::string d = root["description"].as<std::string>();
     if (auto nl = d.find('\n'); nl != std::string::npos) d.resize(nl);
+    if (root["kind"] && root["kind"].as<std::string>() == "model-check") d = "[model-check] " + d;
     return d;
 }
 

@@ -17,6 +17,7 @@
 #include "cpu/vcpu.h"
 #include "gpu/gpu_config.h"
 #include "iommu/vtd.h"
+#include "kvm/arm64_policy.h"
 #include "kvm/hypervisor.h"
 #include "litmus/condition.h"
 #include "model/config.h"
@@ -35,6 +36,9 @@ struct run_config {
     // The host memory a run may take (scenarios/validate.h estimates it before anything is
     // built); 0: half of this machine's physical memory.
     std::uint64_t max_host_memory = 0;
+    // A poll that timed out is a `hang` when a write of its awaited value had reached the point
+    // of coherence at least this many cycles (the poller's clock) before its last read.
+    cycles hang_cycles{10000};
     void describe(param_visitor& v);
 };
 
@@ -45,6 +49,7 @@ struct platform_config {
     gpu::dma_engine_config gpu;
     cpu::vcpu_config vcpu;
     cpu::agent_config vmm;
+    std::string arch = "x86"; // x86 | arm64
     void describe(param_visitor& v);
 };
 
@@ -53,9 +58,14 @@ struct platform_config {
 struct host_config {
     std::string description;
     kvm::hypervisor_config kvm;
+    kvm::arm64_kvm_config arm64;    // an arm64 host: its stage-2 policy and CPU features
     bool kvm_virtio_device = false; // VMM creates the KVM virtio device (an RFC, not merged)
     // VMM flags the GPU's blob memslots KVM_MEM_NON_COHERENT_DMA (a proposal, not merged)
     bool memslot_noncoherent = false;
+    // The VMM turns KVM_X86_QUIRK_IGNORE_GUEST_PAT off where KVM offers it, unless the VM has a
+    // Bochs display (QEMU series "i386/kvm: Honor guest PAT on x86, absent Bochs display", 2025):
+    // kvm.quirk_ignore_guest_pat is then decided from devices.display (scenarios/derived.h).
+    bool vmm_pat_auto = false;
     // When KVM refuses one of this host's requests (kvm/quirks.h): "error" makes the run a
     // bad-input error (exit 2); "skip" makes its verdict `refused`, with the errno and reason.
     std::string refuse = "error";
@@ -77,7 +87,8 @@ struct gpu_device_config {
 
 struct devices_config {
     gpu_device_config gpu;
-    void describe(param_visitor& v) { v.section("gpu", gpu); }
+    std::string display = "none"; // the VM's display device: none | bochs (bochs-display/VGA)
+    void describe(param_visitor& v);
 };
 
 struct guest_config {
@@ -94,7 +105,7 @@ struct vmm_config {
     void describe(param_visitor& v);
 };
 
-enum class buffer_kind : std::uint8_t { ram, blob, pci_hole, mmio_hole };
+enum class buffer_kind : std::uint8_t { ram, blob, pci_hole, mmio_hole, vga_window };
 
 struct buffer {
     std::string name;
@@ -116,6 +127,8 @@ enum class op_type : std::uint8_t {
     sfence,
     mfence,
     wbinvd,
+    wbnoinvd,
+    invd,
     doorbell,
     write_descriptors,
     read_status,
@@ -129,6 +142,9 @@ enum class op_type : std::uint8_t {
     gpu_read,
     gpu_write,
     gpu_interrupt,
+    label, // a named point of a CPU program (cpu::program::mark): where a `measure:` starts/ends
+    poll,
+    unplug,
 };
 
 struct scenario_op {
@@ -138,9 +154,11 @@ struct scenario_op {
     std::uint64_t len = 0; // 0: to the buffer's end
     unsigned repeat = 1;
     std::uint64_t stride = 0;
-    std::optional<bool> no_snoop; // gpu read / write: the descriptor's No-Snoop request
-    std::string name;             // signal / wait / interrupt key
-    std::uint64_t value = 0;      // migrate: pCPU; pause: cycles
+    std::optional<bool> no_snoop;             // gpu read / write: the descriptor's No-Snoop request
+    std::string name;                         // signal / wait / interrupt key
+    std::uint64_t value = 0;                  // migrate: pCPU; pause: cycles; poll: max_cycles
+    std::optional<std::uint64_t> until;       // poll: the awaited value (little-endian, len bytes)
+    std::optional<std::uint64_t> write_value; // gpu write: its bytes (little-endian, repeated)
     // load / gpu read: the register the first len (<= 8) bytes go to (docs/litmus.md)
     std::string reg;
     std::optional<std::uint64_t> store_value; // store: len little-endian bytes of this value
@@ -179,10 +197,20 @@ struct agent_program {
     std::vector<scenario_op> ops;
 };
 
+// `measure: {agent, from, to}`: the cost a study compares is the agent's time from the
+// program label `from` to the label `to` (label ops of that agent's program).
+struct measure_spec {
+    std::string agent, from, to;
+    unsigned line = 0;
+};
+
 struct scenario {
     std::string file;
     std::string name; // `name:`, else scenario_name(file)
     std::string description;
+    // field (default): a case from the field, hosts may differ; model-check: exercises a
+    // mechanism of the model and is expected to give the same verdict under every host.
+    std::string kind = "field";
     std::string host_name;
     bool host_inline = false; // the file holds the host section (`host:` as a mapping)
     run_config run;
@@ -198,6 +226,7 @@ struct scenario {
     std::map<std::string, verdict> expect; // host -> verdict; "default"
     std::set<std::string> expect_refused;  // hosts whose requests KVM is expected to refuse
     litmus_section litmus;
+    std::optional<measure_spec> measure;
     std::vector<std::string> sets;
     param_origins origins; // where each parameter set by a file, a host or --set got its value
 
@@ -218,6 +247,15 @@ std::vector<std::string> host_names();
 // The host section of host `name` (its file, or the default host of a policy without one).
 // Throws config_error for an unknown host.
 host_config load_host(const std::string& name);
+
+// "arm64" for a host with a stage-2 policy (host.arm64.policy), else "x86".
+std::string host_arch(const host_config& h);
+// Why the scenario cannot run under its host because their architectures differ (the matrix
+// prints the cell `n/a`); "" when they agree.
+std::string arch_mismatch(const scenario& s);
+// Before a platform is built: a config_error (platform.arch) for an architecture mismatch,
+// not_modelled for an arm64 platform (no arm64 vCPU exists yet).
+void require_runnable(const scenario& s);
 
 // True when a --host value names a host file (it holds a '/'), not a host of the hosts folder.
 bool is_host_file(const std::string& host);

@@ -82,8 +82,11 @@ void parse_buffers(const std::string& file, const YAML::Node& list, scenario& s)
                     out.kind = buffer_kind::pci_hole;
                 else if (v == "mmio_hole")
                     out.kind = buffer_kind::mmio_hole;
+                else if (v == "vga_window")
+                    out.kind = buffer_kind::vga_window;
                 else
-                    fail(file, it->second, kk, "expected one of: ram, blob, pci_hole, mmio_hole");
+                    fail(file, it->second, kk,
+                         "expected one of: ram, blob, pci_hole, mmio_hole, vga_window");
             } else
                 fail(file, it->first, kk, "unknown key; valid: name, kind, gpa, size, pat");
         }
@@ -166,6 +169,8 @@ constexpr op_name op_names[] = {
     {"sfence", op_type::sfence, true, false},
     {"mfence", op_type::mfence, true, false},
     {"wbinvd", op_type::wbinvd, true, false},
+    {"wbnoinvd", op_type::wbnoinvd, true, false},
+    {"invd", op_type::invd, true, false},
     {"doorbell", op_type::doorbell, true, false},
     {"write_descriptors", op_type::write_descriptors, true, false},
     {"read_status", op_type::read_status, true, false},
@@ -179,6 +184,9 @@ constexpr op_name op_names[] = {
     {"read", op_type::gpu_read, false, true},
     {"write", op_type::gpu_write, false, true},
     {"interrupt", op_type::gpu_interrupt, false, true},
+    {"label", op_type::label, true, false},
+    {"poll", op_type::poll, true, false},
+    {"unplug", op_type::unplug, true, false},
 };
 
 // A register name (docs/litmus.md): [A-Za-z_][A-Za-z0-9_]*.
@@ -190,6 +198,48 @@ std::string register_name(const std::string& file, const YAML::Node& n, const st
                     });
     if (!ok) fail(file, n, k, "a register is a name: letters, digits and _, not a digit first");
     return r;
+}
+
+// `poll: {buffer, offset: 0, len: 4, until: V, max_cycles: N}`: a bounded spin on a value.
+void parse_poll(const std::string& file, const YAML::Node& arg, const std::string& ka,
+                const scenario& s, scenario_op& op) {
+    if (!arg.IsMap()) fail(file, arg, ka, "expected {buffer, offset, len, until, max_cycles}");
+    op.len = 4;
+    bool budget = false;
+    for (auto it = arg.begin(); it != arg.end(); ++it) {
+        const std::string key = it->first.as<std::string>();
+        const std::string kk = ka + "." + key;
+        if (key == "buffer")
+            op.buffer = scalar(file, it->second, kk);
+        else if (key == "offset")
+            op.offset = number(file, it->second, kk);
+        else if (key == "len") {
+            op.len = number(file, it->second, kk);
+            if (op.len != 1 && op.len != 2 && op.len != 4 && op.len != 8)
+                fail(file, it->second, kk, "a polled value is 1, 2, 4 or 8 bytes");
+        } else if (key == "until")
+            op.until = number(file, it->second, kk);
+        else if (key == "max_cycles") {
+            op.value = number(file, it->second, kk);
+            budget = true;
+            if (op.value == 0 || op.value > max_pause_cycles)
+                fail(file, it->second, kk,
+                     fmt::format("1 to {} cycles (2^40, as a pause)", max_pause_cycles));
+        } else
+            fail(file, it->first, kk, "unknown key; valid: buffer, offset, len, until, max_cycles");
+    }
+    if (!op.until) fail(file, arg, ka + ".until", "a poll needs the value it waits for");
+    if (!budget) fail(file, arg, ka + ".max_cycles", "a poll needs its budget in cycles");
+    if (op.len < 8 && *op.until >> (8 * op.len))
+        fail(file, arg, ka + ".until", fmt::format("does not fit in {} bytes", op.len));
+    const buffer* b = nullptr;
+    for (const auto& x : s.buffers)
+        if (x.name == op.buffer) b = &x;
+    if (!b) fail(file, arg, ka + ".buffer", "no guest buffer named '" + op.buffer + "'");
+    if (op.offset % op.len != 0 || op.offset >= b->size || b->size - op.offset < op.len)
+        fail(file, arg, ka + ".offset",
+             fmt::format("the value must be naturally aligned inside buffer '{}' ({:#x} bytes)",
+                         b->name, b->size));
 }
 
 scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::string& k, bool gpu,
@@ -255,12 +305,15 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
                 op.reg = register_name(file, it->second, kk);
             else if (key == "value" && op.type == op_type::store)
                 op.store_value = number(file, it->second, kk);
+            else if (key == "value" && op.type == op_type::gpu_write)
+                op.write_value = number(file, it->second, kk);
             else
                 fail(file, it->first, kk,
                      std::string("unknown key; valid: buffer, offset, len, repeat, stride") +
                          (gpu ? ", no_snoop" : "") +
-                         (op.type == op_type::load || op.type == op_type::gpu_read ? ", reg" : "") +
-                         (op.type == op_type::store ? ", value" : ""));
+                         (op.type == op_type::gpu_write || op.type == op_type::store ? ", value"
+                                                                                     : "") +
+                         (op.type == op_type::load || op.type == op_type::gpu_read ? ", reg" : ""));
         }
         if (!op.reg.empty() || op.store_value) {
             const char* what = op.reg.empty() ? "value" : "reg";
@@ -293,8 +346,11 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
             fail(file, arg, ka,
                  fmt::format("range ends at {:#x}, beyond buffer '{}' ({:#x} bytes)", last, b->name,
                              b->size));
+    } else if (op.type == op_type::poll) {
+        if (!has_arg) fail(file, n, ka, "expected {buffer, offset, len, until, max_cycles}");
+        parse_poll(file, arg, ka, s, op);
     } else if (op.type == op_type::signal || op.type == op_type::wait ||
-               op.type == op_type::gpu_interrupt) {
+               op.type == op_type::gpu_interrupt || op.type == op_type::label) {
         if (!has_arg) fail(file, n, ka, "expected a name: {" + name + ": NAME}");
         op.name = scalar(file, arg, ka);
     } else if (op.type == op_type::migrate || op.type == op_type::pause) {

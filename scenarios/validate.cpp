@@ -159,7 +159,7 @@ bool is_flush(op_type t) {
 }
 
 void ops(const scenario& s) {
-    std::uint64_t vram = 0, descriptors = 0, hotplugs = 0;
+    std::uint64_t vram = 0, descriptors = 0, hotplugs = 0, unplugs = 0;
     const std::uint64_t ring_capacity = ring_bytes / gpu::descriptor_bytes - 1;
     for (const auto& p : s.programs) {
         const bool gpu = p.agent == "gpu", vmm = p.agent == "vmm";
@@ -187,6 +187,15 @@ void ops(const scenario& s) {
                          "false): a hotplug op would attach it twice (-EEXIST)");
                 if (++hotplugs > 1)
                     fail("the device is hot-plugged once; this is a second hotplug");
+            }
+            if (op.type == op_type::unplug) {
+                if (!is_vfio(s) || !s.devices.gpu.kvm_vfio)
+                    fail("unplug removes the pass-through device's file from the KVM-VFIO "
+                         "device: it needs devices.gpu.mode vfio and devices.gpu.kvm_vfio");
+                if (s.devices.gpu.hotplug && hotplugs == 0)
+                    fail("unplug before the device was hot-plugged (KVM_DEV_VFIO_FILE_DEL of a "
+                         "file not attached: -ENOENT)");
+                if (++unplugs > 1) fail("the device is unplugged once; this is a second unplug");
             }
             if (gpu && op.type == op_type::gpu_interrupt) ++descriptors;
             if (!is_memory_op(op.type)) continue;

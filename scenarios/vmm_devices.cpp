@@ -39,6 +39,15 @@ void build_memslots(const scenario& s, kvm::hypervisor& hv, oracle& o) {
             sl.kind = kvm::memslot_kind::ram;
             sl.hpa = blob_hpa_base + b.gpa;
             sl.non_coherent_dma = s.host.memslot_noncoherent && !is_vfio(s);
+        } else if (b.kind == buffer_kind::vga_window) {
+            // The VMM mmaps the host's legacy VGA window (/dev/mem) and registers it as an
+            // ordinary memslot: its pfns are not flagged as host MMIO, so KVM types them as RAM.
+            if (b.size > legacy_vga_bytes)
+                throw config_error(
+                    s.file, b.line, "guest.buffers." + b.name,
+                    fmt::format("the legacy VGA window holds {:#x} bytes", legacy_vga_bytes));
+            sl.kind = kvm::memslot_kind::ram;
+            sl.hpa = legacy_vga_hpa;
         } else
             sl.kind = b.kind == buffer_kind::pci_hole ? kvm::memslot_kind::pci_hole
                                                       : kvm::memslot_kind::mmio;

@@ -216,6 +216,7 @@ bool guest_maps(const scenario& s, std::uint64_t gva) {
 }
 
 nlohmann::json walk_scenario(const scenario& in, const walk_request& r) {
+    require_runnable(in);
     if (r.vcpu >= vcpu_count(in))
         throw std::invalid_argument(
             fmt::format("vcpu{} does not exist (the scenario has {})", r.vcpu, vcpu_count(in)));

@@ -214,8 +214,16 @@ study load_study(const std::string& file, const std::string& catalogue) {
         root["hosts"] ? r.scalars(root["hosts"], "hosts") : std::vector<std::string>{"linux-6.16"};
     for (std::size_t i = 0; i < hosts.size(); ++i) {
         if (hosts[i] == "all" && hosts.size() == 1) {
-            s.hosts = all;
-            s.host_args = all;
+            // Every host of an architecture the study's scenarios have: an x86 scenario has no
+            // verdict under an arm64 host (scenarios/scenario.h arch_mismatch), nor the reverse.
+            std::set<std::string> arches;
+            for (const auto& f : s.scenarios)
+                arches.insert(scenarios::load_scenario(f, "", {}).platform.arch);
+            for (const auto& h : all)
+                if (arches.count(scenarios::host_arch(scenarios::load_host(h)))) {
+                    s.hosts.push_back(h);
+                    s.host_args.push_back(h);
+                }
             break;
         }
         if (scenarios::is_host_file(hosts[i])) {

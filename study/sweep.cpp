@@ -18,8 +18,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "model/accounting.h"
 #include "model/child_process.h"
 #include "model/config.h"
+#include "scenarios/costs.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 #include "study/csv.h"
@@ -47,6 +49,19 @@ std::vector<std::string> csv_header(const study& s, unsigned vcpus) {
     for (unsigned i = 0; i < vcpus; ++i) h.push_back(fmt::format("cycles.vcpu{}", i));
     h.emplace_back("cycles.vmm");
     h.emplace_back("cycles.gpu");
+    // Costs (scenarios/costs.h): the matrix's cost, the measured phase, and every agent's
+    // account, each part in cycles of the agent's clock (model/accounting.h).
+    for (const char* c : {"cost_us", "cost_basis", "measure_us"}) h.emplace_back(c);
+    std::vector<std::string> agents;
+    for (unsigned i = 0; i < vcpus; ++i) agents.push_back(fmt::format("vcpu{}", i));
+    agents.emplace_back("vmm");
+    agents.emplace_back("gpu");
+    for (const auto& a : agents) {
+        h.push_back(a + ".us");
+        h.push_back(a + ".busy_us");
+        for (unsigned k = 0; k < cost_part_count; ++k)
+            h.push_back(a + "." + cost_part_name(k) + ".cycles");
+    }
     for (const auto& c : stat_columns()) h.push_back("stats." + c);
     for (const char* c : {"version", "config", "error"}) h.emplace_back(c);
     return h;
@@ -161,6 +176,13 @@ std::vector<std::string> row_of(const point& p, const std::vector<std::string>& 
         v["expect_met"] = j.value("expect_met", true) ? "true" : "false";
         for (const auto& [k, c] : j["cycles_per_agent"].items()) v["cycles." + k] = cell(c);
         for (const auto& [k, c] : j["stats"].items()) v["stats." + k] = cell(c);
+        const scenarios::result_cost cost = scenarios::cost_of(j);
+        v["cost_us"] = fmt::format("{:.6f}", cost.us);
+        v["cost_basis"] = cost.basis;
+        if (j.contains("measure"))
+            v["measure_us"] = fmt::format("{:.6f}", j["measure"]["us"].get<double>());
+        if (j.contains("agents"))
+            for (const auto& [k, c] : scenarios::agent_columns(j["agents"])) v[k] = c;
     }
     if (!config.empty()) v["config"] = config;
     std::vector<std::string> row;

@@ -103,6 +103,31 @@ ok 'j["effective"] == "Normal-WB"' --arch arm64 --fwb 1 --s1 Device-nGnRnE --s2 
 ok 'j["effective"] == "Normal-WT"' --arch arm64 --fwb 1 --s1 Normal-WT --s2 AS-S1
 ok 'j["effective"] == "Device-GRE"' --arch ARM64 --fwb 1 --s1 Device-nGnRnE --s2 Device-GRE
 human 'effective: Device-nGnRnE' --arch arm64 --fwb 0 --s1 Device-nGnRnE --s2 Normal-WB
+# the encodings: a MAIR_EL1 Attr byte at stage 1, a stage-2 MemAttr read per --fwb
+ok 'j["effective"] == "Device-nGnRE" and j["s1_mair_attr"] == 0x44 and j["s2_memattr"] == 1' \
+    --arch arm64 --fwb 0 --s1 0x44 --s2 0x1
+ok 'j["effective"] == "Normal-NC" and j["s2"] == "Normal-NC"' --arch arm64 --fwb 1 --s1 0xff --s2 0b0101
+ok 'j["effective"] == "Normal-WB" and j["s2"] == "Normal-WB"' --arch arm64 --fwb 1 --s1 0x44 --s2 6
+ok 'j["effective"] == "Normal-NC" and j["s2"] == "as-s1"' --arch arm64 --fwb 1 --s1 0x44 --s2 7
+human 'stage 1 Normal-NC (MAIR Attr 0x44), stage 2 Device-nGnRE (MemAttr 0b0001)' \
+    --arch arm64 --fwb 0 --s1 0x44 --s2 0x1
+
+# --- arm64-policy mode: the seed's loss of WC (6.8) and loss of cacheable (<= 6.16), 6.17's refusal
+ok 'j["s2"] == "Device-nGnRE" and j["effective"] == "Device-nGnRE"' \
+    --arm64-policy linux-arm64-6.8 --frame vfio-bar --s1 Normal-NC
+ok 'j["s2"] == "Normal-NC" and j["effective"] == "Normal-NC" and j["s2_memattr"] == 5' \
+    --arm64-policy linux-arm64-6.9 --frame vfio-bar --s1 Normal-NC
+ok 'j["effective"] == "Normal-NC"' --arm64-policy linux-arm64-6.9 --frame device-memory --s1 Normal-WB
+ok 'j["effective"] == "Normal-WB" and j["s2_memattr"] == 6' \
+    --arm64-policy linux-arm64-6.17 --frame device-memory --s1 Normal-WB
+ok 'j["refused"]["errno"] == "EINVAL" and "effective" not in j' \
+    --arm64-policy linux-arm64-6.17 --frame device-memory --s1 Normal-WB --fwb 0
+ok 'j["effective"] == "Normal-WB" and j["s2_memattr"] == 15' \
+    --arm64-policy linux-arm64-6.8 --frame ram --s1 Normal-WB --fwb 0
+human 'KVM refuses KVM_SET_USER_MEMORY_REGION: -EINVAL' \
+    --arm64-policy linux-arm64-6.17 --frame device-memory --s1 Normal-WB --dic 0
+bad "--arm64-policy|linux-arm64-6.9" --arm64-policy linux-6.16 --frame ram --s1 Normal-WB
+bad "--frame|vfio-bar" --arm64-policy linux-arm64-6.9 --frame bar --s1 Normal-WB
 
 # --- help
 checks=$((checks + 1))
@@ -134,6 +159,9 @@ bad "--pat-type|'QQ'|$X86" --policy linux-6.10 "${POL[@]}" --pat-type QQ
 bad "'x86'|arm64" --arch x86 --fwb 0 --s1 Normal-WB --s2 Normal-WB
 bad "--s1|'Normal'|$ARM" --arch arm64 --fwb 0 --s1 Normal --s2 Normal-WB
 bad "--s2|'Device'|$ARM|as-s1" --arch arm64 --fwb 0 --s1 Normal-WB --s2 Device
+bad "--s2|reserved" --arch arm64 --fwb 1 --s1 0xff --s2 0x4
+bad "--s1|UNPREDICTABLE" --arch arm64 --fwb 0 --s1 0xf0 --s2 0xf
+bad "--s2|0x10|encoding" --arch arm64 --fwb 0 --s1 0xff --s2 0x10
 bad "as-s1|FWB|$ARM" --arch arm64 --fwb 0 --s1 Normal-WB --s2 as-s1
 bad "Normal-WT|FWB" --arch arm64 --fwb 1 --s1 Normal-WB --s2 Normal-WT
 bad "--fwb|'2'" --arch arm64 --fwb 2 --s1 Normal-WB --s2 Normal-WB

@@ -129,6 +129,7 @@ public:
             if (on_wbinvd) on_wbinvd(e, delay);
             return exit_outcome::resume;
         case exit_reason::hlt:
+        case exit_reason::invd:
             return exit_outcome::resume;
         case exit_reason::ept_misconfig:
             // KVM's fast MMIO path: a deliberately misconfigured leaf marks an MMIO page.

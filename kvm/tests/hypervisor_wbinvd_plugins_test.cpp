@@ -28,14 +28,15 @@ const wbinvd_handling& handling(std::string_view name) {
 
 } // namespace
 
-TEST_CASE("wbinvd registry: three handlings sorted by name and found by name") {
+TEST_CASE("wbinvd registry: four handlings sorted by name and found by name") {
     const auto& all = all_wbinvd_handlings();
-    REQUIRE(all.size() == 3);
+    REQUIRE(all.size() == 4);
     CHECK(all[0]->name() == "all-but-local");
     CHECK(all[1]->name() == "dirty-mask");
     CHECK(all[2]->name() == "local-only");
+    CHECK(all[3]->name() == "xen-hvm");
     CHECK(find_wbinvd_handling("nope") == nullptr);
-    CHECK(wbinvd_handling_names() == "all-but-local, dirty-mask, local-only");
+    CHECK(wbinvd_handling_names() == "all-but-local, dirty-mask, local-only, xen-hvm");
     for (const wbinvd_handling* h : all) {
         CHECK_FALSE(h->description().empty());
         CHECK_FALSE(h->source().empty());

@@ -1,6 +1,7 @@
 // The scenario language without the SystemC kernel: loading, includes, hosts, --set, errors.
 #include <doctest/doctest.h>
 
+#include "model/not_modelled.h"
 #include "scenarios/matrix.h"
 #include "scenarios/scenario.h"
 #include "scenarios/tests/load_error.h"
@@ -76,12 +77,28 @@ TEST_CASE("includes resolve relative to the including file") {
     CHECK_FALSE(s.platform.cache.self_snoop);
 }
 
-TEST_CASE("the ten hosts in the policy registry's order, and every catalogue file under each") {
+TEST_CASE("the hosts in the policy registries' order (x86 then arm64), and every catalogue file "
+          "under each") {
     // By the release each host's policy models (kvm/policy.h order key), the policy's own-name
     // host first; no list of hosts is kept anywhere else.
-    const std::vector<std::string> expected{
-        "linux-6.6",  "linux-6.10", "kvm-virtio-rfc",       "memslot-flag-rfc",  "linux-6.11-rc",
-        "linux-6.15", "linux-6.16", "linux-6.16-honor-pat", "wbinvd-local-only", "amd-npt"};
+    const std::vector<std::string> expected{"linux-6.6",
+                                            "crosvm-memslot-flag",
+                                            "linux-6.10",
+                                            "kvm-virtio-rfc",
+                                            "memslot-flag-rfc",
+                                            "linux-6.11-rc",
+                                            "linux-6.15",
+                                            "linux-6.16",
+                                            "linux-6.16-honor-pat",
+                                            "qemu-honor-pat-auto",
+                                            "wbinvd-local-only",
+                                            "linux-6.16-tdx",
+                                            "amd-npt",
+                                            "xen-4.19",
+                                            "linux-arm64-6.8",
+                                            "linux-arm64-6.9",
+                                            "linux-arm64-6.17",
+                                            "linux-arm64-6.17-nofwb"};
     CHECK(host_names() == expected);
     const auto files = collect_scenarios({"scenarios/catalogue"});
     CHECK(files.size() >= 17);
@@ -89,11 +106,35 @@ TEST_CASE("the ten hosts in the policy registry's order, and every catalogue fil
         CAPTURE(f);
         CHECK_FALSE(describe_file(f).empty());
         for (const auto& h : host_names()) {
+            CAPTURE(h);
             const scenario s = load_scenario(f, h, {});
             CHECK(s.host_name == h);
+            // A pair of two architectures loads (the matrix prints it n/a) but does not run.
+            if (host_arch(s.host) != s.platform.arch) {
+                CHECK_FALSE(arch_mismatch(s).empty());
+                CHECK_THROWS_AS(require_runnable(s), config_error);
+                continue;
+            }
+            CHECK(arch_mismatch(s).empty());
             CHECK(s.expected_for(h).has_value());
         }
     }
+}
+
+TEST_CASE("arm64 hosts carry their stage-2 policy and CPU features - an arm64 run is refused") {
+    const host_config h = load_host("linux-arm64-6.17-nofwb");
+    CHECK(host_arch(h) == "arm64");
+    CHECK(h.arm64.policy == "linux-arm64-6.17");
+    CHECK_FALSE(h.arm64.caps.fwb);
+    CHECK(host_arch(load_host("linux-6.16")) == "x86");
+    // An arm64 scenario under an arm64 host agrees in architecture, and is refused as not
+    // modelled (no arm64 vCPU exists yet) rather than run on the x86 walker.
+    scenario s =
+        load_scenario(data + "include-relative.yaml", "linux-arm64-6.9", {"platform.arch=arm64"});
+    CHECK(arch_mismatch(s).empty());
+    CHECK_THROWS_AS(require_runnable(s), not_modelled);
+    s = load_scenario(data + "include-relative.yaml", "linux-arm64-6.9", {});
+    CHECK(arch_mismatch(s).find("n/a") != std::string::npos);
 }
 
 TEST_CASE("scenario names drop the catalogue's ordering prefix") {

@@ -5,6 +5,8 @@
 # CSV. Usage: slurm_test.sh MTSIM SOURCE_DIR. Exit 77 (ctest SKIP) when Debian's slurm-wlm or
 # munge is not installed or the test does not run as root (slurmd launches jobs as root here).
 set -u
+# Host-time limits stretch by MTSIM_TEST_SLOWDOWN (scripts/sanitize sets it for its slower build).
+slow=${MTSIM_TEST_SLOWDOWN:-1}
 mtsim=${1:?usage: slurm_test.sh MTSIM SOURCE_DIR}
 src=${2:?source dir}
 for t in munged slurmctld slurmd sbatch sinfo; do
@@ -82,13 +84,13 @@ fi
 
 # The example study: 3 scenarios x 4 hosts x 3 axes, 112 points.
 cp "$src/studies/wbinvd-and-snoop.yaml" study.yaml
-timeout 120 "$mtsim" sweep study.yaml --jobs 2 --outdir whole 2>err || fail "unsharded: $(cat err)"
-timeout 60 "$mtsim" sweep study.yaml --emit-slurm 2 --jobs 1 --outdir run >job.sh 2>err ||
+timeout $((120 * slow)) "$mtsim" sweep study.yaml --jobs 2 --outdir whole 2>err || fail "unsharded: $(cat err)"
+timeout $((60 * slow)) "$mtsim" sweep study.yaml --emit-slurm 2 --jobs 1 --outdir run >job.sh 2>err ||
     fail "--emit-slurm: $(cat err)"
-timeout 180 sbatch --wait job.sh >sbatch.out 2>&1 || fail "sbatch --wait: $(cat sbatch.out; cat slurm-*.out 2>/dev/null)"
+timeout $((180 * slow)) sbatch --wait job.sh >sbatch.out 2>&1 || fail "sbatch --wait: $(cat sbatch.out; cat slurm-*.out 2>/dev/null)"
 [ -f run/shard-0/results.csv ] && [ -f run/shard-1/results.csv ] ||
     fail "the array tasks wrote no shard: $(ls run 2>&1; cat slurm-*.out 2>/dev/null)"
 grep -q "mtsim sweep" run/shard-1/manifest.json 2>/dev/null || fail "no manifest in shard 1"
-timeout 60 "$mtsim" merge run/shard-* --outdir run/merged 2>err || fail "merge: $(cat err)"
+timeout $((60 * slow)) "$mtsim" merge run/shard-* --outdir run/merged 2>err || fail "merge: $(cat err)"
 cmp whole/results.csv run/merged/results.csv || fail "Slurm's merged CSV differs from the unsharded one"
 [ $fails -eq 0 ] && echo "ok: a 2-task Slurm array gave the unsharded CSV" || exit 1

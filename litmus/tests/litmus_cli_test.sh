@@ -12,15 +12,15 @@ json_get() { python3 -c "import json,sys; r=json.load(sys.stdin); print($1)"; }
 
 case $case_ in
 run_json_registers)
-    # Without perturbation both vCPUs start together: each load reads the cache while the
-    # other's store still sits in its store buffer (x86-TSO's SB outcome). Final values: 1.
+    # One unperturbed run: both registers read 0 or 1, both locations end at 1, and
+    # `satisfied` is exactly "both registers 0".
     r=$("$mtsim" run "$data/sb.yaml" --json) || fail "run failed"
-    v=$(echo "$r" | json_get 'r["registers"]["vcpu0"]["r0"], r["registers"]["vcpu1"]["r0"], r["locations"]["x"], r["locations"]["y"], r["litmus"]["satisfied"], r["verdict"]')
-    [ "$v" = "0 0 1 1 True race" ] || fail "SB run: $v"
+    v=$(echo "$r" | json_get 'r["registers"]["vcpu0"]["r0"] in (0,1) and r["registers"]["vcpu1"]["r0"] in (0,1), r["locations"]["x"], r["locations"]["y"], r["litmus"]["satisfied"] == (r["registers"]["vcpu0"]["r0"] == 0 and r["registers"]["vcpu1"]["r0"] == 0), r["verdict"]')
+    [ "$v" = "True 1 1 True race" ] || fail "SB run: $v"
     r=$("$mtsim" run "$data/sb-mfences.yaml" --json) || fail "run failed"
     v=$(echo "$r" | json_get 'r["litmus"]["satisfied"], r["litmus"]["outcome"]')
     [ "${v%% *}" = False ] || fail "SB+mfences run: $v"
-    "$mtsim" run "$data/sb.yaml" | grep -q "^litmus: 0:r0=0; 1:r0=0; x=1; y=1; satisfies exists" ||
+    "$mtsim" run "$data/sb.yaml" | grep -Eq "^litmus: 0:r0=[01]; 1:r0=[01]; x=1; y=1; (satisfies|does not satisfy) exists" ||
         fail "text result: $("$mtsim" run "$data/sb.yaml")"
     ;;
 sb_observed)

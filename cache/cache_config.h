@@ -56,6 +56,13 @@ struct memory_system_config {
     unsigned wc_buffers = 4;
     unsigned wc_buffer_size = 64;
     cycles wc_store_latency{1};
+    // A WC buffer drains on its own this long after it was allocated, when no ordering event
+    // drained it first (SDM Vol. 3A §11.3.1: WC buffer writes to memory are delayed and may
+    // happen in any order; Intel publishes no bound). Stated assumption: 10,000 cycles (3.3 us
+    // at 3 GHz): longer than a driver takes to write a frame's WC stores, so combining is not
+    // cut short, and a forgotten fence costs microseconds instead of a hang. 0: only ordering
+    // events and evictions drain a buffer.
+    cycles wc_drain_delay{10000};
     cycles wbinvd_cycles_per_line{1};
     // CPUID.1:EDX.SS: the issuing pCPU snoops its own caches for its UC/WC accesses.
     bool self_snoop = true;
@@ -86,6 +93,9 @@ struct memory_system_config {
                "bytes one WC buffer covers (a power of two, at most a line)", "bytes", 8,
                max_line_size);
         v.cycles("wc_store_latency", wc_store_latency, "a store combining into a WC buffer");
+        v.cycles("wc_drain_delay", wc_drain_delay,
+                 "a WC buffer drains on its own this long after its allocation (assumption: "
+                 "3.3 us at 3 GHz; Intel publishes no bound); 0: only on ordering events");
         v.cycles("wbinvd_cycles_per_line", wbinvd_cycles_per_line,
                  "WBINVD/WBNOINVD/INVD walk cost per line frame");
         v.flag("self_snoop", self_snoop,

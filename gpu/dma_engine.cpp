@@ -236,7 +236,9 @@ void gpu_dma_engine::execute(std::uint32_t index) {
         if (d) m_log.push_back({index, d->op, t, t, error_code::bad_descriptor});
         return;
     }
-    t = t + m_cfg.command_latency;
+    // Perturbed (docs/litmus.md): the command starts up to one link latency later, as a
+    // device's internal scheduling may delay it.
+    t = t + m_cfg.command_latency + cycles{m_jitter.upto(m_cfg.link.latency.n)};
     extend(t, cost_part::executing);
     command_record rec{index, d->op, t, t, error_code::none};
     bool ok = true;

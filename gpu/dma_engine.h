@@ -48,6 +48,7 @@
 #include "model/access_ext.h"
 #include "model/accounting.h"
 #include "model/cycles.h"
+#include "model/perturb.h"
 #include "model/stats.h"
 
 namespace mtsim::gpu {
@@ -114,6 +115,9 @@ public:
     // Shorthands over write_reg/read_reg.
     void program_ring(std::uint64_t base, std::uint32_t entries);
     void set_enable_no_snoop(bool on);
+    // Timing perturbation (docs/litmus.md): with a seed other than 0 each command starts
+    // uniformly in [0, link.latency] cycles after its decode.
+    void set_perturbation(std::uint64_t seed) { m_jitter = perturb_stream(seed, "gpu"); }
     void ring_doorbell(std::uint32_t tail, const sc_core::sc_time& at = sc_core::SC_ZERO_TIME);
     std::uint32_t status() const { return static_cast<std::uint32_t>(read_reg(reg::status)); }
     error_code error() const { return m_error; }
@@ -194,6 +198,7 @@ private:
     void extend(cycles c, cost_part p);
 
     dma_engine_config m_cfg;
+    perturb_stream m_jitter;
     mtsim::clock m_clock;
     pcie_link m_link;
     std::string m_link_up_track, m_link_down_track; // the link's timeline tracks

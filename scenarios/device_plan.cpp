@@ -35,9 +35,11 @@ gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,
                 const buffer& b = s.find_buffer(op.buffer);
                 for (unsigned r = 0; r < op.repeat; ++r) {
                     const std::uint64_t a = device_addr(s, slots, b) + op.offset + r * op.stride;
-                    if (op.type == op_type::gpu_read)
+                    if (op.type == op_type::gpu_read) {
                         plan.ring.push_back(gpu::make_read_to_vram(a, vram_off, op.len, ns));
-                    else {
+                        if (!op.reg.empty())
+                            plan.regs.push_back({op.reg, vram_off, unsigned(op.len)});
+                    } else {
                         std::vector<std::uint8_t> bytes(op.len, patterns.next());
                         // `value:` (a fence a driver polls for): its little-endian bytes,
                         // repeated over len.

@@ -9,7 +9,7 @@ namespace mtsim::scenarios {
 
 cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agent_id id,
                                  const gpu_ring_plan& ring, pattern_source& patterns,
-                                 program_hooks& hooks) {
+                                 program_hooks& hooks, std::vector<reg_slot>* regs) {
     cpu::program prog;
     const unsigned line = s.platform.cache.line_size;
     const std::vector<std::uint32_t>& tails = ring.tails;
@@ -41,14 +41,19 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
         const std::size_t first = prog.size();
         switch (op.type) {
         case op_type::load:
+            if (!op.reg.empty() && regs) regs->push_back({prog.size(), op.reg});
             for (unsigned r = 0; r < op.repeat; ++r) prog.load(linear(op, r), op.len, lbl);
             break;
         case op_type::store:
         case op_type::fill:
         case op_type::nt_fill:
             for (unsigned r = 0; r < op.repeat; ++r) {
-                const std::uint8_t pat = patterns.next();
                 const std::uint64_t a0 = linear(op, r);
+                if (op.store_value) {
+                    prog.store(a0, cpu::le_bytes(*op.store_value, unsigned(op.len)), lbl);
+                    continue;
+                }
+                const std::uint8_t pat = patterns.next();
                 if (op.type == op_type::store && op.len <= 8)
                     prog.store(a0, std::vector<std::uint8_t>(op.len, pat), lbl);
                 else

@@ -49,6 +49,8 @@ json op_args(const scenario_op& op) {
                   {"repeat", op.repeat},
                   {"stride", op.stride}};
         if (op.no_snoop) j["no_snoop"] = *op.no_snoop;
+        if (!op.reg.empty()) j["reg"] = op.reg;
+        if (op.store_value) j["value"] = *op.store_value;
         if (op.write_value) j["value"] = *op.write_value;
         return j;
     }
@@ -138,6 +140,13 @@ nlohmann::json resolved_json(const scenario& s) {
     for (const auto& [h, v] : s.expect) expect[h] = std::string(to_string(v));
     for (const auto& h : s.expect_refused) expect[h] = "refused";
     j["expect"] = expect;
+    if (s.litmus.present) {
+        json l = {{"locations", json::object()},
+                  {litmus::to_string(s.litmus.cond.q), s.litmus.cond.text}};
+        for (const auto& [name, bytes] : s.litmus.locations) l["locations"][name] = bytes;
+        if (!s.litmus.expect.empty()) l["expect"] = s.litmus.expect;
+        j["litmus"] = l;
+    }
     if (s.measure)
         j["measure"] = {
             {"agent", s.measure->agent}, {"from", s.measure->from}, {"to", s.measure->to}};

@@ -19,6 +19,7 @@
 #include "iommu/vtd.h"
 #include "kvm/arm64_policy.h"
 #include "kvm/hypervisor.h"
+#include "litmus/condition.h"
 #include "model/config.h"
 #include "model/dram.h"
 #include "model/oracle_verdict.h"
@@ -28,6 +29,10 @@ namespace mtsim::scenarios {
 struct run_config {
     double quantum_ns = 100.0; // tlm_global_quantum
     std::uint64_t seed = 0;    // recorded with the result; the model draws no random numbers
+    // Timing perturbation seed (docs/litmus.md): 0 none; else the blocks draw their jitter
+    // from deterministic streams of it.
+    std::uint64_t perturb = 0;
+    double start_jitter_ns = 400.0; // with perturb: each agent starts up to this much later
     // The host memory a run may take (scenarios/validate.h estimates it before anything is
     // built); 0: half of this machine's physical memory.
     std::uint64_t max_host_memory = 0;
@@ -154,6 +159,9 @@ struct scenario_op {
     std::uint64_t value = 0;                  // migrate: pCPU; pause: cycles; poll: max_cycles
     std::optional<std::uint64_t> until;       // poll: the awaited value (little-endian, len bytes)
     std::optional<std::uint64_t> write_value; // gpu write: its bytes (little-endian, repeated)
+    // load / gpu read: the register the first len (<= 8) bytes go to (docs/litmus.md)
+    std::string reg;
+    std::optional<std::uint64_t> store_value; // store: len little-endian bytes of this value
     unsigned line = 0;
 };
 
@@ -171,6 +179,16 @@ struct raw_entry {
     std::uint64_t apply(std::uint64_t current) const {
         return value ? *value : (current & ~clear) | set;
     }
+};
+
+// A litmus test's section (docs/litmus.md): locations whose final values the result reports,
+// the condition over registers and locations, and what x86-TSO says of it.
+struct litmus_section {
+    bool present = false;
+    std::vector<std::pair<std::string, unsigned>> locations; // buffer name, bytes (1..8)
+    litmus::condition cond;
+    std::string expect; // "allow", "forbid" or empty
+    unsigned line = 0;
 };
 
 struct agent_program {
@@ -207,6 +225,7 @@ struct scenario {
     std::vector<agent_program> programs; // vCPUs first, then vmm, then gpu
     std::map<std::string, verdict> expect; // host -> verdict; "default"
     std::set<std::string> expect_refused;  // hosts whose requests KVM is expected to refuse
+    litmus_section litmus;
     std::optional<measure_spec> measure;
     std::vector<std::string> sets;
     param_origins origins; // where each parameter set by a file, a host or --set got its value

@@ -1,6 +1,7 @@
 #include "scenarios/scenario_parts.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -188,6 +189,17 @@ constexpr op_name op_names[] = {
     {"unplug", op_type::unplug, true, false},
 };
 
+// A register name (docs/litmus.md): [A-Za-z_][A-Za-z0-9_]*.
+std::string register_name(const std::string& file, const YAML::Node& n, const std::string& k) {
+    const std::string r = scalar(file, n, k);
+    const bool ok = !r.empty() && (std::isalpha(static_cast<unsigned char>(r[0])) || r[0] == '_') &&
+                    std::all_of(r.begin(), r.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                    });
+    if (!ok) fail(file, n, k, "a register is a name: letters, digits and _, not a digit first");
+    return r;
+}
+
 // `poll: {buffer, offset: 0, len: 4, until: V, max_cycles: N}`: a bounded spin on a value.
 void parse_poll(const std::string& file, const YAML::Node& arg, const std::string& ka,
                 const scenario& s, scenario_op& op) {
@@ -289,13 +301,30 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
                 op.stride = number(file, it->second, kk);
             else if (key == "no_snoop" && gpu)
                 op.no_snoop = flag_of(file, it->second, kk);
+            else if (key == "reg" && (op.type == op_type::load || op.type == op_type::gpu_read))
+                op.reg = register_name(file, it->second, kk);
+            else if (key == "value" && op.type == op_type::store)
+                op.store_value = number(file, it->second, kk);
             else if (key == "value" && op.type == op_type::gpu_write)
                 op.write_value = number(file, it->second, kk);
             else
                 fail(file, it->first, kk,
                      std::string("unknown key; valid: buffer, offset, len, repeat, stride") +
                          (gpu ? ", no_snoop" : "") +
-                         (op.type == op_type::gpu_write ? ", value" : ""));
+                         (op.type == op_type::gpu_write || op.type == op_type::store ? ", value"
+                                                                                     : "") +
+                         (op.type == op_type::load || op.type == op_type::gpu_read ? ", reg" : ""));
+        }
+        if (!op.reg.empty() || op.store_value) {
+            const char* what = op.reg.empty() ? "value" : "reg";
+            if (op.len == 0 || op.len > 8)
+                fail(file, arg, ka + ".len",
+                     fmt::format("an op with `{}` takes len 1 to 8 (bytes, little-endian)", what));
+            if (op.repeat != 1)
+                fail(file, arg, ka + ".repeat", fmt::format("an op with `{}` runs once", what));
+            if (op.store_value && op.len < 8 && (*op.store_value >> (8 * op.len)) != 0)
+                fail(file, arg, ka + ".value",
+                     fmt::format("{:#x} does not fit {} byte(s)", *op.store_value, op.len));
         }
         const buffer* b = nullptr;
         for (const auto& x : s.buffers)
@@ -381,8 +410,14 @@ void parse_programs(const std::string& file, const YAML::Node& progs, scenario& 
         }
         if (!ops.IsDefined() || !ops.IsSequence())
             fail(file, prog, k, "expected a list of ops (or {pcpu: N, ops: [...]})");
-        for (std::size_t i = 0; i < ops.size(); ++i)
+        std::set<std::string> regs;
+        for (std::size_t i = 0; i < ops.size(); ++i) {
             p.ops.push_back(parse_op(file, ops[i], fmt::format("{}[{}]", k, i), gpu, s));
+            const std::string& r = p.ops.back().reg;
+            if (!r.empty() && !regs.insert(r).second)
+                fail(file, ops[i], fmt::format("{}[{}]", k, i),
+                     "register '" + r + "' is already named by an earlier load of " + agent);
+        }
         if (gpu || vmm)
             rest.push_back(std::move(p));
         else

@@ -352,3 +352,18 @@ TEST_CASE("CR0.CD=1 no-fill mode: hits use the cache, misses do not allocate") {
     CHECK(r.ms.read_dram(0x3000, 1) == fill(1, 0x23));
     CHECK_THROWS_AS(r.load(0, 0x1000, 4, memtype::wb, type_source::cd), std::invalid_argument);
 }
+
+TEST_CASE("a WC buffer drains on its own wc_drain_delay after its allocation") {
+    auto c = rig::small_config(); // 1 GHz: a cycle is 1 ns
+    c.wc_drain_delay = cycles{100};
+    rig r(c);
+    r.start();
+    r.store(0, 0x2000, fill(8, 0x5a), memtype::wc);
+    sc_core::sc_start(sc_core::sc_time(90, sc_core::SC_NS));
+    CHECK(r.ms.in_wc_buffer(0, 0x2000));
+    CHECK(r.dma_read(0x2000, 8, true) == fill(8, 0));
+    sc_core::sc_start(sc_core::sc_time(20, sc_core::SC_NS));
+    CHECK_FALSE(r.ms.in_wc_buffer(0, 0x2000));
+    CHECK(r.ms.stats().wc_timed_drains.value() == 1);
+    CHECK(r.dma_read(0x2000, 8, true) == fill(8, 0x5a));
+}

@@ -23,12 +23,18 @@ bar_walk)
     echo "$out" | grep -q "effective memory type: WC" || fail "WC BAR not WC: $out"
     ;;
 uc_doorbell_drains_wc)
-    # The UC doorbell store drains the WC buffers (clean); the same data stays in the WC
-    # buffers when the doorbell is WC and unfenced, so the device never sees the doorbell.
+    # The UC doorbell store drains the WC buffers (clean). When the doorbell is WC and
+    # unfenced, it and the data wait in WC buffers: without their own timeline
+    # (wc_drain_delay=0) the device never sees the doorbell; with it, the buffers drain
+    # oldest first (the data before the doorbell) after wc_drain_delay, and the run is clean.
     v=$("$mtsim" run "$cat/12a-vfio-wc-fill-uc-doorbell.yaml" --json | json_get 'r["verdict"], r["stats"]["wc_drains"]')
     [ "$v" = "clean 3" ] || fail "UC doorbell: $v"
-    out=$("$mtsim" run "$cat/12a-vfio-wc-fill-uc-doorbell.yaml" --set devices.gpu.bar_pat=WC 2>&1)
+    out=$("$mtsim" run "$cat/12a-vfio-wc-fill-uc-doorbell.yaml" --set devices.gpu.bar_pat=WC \
+        --set platform.cache.wc_drain_delay=0 2>&1)
     echo "$out" | grep -q "agents still waiting: vcpu0" || fail "unfenced WC doorbell reached the device: $out"
+    v=$("$mtsim" run "$cat/12a-vfio-wc-fill-uc-doorbell.yaml" --set devices.gpu.bar_pat=WC --json |
+        json_get 'r["verdict"], r["stats"]["wc_drains"]')
+    [ "$v" = "clean 4" ] || fail "unfenced WC doorbell on the WC buffers' own timeline: $v"
     ;;
 wc_doorbell_fence)
     # 12c: the second WC doorbell combines into an older WC buffer and overtakes the data.

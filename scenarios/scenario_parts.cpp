@@ -1,10 +1,13 @@
 #include "scenarios/scenario_parts.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "litmus/herd.h"
 #include "scenarios/validate.h"
 
 namespace mtsim::scenarios::detail {
@@ -14,8 +17,20 @@ namespace mtsim::scenarios::detail {
     throw config_error(file, n.IsDefined() ? unsigned(n.Mark().line + 1) : 0, key, msg);
 }
 
+// A herdtools7 `.litmus` file is read as the YAML scenario it translates to (litmus/herd.h).
+YAML::Node parse_herd_file(const std::string& file) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec))
+        throw config_error(file, 0, "", "cannot open the file (not a regular file)");
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in || text.bad()) throw config_error(file, 0, "", "read error");
+    return parse_yaml_string(litmus::herd_to_yaml(text.str(), file), file);
+}
+
 YAML::Node parse_file(const std::string& file) {
-    YAML::Node n = parse_yaml_file(file);
+    YAML::Node n = litmus::is_herd_file(file) ? parse_herd_file(file) : parse_yaml_file(file);
     if (!n.IsMap()) throw config_error(file, 1, "", "a scenario is a YAML mapping");
     return n;
 }

@@ -69,6 +69,12 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
                 }
             }
             break;
+        case op_type::xchg:
+            prog.xchg(linear(op, 0), op.store_value.value_or(0), unsigned(op.len), lbl);
+            break;
+        case op_type::lock_add:
+            prog.locked_add(linear(op, 0), op.store_value.value_or(0), unsigned(op.len), lbl);
+            break;
         case op_type::sfence:
             prog.sfence();
             break;

@@ -47,6 +47,8 @@ json op_args(const scenario_op& op) {
                   {"repeat", op.repeat},
                   {"stride", op.stride}};
         if (op.no_snoop) j["no_snoop"] = *op.no_snoop;
+        if (!op.reg.empty()) j["reg"] = op.reg;
+        if (op.store_value) j["value"] = *op.store_value;
         return j;
     }
     switch (op.type) {

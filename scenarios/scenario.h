@@ -124,6 +124,8 @@ enum class op_type : std::uint8_t {
     gpu_read,
     gpu_write,
     gpu_interrupt,
+    xchg,     // XCHG: a locked exchange (docs/litmus.md)
+    lock_add, // LOCK XADD: a locked add
 };
 
 struct scenario_op {
@@ -136,6 +138,9 @@ struct scenario_op {
     std::optional<bool> no_snoop; // gpu read / write: the descriptor's No-Snoop request
     std::string name;             // signal / wait / interrupt key
     std::uint64_t value = 0;      // migrate: pCPU; pause: cycles
+    // load / gpu read: the register the first len (<= 8) bytes go to (docs/litmus.md)
+    std::string reg;
+    std::optional<std::uint64_t> store_value; // store: len little-endian bytes of this value
     unsigned line = 0;
 };
 

@@ -193,6 +193,8 @@ constexpr op_name op_names[] = {
     {"read", op_type::gpu_read, false, true},
     {"write", op_type::gpu_write, false, true},
     {"interrupt", op_type::gpu_interrupt, false, true},
+    {"xchg", op_type::xchg, true, false},
+    {"lock_add", op_type::lock_add, true, false},
 };
 
 scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::string& k, bool gpu,
@@ -231,6 +233,7 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
     op.type = found->type;
     const std::string ka = k + "." + name;
     if (scenarios::is_memory_op(op.type)) {
+        const bool locked = op.type == op_type::xchg || op.type == op_type::lock_add;
         if (!has_arg || !arg.IsMap())
             fail(file, n, ka, "expected {buffer: NAME, offset, len, repeat, stride}");
         for (auto it = arg.begin(); it != arg.end(); ++it) {
@@ -254,10 +257,25 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
                 op.stride = number(file, it->second, kk);
             else if (key == "no_snoop" && gpu)
                 op.no_snoop = flag_of(file, it->second, kk);
+            else if (locked && key == "reg")
+                op.reg = scalar(file, it->second, kk);
+            else if (locked && key == "value")
+                op.store_value = number(file, it->second, kk);
             else
                 fail(file, it->first, kk,
                      std::string("unknown key; valid: buffer, offset, len, repeat, stride") +
-                         (gpu ? ", no_snoop" : ""));
+                         (gpu ? ", no_snoop" : "") + (locked ? ", value, reg" : ""));
+        }
+        // A locked op (XCHG, LOCK XADD): one atomic read-modify-write of len bytes.
+        if (locked) {
+            if (!op.store_value)
+                fail(file, arg, ka + ".value", "a locked op needs its operand: value");
+            if (op.len == 0 || op.len > 8)
+                fail(file, arg, ka + ".len", "a locked op takes len 1 to 8 (bytes, little-endian)");
+            if (op.repeat != 1) fail(file, arg, ka + ".repeat", "a locked op runs once");
+            if (op.len < 8 && (*op.store_value >> (8 * op.len)) != 0)
+                fail(file, arg, ka + ".value",
+                     fmt::format("{:#x} does not fit {} byte(s)", *op.store_value, op.len));
         }
         const buffer* b = nullptr;
         for (const auto& x : s.buffers)
@@ -398,6 +416,8 @@ bool is_memory_op(op_type t) {
     case op_type::clwb:
     case op_type::gpu_read:
     case op_type::gpu_write:
+    case op_type::xchg:
+    case op_type::lock_add:
         return true;
     default:
         return false;

@@ -67,6 +67,15 @@ malformed_exits_2)
     sed 's/^ MOV \[x\],\$1  | MOV \[y\],\$1  ;/ MOV [x],$1  | MOV [y],$1 /' "$tmp/SB.litmus" >"$tmp/bad.litmus"
     check 5 "ends with ';'"
     ;;
+yaml_locked_ops)
+    # xchg and lock_add in YAML: no increment lost over seeded runs, the final XCHG reads 6.
+    timeout 120 "$mtsim" litmus litmus/tests/data/locked_counter.yaml --runs 20 --seed 3 \
+        >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc -eq 0 ] || fail "exit $rc: $(head -c 400 "$tmp/err") $(cat "$tmp/out")"
+    grep -q '^Expect forbid: agrees' "$tmp/out" || fail "an increment was lost: $(cat "$tmp/out")"
+    grep -q 'Observation .* Never' "$tmp/out" || fail "not Never: $(cat "$tmp/out")"
+    ;;
 *)
     echo "unknown case $case_name"
     exit 2

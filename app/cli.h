@@ -61,6 +61,7 @@ int cmd_list(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_stress(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
+int cmd_litmus(const std::vector<std::string>& args);
 int cmd_matrix(const std::vector<std::string>& args);
 int cmd_walk(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);

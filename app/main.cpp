@@ -25,6 +25,8 @@ const std::vector<command>& commands() {
         {"stress", "random coherence tester: SWMR and data-value checks after every op",
          cmd_stress},
         {"run", "run one scenario under one host: verdict, corruptions and their causes", cmd_run},
+        {"litmus", "a litmus test run many times with seeded timings: outcome histogram, Ok/No",
+         cmd_litmus},
         {"matrix", "every scenario under every host, each in its own process: a table", cmd_matrix},
         {"walk", "one vCPU's 2-D page walk step by step: entries, types, cycles, exit", cmd_walk},
         {"sweep", "a what-if study: its points in child processes, a CSV row each", cmd_sweep},

@@ -56,6 +56,11 @@ struct memory_system_config {
     unsigned wc_buffers = 4;
     unsigned wc_buffer_size = 64;
     cycles wc_store_latency{1};
+    // A WC buffer drains on its own this long after it was allocated, when no ordering event
+    // drained it first (SDM Vol. 3A §12.3.1: WC buffers "may be evicted at any time"; Intel
+    // publishes no bound). Stated assumption: 1000 cycles (333 ns at 3 GHz), a few DRAM
+    // round trips. 0: only ordering events and evictions drain a buffer.
+    cycles wc_drain_delay{1000};
     cycles wbinvd_cycles_per_line{1};
     // CPUID.1:EDX.SS: the issuing pCPU snoops its own caches for its UC/WC accesses.
     bool self_snoop = true;
@@ -86,6 +91,9 @@ struct memory_system_config {
                "bytes one WC buffer covers (a power of two, at most a line)", "bytes", 8,
                max_line_size);
         v.cycles("wc_store_latency", wc_store_latency, "a store combining into a WC buffer");
+        v.cycles("wc_drain_delay", wc_drain_delay,
+                 "a WC buffer drains on its own this long after its allocation (assumption: a "
+                 "few DRAM round trips; Intel publishes no bound); 0: only on ordering events");
         v.cycles("wbinvd_cycles_per_line", wbinvd_cycles_per_line,
                  "WBINVD/WBNOINVD/INVD walk cost per line frame");
         v.flag("self_snoop", self_snoop,

@@ -58,6 +58,8 @@ struct memory_system_stats {
     counter wc_combines{m_owner, "wc_combines", "stores merged into an open WC buffer", "stores"};
     counter wc_allocations{m_owner, "wc_allocations", "stores that opened a WC buffer", "stores"};
     counter wc_drains{m_owner, "wc_drains", "WC buffers written to memory", "buffers"};
+    counter wc_timed_drains{m_owner, "wc_timed_drains",
+                            "WC buffers drained on their own timeline (wc_drain_delay)", "buffers"};
     counter wc_full_evictions{m_owner, "wc_full_evictions",
                               "drains forced because every WC buffer was busy", "buffers"};
     counter dma_snooped{m_owner, "dma_snooped", "snooped DMA line requests", "requests"};

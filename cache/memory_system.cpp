@@ -2,6 +2,7 @@
 // (serialize, introspection).
 #include "cache/memory_system.h"
 
+#include <algorithm>
 #include <deque>
 #include <string>
 
@@ -59,6 +60,10 @@ memory_system::memory_system(const sc_core::sc_module_name& name, const memory_s
     cpu.init(pcpus);
     for (unsigned p = 0; p < pcpus; ++p) cpu[p].bind(m_parts->ports[p]);
     dma.bind(m_parts->device);
+    set_perturbation(0);
+    SC_METHOD(wc_timeline);
+    sensitive << m_wc_timer;
+    dont_initialize();
 
     const std::string proto_path = std::string(this->name()) + ".protocol";
     const protocol_table& table = m_parts->home.protocol();
@@ -97,6 +102,20 @@ void memory_system::serialize(unsigned pcpu, sc_core::sc_time& delay) {
     if (pcpu >= m_parts->ctx.cfg.pcpus)
         m_parts->ctx.refuse("serialize on pCPU " + std::to_string(pcpu));
     m_parts->wc[pcpu].drain(delay);
+}
+
+void memory_system::set_perturbation(std::uint64_t seed) {
+    auto arm = [this](const sc_core::sc_time& due) {
+        m_wc_timer.notify(due - sc_core::sc_time_stamp());
+    };
+    for (wc_unit& w : m_parts->wc) w.set_timer(arm, seed);
+}
+
+void memory_system::wc_timeline() {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    sc_core::sc_time next = sc_core::sc_max_time();
+    for (wc_unit& w : m_parts->wc) next = std::min(next, w.drain_due(now));
+    if (next != sc_core::sc_max_time()) m_wc_timer.notify(next - now);
 }
 
 std::vector<line_view> memory_system::copies(std::uint64_t addr) const {

@@ -31,7 +31,9 @@
 //   whose type came from the page tables. Data in a WC buffer is seen by no snoop, no DMA.
 // - WC buffers drain oldest-first (allocation order) on SFENCE, MFENCE, locked op, UC access,
 //   WBINVD/WBNOINVD/INVD, serialize() (VM exit, interrupt, serializing instruction), and
-//   one buffer (the oldest) when a store needs a buffer and all are busy.
+//   one buffer (the oldest) when a store needs a buffer and all are busy, and each buffer on
+//   its own wc_drain_delay after it was allocated (a process of the memory system: nobody
+//   waits for it, its write occupies the fabric and DRAM as any other).
 // - dma: access_ext.no_snoop = false: reads return the newest data (a dirty private line is
 //   written back first), writes write back and invalidate every copy, then write DRAM.
 //   no_snoop = true: straight to DRAM; the caches are not consulted, so a dirty line evicted
@@ -69,6 +71,7 @@ namespace mtsim {
 
 class memory_system : public sc_core::sc_module {
 public:
+    SC_HAS_PROCESS(memory_system);
     // One per pCPU, each bound to a port object of the memory system (model/lt_target.h: LT
     // only, no DMI, every access goes through the caches).
     sc_core::sc_vector<tlm::tlm_target_socket<>> cpu;
@@ -84,6 +87,9 @@ public:
     // Drains pCPU p's WC buffers (VM exit, interrupt, serializing instruction), adding the
     // time to delay.
     void serialize(unsigned pcpu, sc_core::sc_time& delay);
+    // Timing perturbation seed (docs/litmus.md): each WC buffer's own drain delay is drawn
+    // uniformly in [0, 2 x wc_drain_delay]. Before the simulation starts.
+    void set_perturbation(std::uint64_t seed);
 
     // The protocol table the data path uses; a test may patch a cell to prove checkers fire.
     protocol_table& protocol();
@@ -102,6 +108,9 @@ public:
 
 private:
     struct parts; // the components (memory_system.cpp)
+    // The WC buffers' own timeline: wakes at the earliest due time and drains what is due.
+    void wc_timeline();
+    sc_core::sc_event m_wc_timer;
     memory_system_stats m_stats{this};
     std::unique_ptr<parts> m_parts;
     // One derived stat per defined protocol cell: "<name>.protocol.<state>_<event>".

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace mtsim {
 
@@ -40,6 +41,13 @@ void wc_unit::store(bool coherent, std::uint64_t addr, const std::uint8_t* src, 
             b->coherent = false;
             b->base = base;
             b->age = ++m_age;
+            b->due = sc_core::sc_max_time();
+            if (m_ctx.cfg.wc_drain_delay.n != 0 && m_arm) {
+                const std::uint64_t d = m_ctx.cfg.wc_drain_delay.n;
+                const cycles c{m_jitter.enabled() ? m_jitter.upto(2 * d) : d};
+                b->due = sc_core::sc_time_stamp() + delay + m_ctx.t(c);
+                m_arm(b->due);
+            }
             std::fill(b->mask.begin(), b->mask.end(), 0);
             ++m_used;
             ++m_ctx.stats.wc_allocations;
@@ -78,6 +86,27 @@ void wc_unit::drain(sc_core::sc_time& delay) {
 
 void wc_unit::drain_range(std::uint64_t addr, unsigned len, sc_core::sc_time& delay) {
     while (buffer* b = oldest(addr, addr + len)) drain_buffer(*b, delay);
+}
+
+void wc_unit::set_timer(std::function<void(const sc_core::sc_time&)> arm, std::uint64_t perturb) {
+    m_arm = std::move(arm);
+    m_jitter = perturb_stream(perturb, "wc" + std::to_string(m_p));
+}
+
+sc_core::sc_time wc_unit::drain_due(const sc_core::sc_time& now) {
+    sc_core::sc_time next = sc_core::sc_max_time();
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME; // paid by no one: the buffer's own timeline
+    for (;;) {
+        buffer* due = nullptr;
+        for (buffer& b : m_buffers)
+            if (b.valid && b.due <= now && (!due || b.age < due->age)) due = &b;
+        if (!due) break;
+        ++m_ctx.stats.wc_timed_drains;
+        drain_buffer(*due, d);
+    }
+    for (const buffer& b : m_buffers)
+        if (b.valid && b.due < next) next = b.due;
+    return next;
 }
 
 bool wc_unit::holds(std::uint64_t addr) const {

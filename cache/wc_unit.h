@@ -5,16 +5,19 @@
 // by the others and the LLC when fabric_snoops_uncached, and by both always for streaming
 // stores to cacheable memory (they are coherent). Buffered bytes are seen by no snoop, no DMA
 // and no other pCPU until they drain. Timing: a store costs wc_store_latency; a drain is paid
-// by whoever causes it (its uncached write's delay).
+// by whoever causes it (its uncached write's delay); a buffer that drains on its own timeline
+// (wc_drain_delay) delays nobody, its write still occupies the fabric and DRAM.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <systemc>
 
 #include "cache/home_agent.h"
 #include "cache/ms_context.h"
+#include "model/perturb.h"
 
 namespace mtsim {
 
@@ -33,6 +36,12 @@ public:
     void drain_range(std::uint64_t addr, unsigned len, sc_core::sc_time& delay);
     // A buffer holds a written byte at addr.
     bool holds(std::uint64_t addr) const;
+    // Own timeline: every buffer allocated at time t drains by itself at t + wc_drain_delay
+    // (uniform in [0, 2 x wc_drain_delay] when perturbed). `arm(t)` is called with each new
+    // buffer's due time; drain_due drains the buffers due by `now` and returns the earliest
+    // due time left (sc_max_time when none).
+    void set_timer(std::function<void(const sc_core::sc_time&)> arm, std::uint64_t perturb);
+    sc_core::sc_time drain_due(const sc_core::sc_time& now);
 
 private:
     struct buffer {
@@ -40,6 +49,7 @@ private:
         bool coherent = false;  // holds streaming-store data to cacheable memory
         std::uint64_t base = 0; // address of the buffer's first byte
         std::uint64_t age = 0;  // allocation order, for oldest-first draining
+        sc_core::sc_time due;   // when it drains on its own (sc_max_time: never)
         std::vector<std::uint8_t> data;
         std::vector<std::uint8_t> mask; // 1 = byte written
     };
@@ -53,6 +63,8 @@ private:
     std::vector<buffer> m_buffers;
     unsigned m_used = 0;
     std::uint64_t m_age = 0;
+    std::function<void(const sc_core::sc_time&)> m_arm;
+    perturb_stream m_jitter;
 };
 
 } // namespace mtsim

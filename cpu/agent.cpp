@@ -440,8 +440,10 @@ void agent::background() {
 
 // --- store buffer and deferred flushes ---------------------------------------------------
 
-sc_core::sc_time agent::retire_ready(cycles delay) const {
+sc_core::sc_time agent::retire_ready(cycles delay) {
     if (m_cfg.store_buffer.policy == retire_policy::lazy) return sc_core::sc_max_time();
+    // Perturbed (docs/litmus.md): uniform in [0, 2 x delay], the same mean.
+    if (m_jitter.enabled()) delay = cycles{m_jitter.upto(2 * delay.n)};
     return now() + m_clock.to_time(delay);
 }
 

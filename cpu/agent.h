@@ -57,6 +57,7 @@
 #include "model/access_ext.h"
 #include "model/cycles.h"
 #include "model/params.h"
+#include "model/perturb.h"
 #include "model/stats.h"
 
 namespace mtsim::cpu {
@@ -145,6 +146,9 @@ public:
     void set_start_time(const sc_core::sc_time& t) { m_start_time = t; }
     void set_serializer(serialize_fn f) { m_serialize = std::move(f); }
     void set_observer(agent_observer* o) { m_observer = o; }
+    // Timing perturbation (docs/litmus.md): with a seed other than 0, each store's retire
+    // delay and each deferred flush's delay are drawn uniformly in [0, 2 x the parameter].
+    void set_perturbation(std::uint64_t seed) { m_jitter = perturb_stream(seed, name()); }
 
     unsigned pcpu() const { return m_pcpu; }
     unsigned id() const { return m_setup.id; }
@@ -250,7 +254,7 @@ private:
     void memory_load(const op& o, std::uint64_t la, std::uint8_t* dst, unsigned len,
                      const xlate& x);
 
-    sc_core::sc_time retire_ready(cycles delay) const;
+    sc_core::sc_time retire_ready(cycles delay);
     void retire_due() {
         if (m_sb.empty() && m_deferred.empty()) return; // nothing to retire: skip reading the time
         retire_due_now();
@@ -277,6 +281,7 @@ private:
     program m_program;
     serialize_fn m_serialize;
     agent_observer* m_observer = nullptr;
+    perturb_stream m_jitter;
     tlm_utils::tlm_quantumkeeper m_qk;
     sc_core::sc_time m_start_time;   // set_start_time
     sc_core::sc_time m_issue_time;   // issue_latency

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "model/not_modelled.h"
+#include "model/perturb.h"
 #include "scenarios/guest_tables.h"
 
 namespace mtsim::scenarios {
@@ -74,8 +75,12 @@ platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& 
         if (p.agent == "gpu") continue;
         cpu::agent& a = p.agent == "vmm" ? static_cast<cpu::agent&>(*m_vmm)
                                          : static_cast<cpu::agent&>(*m_vcpus[vi++]);
-        a.set_program(compile_cpu_program(m_s, p, m_tap.id_of(a), m_ring, m_patterns, *this));
+        auto& slots = m_reg_slots.emplace_back(&a, std::vector<reg_slot>{}).second;
+        a.set_program(
+            compile_cpu_program(m_s, p, m_tap.id_of(a), m_ring, m_patterns, *this, &slots));
+        a.set_perturbation(s.run.perturb);
     }
+    ms.set_perturbation(s.run.perturb);
     gpu.on_interrupt(
         [this](std::uint32_t vector) { signal(m_gpu_agent, m_ring.irq_names.at(vector)); });
     m_o.set_presence_hook([this](const write_record& w, std::uint64_t a, std::uint64_t l) {
@@ -190,8 +195,13 @@ void platform::start_of_simulation() {
     // devices before it runs the vCPUs): the programs start when it is done, so no guest
     // access waits behind the set-up's table writes and their cycles count from there.
     m_setup_time = d;
-    for (auto& v : m_vcpus) v->set_start_time(d);
-    if (m_vmm) m_vmm->set_start_time(d);
+    // Perturbed (docs/litmus.md): each agent starts up to run.start_jitter_ns later, drawn
+    // in the scenario's agent order; its cycles still count from its own start.
+    perturb_stream starts(s.run.perturb, "start");
+    const auto jitter_ps = std::uint64_t(s.run.start_jitter_ns * 1000.0);
+    auto start = [&] { return d + sc_time(double(starts.upto(jitter_ps)), sc_core::SC_PS); };
+    for (auto& v : m_vcpus) v->set_start_time(start());
+    if (m_vmm) m_vmm->set_start_time(start());
 }
 
 void platform::apply_raw_ept(kvm::host_context& ctx) {

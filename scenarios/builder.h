@@ -63,6 +63,10 @@ public:
     nlohmann::json cycles_json() const;
     nlohmann::json stats_json() const;
     bool all_finished() const;
+    // Registers named by loads and device reads, {agent: {reg: value}}, and the litmus
+    // section's final location values, {name: value} (docs/litmus.md; after the run).
+    nlohmann::json registers_json() const;
+    nlohmann::json locations_json() const;
     // " vcpu0 (`wait: done` at line 12)": the CPU agents that did not finish, and their waits.
     std::string unfinished() const;
 
@@ -122,6 +126,7 @@ private:
     bool m_defer_raw_ept = false;
     sc_core::sc_time m_setup_time; // when set-up ended and the programs start
     kvm::kvm_vfio_device* m_vfio = nullptr;
+    std::vector<std::pair<cpu::agent*, std::vector<reg_slot>>> m_reg_slots;
 };
 
 } // namespace mtsim::scenarios

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cpu/program.h"
 #include "scenarios/address_plan.h"
 
 namespace mtsim::scenarios {
@@ -35,11 +36,16 @@ gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,
                 const buffer& b = s.find_buffer(op.buffer);
                 for (unsigned r = 0; r < op.repeat; ++r) {
                     const std::uint64_t a = device_addr(s, slots, b) + op.offset + r * op.stride;
-                    if (op.type == op_type::gpu_read)
+                    if (op.type == op_type::gpu_read) {
                         plan.ring.push_back(gpu::make_read_to_vram(a, vram_off, op.len, ns));
-                    else {
+                        if (!op.reg.empty())
+                            plan.regs.push_back({op.reg, vram_off, unsigned(op.len)});
+                    } else {
+                        // `value:` (docs/litmus.md): the device writes those bytes.
                         plan.vram_init.push_back(
-                            {vram_off, std::vector<std::uint8_t>(op.len, patterns.next())});
+                            {vram_off, op.store_value
+                                           ? cpu::le_bytes(*op.store_value, unsigned(op.len))
+                                           : std::vector<std::uint8_t>(op.len, patterns.next())});
                         plan.ring.push_back(gpu::make_write_from_vram(vram_off, a, op.len, ns));
                     }
                     vram_off += (op.len + 63) & ~std::uint64_t(63);

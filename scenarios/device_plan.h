@@ -48,6 +48,13 @@ struct gpu_ring_plan {
     std::uint32_t entries = 2;          // ring size: a power of two above the descriptor count
     std::uint64_t base = 0;             // the ring's address as the GPU sees it (IOVA or hpa)
     const buffer* guest_ring = nullptr; // vfio: the guest buffer holding the ring
+    // Reads that name a register (docs/litmus.md): where in VRAM their bytes land.
+    struct reg_read {
+        std::string reg;
+        std::uint64_t vram_off = 0;
+        unsigned len = 0;
+    };
+    std::vector<reg_read> regs;
 };
 
 gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,

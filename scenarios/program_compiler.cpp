@@ -9,7 +9,7 @@ namespace mtsim::scenarios {
 
 cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agent_id id,
                                  const gpu_ring_plan& ring, pattern_source& patterns,
-                                 program_hooks& hooks) {
+                                 program_hooks& hooks, std::vector<reg_slot>* regs) {
     cpu::program prog;
     const unsigned line = s.platform.cache.line_size;
     const std::vector<std::uint32_t>& tails = ring.tails;
@@ -40,14 +40,23 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
         const std::string lbl = fmt::format("{} line {}", p.agent, op.line);
         switch (op.type) {
         case op_type::load:
+            if (!op.reg.empty() && regs) regs->push_back({prog.size(), op.reg});
             for (unsigned r = 0; r < op.repeat; ++r) prog.load(linear(op, r), op.len, lbl);
             break;
         case op_type::store:
         case op_type::fill:
         case op_type::nt_fill:
             for (unsigned r = 0; r < op.repeat; ++r) {
-                const std::uint8_t pat = patterns.next();
                 const std::uint64_t a0 = linear(op, r);
+                if (op.store_value) {
+                    auto bytes = cpu::le_bytes(*op.store_value, unsigned(op.len));
+                    if (op.type == op_type::nt_fill)
+                        prog.nt_store(a0, std::move(bytes), lbl); // MOVNTI
+                    else
+                        prog.store(a0, std::move(bytes), lbl);
+                    continue;
+                }
+                const std::uint8_t pat = patterns.next();
                 if (op.type == op_type::store && op.len <= 8)
                     prog.store(a0, std::vector<std::uint8_t>(op.len, pat), lbl);
                 else
@@ -70,10 +79,13 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
             }
             break;
         case op_type::xchg:
-            prog.xchg(linear(op, 0), op.store_value.value_or(0), unsigned(op.len), lbl);
-            break;
         case op_type::lock_add:
-            prog.locked_add(linear(op, 0), op.store_value.value_or(0), unsigned(op.len), lbl);
+            // The old value is the op's result, as a load's (cpu/agent.h).
+            if (!op.reg.empty() && regs) regs->push_back({prog.size(), op.reg});
+            if (op.type == op_type::xchg)
+                prog.xchg(linear(op, 0), op.store_value.value_or(0), unsigned(op.len), lbl);
+            else
+                prog.locked_add(linear(op, 0), op.store_value.value_or(0), unsigned(op.len), lbl);
             break;
         case op_type::sfence:
             prog.sfence();

@@ -42,8 +42,16 @@ public:
     virtual void release(agent_id a, const std::string& key) = 0;
 };
 
+// A load that names a register (docs/litmus.md): the index of its op in the program.
+struct reg_slot {
+    std::size_t op_index = 0;
+    std::string reg;
+};
+
+// A store with `value:` stores those little-endian bytes instead of a pattern; each load
+// with `reg:` is appended to *regs when regs is given.
 cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agent_id id,
                                  const gpu_ring_plan& ring, pattern_source& patterns,
-                                 program_hooks& hooks);
+                                 program_hooks& hooks, std::vector<reg_slot>* regs = nullptr);
 
 } // namespace mtsim::scenarios

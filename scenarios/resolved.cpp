@@ -129,6 +129,13 @@ nlohmann::json resolved_json(const scenario& s) {
     for (const auto& [h, v] : s.expect) expect[h] = std::string(to_string(v));
     for (const auto& h : s.expect_refused) expect[h] = "refused";
     j["expect"] = expect;
+    if (s.litmus.present) {
+        json l = {{"locations", json::object()},
+                  {litmus::to_string(s.litmus.cond.q), s.litmus.cond.text}};
+        for (const auto& [name, bytes] : s.litmus.locations) l["locations"][name] = bytes;
+        if (!s.litmus.expect.empty()) l["expect"] = s.litmus.expect;
+        j["litmus"] = l;
+    }
     return j;
 }
 

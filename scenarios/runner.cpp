@@ -54,6 +54,23 @@ void trailer(const scenario& s, nlohmann::json& r) {
     r["version"] = mtsim_version();
 }
 
+// Registers named by the programs, and a litmus test's locations and condition
+// (docs/litmus.md §2).
+void add_litmus(const scenario& s, const platform& p, nlohmann::json& r) {
+    nlohmann::json regs = p.registers_json();
+    if (!regs.empty()) r["registers"] = regs;
+    if (!s.litmus.present) return;
+    r["registers"] = regs;
+    r["locations"] = p.locations_json();
+    const litmus::outcome o = litmus::outcome_from_json(regs, r["locations"]);
+    r["litmus"] = {
+        {"quantifier", litmus::to_string(s.litmus.cond.q)},
+        {"condition", s.litmus.cond.text},
+        {"outcome", litmus::format_outcome(o)},
+        {"satisfied", s.litmus.cond.satisfied_by(o)},
+        {"expect", s.litmus.expect.empty() ? nlohmann::json() : nlohmann::json(s.litmus.expect)}};
+}
+
 } // namespace
 
 nlohmann::json run_scenario(const scenario& s, nlohmann::json* all_stats) {
@@ -99,6 +116,7 @@ nlohmann::json run_scenario(const scenario& s, nlohmann::json* all_stats) {
     r["cycles_per_agent"] = p.cycles_json();
     r["cycles"] = p.cycles_json().value("vcpu0", std::uint64_t(0));
     r["stats"] = p.stats_json();
+    add_litmus(s, p, r);
     if (all_stats) {
         nlohmann::json units = nlohmann::json::object();
         for (const auto& st : list_stats())
@@ -144,6 +162,18 @@ std::string format_result(const nlohmann::json& r) {
         if (c.contains("ept")) os << "  EPT: " << c["ept"].dump() << "\n";
         if (c.contains("flushes"))
             for (const auto& f : c["flushes"]) os << "  flush: " << f.get<std::string>() << "\n";
+    }
+    if (r.contains("litmus")) {
+        const auto& l = r["litmus"];
+        os << "litmus: " << l["outcome"].get<std::string>() << " "
+           << (l["satisfied"].get<bool>() ? "satisfies" : "does not satisfy") << " "
+           << l["quantifier"].get<std::string>() << " (" << l["condition"].get<std::string>()
+           << ")\n";
+    } else if (r.contains("registers")) {
+        os << "registers:";
+        for (const auto& [a, regs] : r["registers"].items())
+            for (const auto& [n, v] : regs.items()) os << " " << a << ":" << n << "=" << v;
+        os << "\n";
     }
     os << "cycles:";
     for (const auto& [k, v] : r["cycles_per_agent"].items()) os << " " << k << "=" << v;

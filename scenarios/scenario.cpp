@@ -22,6 +22,17 @@ using namespace detail;
 void run_config::describe(param_visitor& v) {
     v.real("quantum_ns", quantum_ns, "TLM global quantum of every initiator", "ns", 0.001, 1e9);
     v.uint("seed", seed, "recorded with the result (the model draws no random numbers)", "");
+    v.uint("perturb", perturb,
+           "timing perturbation seed (docs/litmus.md): 0 none; else start offsets, store-buffer "
+           "and deferred-flush drain delays and WC-buffer eviction vary, deterministically per "
+           "seed",
+           "");
+    // Assumption: 400 ns spans a few DRAM round trips (model/dram.h), so two agents' first
+    // accesses sometimes overlap and sometimes one agent finishes before the other starts.
+    v.real("start_jitter_ns", start_jitter_ns,
+           "with perturb: each agent's start is delayed uniformly in [0, this] after set-up "
+           "(assumption: a few DRAM round trips)",
+           "ns", 0.0, 1e9);
     // Checked against scenarios/validate.h's estimate before anything is built; the default
     // follows the machine so that a configuration this host cannot hold is refused, not swapped.
     v.size("max_host_memory", max_host_memory,
@@ -123,9 +134,9 @@ std::string scenario_name(const std::string& file) {
 
 namespace {
 
-const std::set<std::string> top_keys{"name", "description", "include",  "host",
-                                     "run",  "platform",    "devices",  "guest",
-                                     "vmm",  "raw_ept",     "programs", "expect"};
+const std::set<std::string> top_keys{"name",     "description", "include", "host", "run",
+                                     "platform", "devices",     "guest",   "vmm",  "raw_ept",
+                                     "programs", "expect",      "litmus"};
 
 constexpr std::size_t max_include_depth = 8;
 
@@ -144,8 +155,8 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
             fail(file, it->first, k,
                  "unknown key; valid: name, description, include, host, run, platform, devices, "
                  "guest, "
-                 "vmm, raw_ept, programs, expect");
-        if (!main && (k == "programs" || k == "expect"))
+                 "vmm, raw_ept, programs, expect, litmus");
+        if (!main && (k == "programs" || k == "expect" || k == "litmus"))
             fail(file, it->first, k, "an included file holds shared parts only");
     }
     if (const YAML::Node inc = root["include"]) {
@@ -205,6 +216,7 @@ void apply_file(const std::string& file, scenario& s, std::vector<std::string>& 
         else
             fail(file, root, "programs", "a scenario needs programs");
         if (const YAML::Node n = root["expect"]) parse_expect(file, n, s);
+        if (const YAML::Node n = root["litmus"]) parse_litmus(file, n, s);
     }
     chain.pop_back();
 }

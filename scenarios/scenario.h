@@ -18,6 +18,7 @@
 #include "gpu/gpu_config.h"
 #include "iommu/vtd.h"
 #include "kvm/hypervisor.h"
+#include "litmus/condition.h"
 #include "model/config.h"
 #include "model/dram.h"
 #include "model/oracle_verdict.h"
@@ -27,6 +28,10 @@ namespace mtsim::scenarios {
 struct run_config {
     double quantum_ns = 100.0; // tlm_global_quantum
     std::uint64_t seed = 0;    // recorded with the result; the model draws no random numbers
+    // Timing perturbation seed (docs/litmus.md): 0 none; else the blocks draw their jitter
+    // from deterministic streams of it.
+    std::uint64_t perturb = 0;
+    double start_jitter_ns = 400.0; // with perturb: each agent starts up to this much later
     // The host memory a run may take (scenarios/validate.h estimates it before anything is
     // built); 0: half of this machine's physical memory.
     std::uint64_t max_host_memory = 0;
@@ -160,6 +165,16 @@ struct raw_entry {
     }
 };
 
+// A litmus test's section (docs/litmus.md): locations whose final values the result reports,
+// the condition over registers and locations, and what x86-TSO says of it.
+struct litmus_section {
+    bool present = false;
+    std::vector<std::pair<std::string, unsigned>> locations; // buffer name, bytes (1..8)
+    litmus::condition cond;
+    std::string expect; // "allow", "forbid" or empty
+    unsigned line = 0;
+};
+
 struct agent_program {
     std::string agent; // vcpuN | vmm | gpu
     unsigned pcpu = 0;
@@ -184,6 +199,7 @@ struct scenario {
     std::vector<agent_program> programs; // vCPUs first, then vmm, then gpu
     std::map<std::string, verdict> expect; // host -> verdict; "default"
     std::set<std::string> expect_refused;  // hosts whose requests KVM is expected to refuse
+    litmus_section litmus;
     std::vector<std::string> sets;
     param_origins origins; // where each parameter set by a file, a host or --set got its value
 

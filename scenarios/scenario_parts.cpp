@@ -1,6 +1,7 @@
 #include "scenarios/scenario_parts.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -197,6 +198,17 @@ constexpr op_name op_names[] = {
     {"lock_add", op_type::lock_add, true, false},
 };
 
+// A register name (docs/litmus.md): [A-Za-z_][A-Za-z0-9_]*.
+std::string register_name(const std::string& file, const YAML::Node& n, const std::string& k) {
+    const std::string r = scalar(file, n, k);
+    const bool ok = !r.empty() && (std::isalpha(static_cast<unsigned char>(r[0])) || r[0] == '_') &&
+                    std::all_of(r.begin(), r.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                    });
+    if (!ok) fail(file, n, k, "a register is a name: letters, digits and _, not a digit first");
+    return r;
+}
+
 scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::string& k, bool gpu,
                      const scenario& s) {
     scenario_op op;
@@ -257,23 +269,36 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
                 op.stride = number(file, it->second, kk);
             else if (key == "no_snoop" && gpu)
                 op.no_snoop = flag_of(file, it->second, kk);
-            else if (locked && key == "reg")
-                op.reg = scalar(file, it->second, kk);
-            else if (locked && key == "value")
+            else if (key == "reg" &&
+                     (op.type == op_type::load || op.type == op_type::gpu_read || locked))
+                op.reg = register_name(file, it->second, kk);
+            else if (key == "value" && (op.type == op_type::store || op.type == op_type::nt_fill ||
+                                        op.type == op_type::gpu_write || locked))
                 op.store_value = number(file, it->second, kk);
             else
                 fail(file, it->first, kk,
                      std::string("unknown key; valid: buffer, offset, len, repeat, stride") +
-                         (gpu ? ", no_snoop" : "") + (locked ? ", value, reg" : ""));
+                         (gpu ? ", no_snoop" : "") +
+                         (op.type == op_type::load || op.type == op_type::gpu_read || locked
+                              ? ", reg"
+                              : "") +
+                         (op.type == op_type::store || op.type == op_type::nt_fill ||
+                                  op.type == op_type::gpu_write || locked
+                              ? ", value"
+                              : ""));
         }
-        // A locked op (XCHG, LOCK XADD): one atomic read-modify-write of len bytes.
-        if (locked) {
-            if (!op.store_value)
-                fail(file, arg, ka + ".value", "a locked op needs its operand: value");
+        // A locked op (XCHG, LOCK XADD) is one atomic read-modify-write of len bytes with an
+        // operand.
+        if (locked && !op.store_value)
+            fail(file, arg, ka + ".value", "a locked op needs its operand: value");
+        if (!op.reg.empty() || op.store_value) {
+            const char* what = op.reg.empty() ? "value" : "reg";
             if (op.len == 0 || op.len > 8)
-                fail(file, arg, ka + ".len", "a locked op takes len 1 to 8 (bytes, little-endian)");
-            if (op.repeat != 1) fail(file, arg, ka + ".repeat", "a locked op runs once");
-            if (op.len < 8 && (*op.store_value >> (8 * op.len)) != 0)
+                fail(file, arg, ka + ".len",
+                     fmt::format("an op with `{}` takes len 1 to 8 (bytes, little-endian)", what));
+            if (op.repeat != 1)
+                fail(file, arg, ka + ".repeat", fmt::format("an op with `{}` runs once", what));
+            if (op.store_value && op.len < 8 && (*op.store_value >> (8 * op.len)) != 0)
                 fail(file, arg, ka + ".value",
                      fmt::format("{:#x} does not fit {} byte(s)", *op.store_value, op.len));
         }
@@ -358,8 +383,14 @@ void parse_programs(const std::string& file, const YAML::Node& progs, scenario& 
         }
         if (!ops.IsDefined() || !ops.IsSequence())
             fail(file, prog, k, "expected a list of ops (or {pcpu: N, ops: [...]})");
-        for (std::size_t i = 0; i < ops.size(); ++i)
+        std::set<std::string> regs;
+        for (std::size_t i = 0; i < ops.size(); ++i) {
             p.ops.push_back(parse_op(file, ops[i], fmt::format("{}[{}]", k, i), gpu, s));
+            const std::string& r = p.ops.back().reg;
+            if (!r.empty() && !regs.insert(r).second)
+                fail(file, ops[i], fmt::format("{}[{}]", k, i),
+                     "register '" + r + "' is already named by an earlier load of " + agent);
+        }
         if (gpu || vmm)
             rest.push_back(std::move(p));
         else

@@ -29,5 +29,7 @@ void parse_raw(const std::string& file, const YAML::Node& list, const std::strin
                const char* addr_key, unsigned max_level, std::vector<raw_entry>& out);
 void parse_programs(const std::string& file, const YAML::Node& progs, scenario& s);
 void parse_expect(const std::string& file, const YAML::Node& e, scenario& s);
+// `litmus:` (docs/litmus.md), after the buffers and programs it refers to.
+void parse_litmus(const std::string& file, const YAML::Node& n, scenario& s);
 
 } // namespace mtsim::scenarios::detail

@@ -6,7 +6,8 @@ set -u
 mtsim=${1:?usage: catalogue_test.sh MTSIM FILE RUNS}
 file=${2:?litmus file}
 runs=${3:?runs}
-out=$(timeout 120 "$mtsim" litmus "$file" --runs "$runs" --seed 1 2>&1)
+shift 3
+out=$(timeout 120 "$mtsim" litmus "$file" --runs "$runs" --seed 1 "$@" 2>&1)
 rc=$?
 echo "$out"
 grep -q '^Expect=' "$file" || { echo "FAIL: $file states no Expect= (Allow or Forbid)"; exit 1; }

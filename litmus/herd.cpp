@@ -182,6 +182,17 @@ std::string translator::condition() const {
             fail(m_t.condition_line, key, "'" + a + "' is not a location of the test");
         out += a;
     }
+    // herd writes the body in parentheses, `exists (...)`; mtsim litmus adds its own when it
+    // prints the condition, so one enclosing pair is dropped.
+    if (out.size() >= 2 && out.front() == '(' && out.back() == ')') {
+        int depth = 0;
+        std::size_t k = 0;
+        for (; k < out.size(); ++k) {
+            depth += out[k] == '(' ? 1 : out[k] == ')' ? -1 : 0;
+            if (depth == 0) break;
+        }
+        if (k == out.size() - 1) return out.substr(1, out.size() - 2);
+    }
     return out;
 }
 

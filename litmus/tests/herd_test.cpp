@@ -47,7 +47,7 @@ TEST_CASE("SB in herd's X86 syntax becomes two vCPU programs with registers and 
                  "    - {load: {buffer: y, len: 4, reg: EAX}, line: 6}\n"));
     CHECK(has(y, "  vcpu1:\n    - {store: {buffer: y, len: 4, value: 1}, line: 5}\n"));
     CHECK(has(y, "locations: {x: 4, y: 4}"));
-    CHECK(has(y, R"('exists': '(0:EAX=0 /\ 1:EAX=0)')"));
+    CHECK(has(y, R"('exists': '0:EAX=0 /\ 1:EAX=0')"));
     CHECK(has(y, "pcpus: 2"));
 }
 
@@ -71,7 +71,7 @@ Types=x:WC y:UC
     CHECK(has(y, "pat: UC"));
     CHECK(has(y, "expect: forbid"));
     CHECK(has(y, "{mfence: null, line: 11}"));
-    CHECK(has(y, R"('~exists': '(0:EAX=0 /\ 1:EBX=0)')"));
+    CHECK(has(y, R"('~exists': '0:EAX=0 /\ 1:EBX=0')"));
 }
 
 TEST_CASE("Locked instructions take their operand from a register's known value") {
@@ -134,7 +134,7 @@ exists (GPU:EAX=0 \/ 0:EBX=0)
                  "    - {read: {buffer: x, len: 4, reg: EAX, no_snoop: true}, line: 6}\n"
                  "    - {write: {buffer: y, len: 4, value: 2, no_snoop: false}, line: 7}\n"
                  "    - {interrupt: irq1, line: 8}\n"));
-    CHECK(has(y, R"('(gpu:EAX=0 \/ 0:EBX=0)')"));
+    CHECK(has(y, R"('gpu:EAX=0 \/ 0:EBX=0')"));
     CHECK(has(y, "{name: gpu_ring, gpa: 0x103000"));
 }
 

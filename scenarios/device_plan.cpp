@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cpu/program.h"
 #include "scenarios/address_plan.h"
 
 namespace mtsim::scenarios {
@@ -40,12 +41,11 @@ gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,
                         if (!op.reg.empty())
                             plan.regs.push_back({op.reg, vram_off, unsigned(op.len)});
                     } else {
-                        std::vector<std::uint8_t> bytes(op.len, patterns.next());
-                        // `value:` (a fence a driver polls for): its little-endian bytes,
-                        // repeated over len.
-                        for (std::uint64_t i = 0; op.write_value && i < op.len; ++i)
-                            bytes[i] = std::uint8_t(*op.write_value >> (8 * (i % 8)));
-                        plan.vram_init.push_back({vram_off, std::move(bytes)});
+                        // `value:` (docs/litmus.md): the device writes those bytes.
+                        plan.vram_init.push_back(
+                            {vram_off, op.store_value
+                                           ? cpu::le_bytes(*op.store_value, unsigned(op.len))
+                                           : std::vector<std::uint8_t>(op.len, patterns.next())});
                         plan.ring.push_back(gpu::make_write_from_vram(vram_off, a, op.len, ns));
                     }
                     vram_off += (op.len + 63) & ~std::uint64_t(63);

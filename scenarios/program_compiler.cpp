@@ -50,7 +50,11 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
             for (unsigned r = 0; r < op.repeat; ++r) {
                 const std::uint64_t a0 = linear(op, r);
                 if (op.store_value) {
-                    prog.store(a0, cpu::le_bytes(*op.store_value, unsigned(op.len)), lbl);
+                    auto bytes = cpu::le_bytes(*op.store_value, unsigned(op.len));
+                    if (op.type == op_type::nt_fill)
+                        prog.nt_store(a0, std::move(bytes), lbl); // MOVNTI
+                    else
+                        prog.store(a0, std::move(bytes), lbl);
                     continue;
                 }
                 const std::uint8_t pat = patterns.next();
@@ -74,6 +78,15 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
                         prog.clwb(x);
                 }
             }
+            break;
+        case op_type::xchg:
+        case op_type::lock_add:
+            // The old value is the op's result, as a load's (cpu/agent.h).
+            if (!op.reg.empty() && regs) regs->push_back({prog.size(), op.reg});
+            if (op.type == op_type::xchg)
+                prog.xchg(linear(op, 0), op.store_value.value_or(0), unsigned(op.len), lbl);
+            else
+                prog.locked_add(linear(op, 0), op.store_value.value_or(0), unsigned(op.len), lbl);
             break;
         case op_type::sfence:
             prog.sfence();

@@ -51,7 +51,6 @@ json op_args(const scenario_op& op) {
         if (op.no_snoop) j["no_snoop"] = *op.no_snoop;
         if (!op.reg.empty()) j["reg"] = op.reg;
         if (op.store_value) j["value"] = *op.store_value;
-        if (op.write_value) j["value"] = *op.write_value;
         return j;
     }
     if (op.type == op_type::poll)

@@ -145,6 +145,8 @@ enum class op_type : std::uint8_t {
     label, // a named point of a CPU program (cpu::program::mark): where a `measure:` starts/ends
     poll,
     unplug,
+    xchg,     // XCHG: a locked exchange (docs/litmus.md)
+    lock_add, // LOCK XADD: a locked add
 };
 
 struct scenario_op {
@@ -154,11 +156,10 @@ struct scenario_op {
     std::uint64_t len = 0; // 0: to the buffer's end
     unsigned repeat = 1;
     std::uint64_t stride = 0;
-    std::optional<bool> no_snoop;             // gpu read / write: the descriptor's No-Snoop request
-    std::string name;                         // signal / wait / interrupt key
-    std::uint64_t value = 0;                  // migrate: pCPU; pause: cycles; poll: max_cycles
-    std::optional<std::uint64_t> until;       // poll: the awaited value (little-endian, len bytes)
-    std::optional<std::uint64_t> write_value; // gpu write: its bytes (little-endian, repeated)
+    std::optional<bool> no_snoop;       // gpu read / write: the descriptor's No-Snoop request
+    std::string name;                   // signal / wait / interrupt key
+    std::uint64_t value = 0;            // migrate: pCPU; pause: cycles; poll: max_cycles
+    std::optional<std::uint64_t> until; // poll: the awaited value (little-endian, len bytes)
     // load / gpu read: the register the first len (<= 8) bytes go to (docs/litmus.md)
     std::string reg;
     std::optional<std::uint64_t> store_value; // store: len little-endian bytes of this value

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "litmus/herd.h"
 #include "scenarios/validate.h"
 
 namespace mtsim::scenarios::detail {
@@ -15,8 +18,20 @@ namespace mtsim::scenarios::detail {
     throw config_error(file, n.IsDefined() ? unsigned(n.Mark().line + 1) : 0, key, msg);
 }
 
+// A herdtools7 `.litmus` file is read as the YAML scenario it translates to (litmus/herd.h).
+YAML::Node parse_herd_file(const std::string& file) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec))
+        throw config_error(file, 0, "", "cannot open the file (not a regular file)");
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in || text.bad()) throw config_error(file, 0, "", "read error");
+    return parse_yaml_string(litmus::herd_to_yaml(text.str(), file), file);
+}
+
 YAML::Node parse_file(const std::string& file) {
-    YAML::Node n = parse_yaml_file(file);
+    YAML::Node n = litmus::is_herd_file(file) ? parse_herd_file(file) : parse_yaml_file(file);
     if (!n.IsMap()) throw config_error(file, 1, "", "a scenario is a YAML mapping");
     return n;
 }
@@ -187,6 +202,8 @@ constexpr op_name op_names[] = {
     {"label", op_type::label, true, false},
     {"poll", op_type::poll, true, false},
     {"unplug", op_type::unplug, true, false},
+    {"xchg", op_type::xchg, true, false},
+    {"lock_add", op_type::lock_add, true, false},
 };
 
 // A register name (docs/litmus.md): [A-Za-z_][A-Za-z0-9_]*.
@@ -278,6 +295,7 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
     op.type = found->type;
     const std::string ka = k + "." + name;
     if (scenarios::is_memory_op(op.type)) {
+        const bool locked = op.type == op_type::xchg || op.type == op_type::lock_add;
         if (!has_arg || !arg.IsMap())
             fail(file, n, ka, "expected {buffer: NAME, offset, len, repeat, stride}");
         for (auto it = arg.begin(); it != arg.end(); ++it) {
@@ -301,20 +319,28 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
                 op.stride = number(file, it->second, kk);
             else if (key == "no_snoop" && gpu)
                 op.no_snoop = flag_of(file, it->second, kk);
-            else if (key == "reg" && (op.type == op_type::load || op.type == op_type::gpu_read))
+            else if (key == "reg" &&
+                     (op.type == op_type::load || op.type == op_type::gpu_read || locked))
                 op.reg = register_name(file, it->second, kk);
-            else if (key == "value" && op.type == op_type::store)
+            else if (key == "value" && (op.type == op_type::store || op.type == op_type::nt_fill ||
+                                        op.type == op_type::gpu_write || locked))
                 op.store_value = number(file, it->second, kk);
-            else if (key == "value" && op.type == op_type::gpu_write)
-                op.write_value = number(file, it->second, kk);
             else
                 fail(file, it->first, kk,
                      std::string("unknown key; valid: buffer, offset, len, repeat, stride") +
                          (gpu ? ", no_snoop" : "") +
-                         (op.type == op_type::gpu_write || op.type == op_type::store ? ", value"
-                                                                                     : "") +
-                         (op.type == op_type::load || op.type == op_type::gpu_read ? ", reg" : ""));
+                         (op.type == op_type::load || op.type == op_type::gpu_read || locked
+                              ? ", reg"
+                              : "") +
+                         (op.type == op_type::store || op.type == op_type::nt_fill ||
+                                  op.type == op_type::gpu_write || locked
+                              ? ", value"
+                              : ""));
         }
+        // A locked op (XCHG, LOCK XADD) is one atomic read-modify-write of len bytes with an
+        // operand.
+        if (locked && !op.store_value)
+            fail(file, arg, ka + ".value", "a locked op needs its operand: value");
         if (!op.reg.empty() || op.store_value) {
             const char* what = op.reg.empty() ? "value" : "reg";
             if (op.len == 0 || op.len > 8)
@@ -474,6 +500,8 @@ bool is_memory_op(op_type t) {
     case op_type::clwb:
     case op_type::gpu_read:
     case op_type::gpu_write:
+    case op_type::xchg:
+    case op_type::lock_add:
         return true;
     default:
         return false;

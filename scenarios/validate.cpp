@@ -295,7 +295,8 @@ memory_estimate estimate_host_memory(const scenario& s) {
             const std::uint64_t span =
                 sat_add(sat_mul(op.repeat - 1, std::min(op.stride, op.len)), op.len);
             const bool write = op.type == op_type::store || op.type == op_type::fill ||
-                               op.type == op_type::nt_fill || op.type == op_type::gpu_read;
+                               op.type == op_type::nt_fill || op.type == op_type::gpu_read ||
+                               op.type == op_type::xchg || op.type == op_type::lock_add;
             auto& t = touched[op.buffer];
             if (is_flush(op.type))
                 instructions = sat_add(instructions, sat_mul(op.repeat, op.len / c.line_size + 1));

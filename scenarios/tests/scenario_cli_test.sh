@@ -91,7 +91,7 @@ verdicts_doc)
     [ -z "$extra" ] || fail "docs/verdicts.md has a column for unknown host(s): $extra"
     "$mtsim" matrix "$cat" --hosts "$hosts" --markdown > /tmp/mtsim-verdicts.$$ || fail "matrix failed"
     # The table is the document up to its first blank line; below it, one "why" line per row.
-    diff -u <(sed '/^$/,$d' docs/verdicts.md) /tmp/mtsim-verdicts.$$ ||
+    diff -u <(sed '/^$/,$d' docs/verdicts.md) <(sed '/^$/,$d' /tmp/mtsim-verdicts.$$) ||
         fail "docs/verdicts.md is out of date; regenerate its table with: build/app/mtsim matrix scenarios/catalogue --markdown (and keep one why line per row below it)"
     for s in $(sed '1,2d; /^$/,$d' docs/verdicts.md | cut -d'|' -f2 | tr -d ' '); do
         [ "$(grep -c "^- \`$s\`: " docs/verdicts.md)" = 1 ] ||

@@ -60,13 +60,15 @@ TEST_CASE("miss-random stream: lines drawn over 8x the LLC nearly all miss to DR
     CHECK(at(r, "mem", "dram_reads") == at(r, "mem", "llc_misses"));
 }
 
-TEST_CASE("wc-store stream: eight stores combine per line, full sets of buffers drain") {
+TEST_CASE("wc-store stream: eight stores combine per line, every buffer drains") {
     const result r = run("wc-store", 8000);
     CHECK(at(r, "mem", "wc_allocations") == 8000 / 8);
     CHECK(at(r, "mem", "wc_combines") == 8000 - 8000 / 8);
     CHECK(at(r, "mem", "l1d_hits") + at(r, "mem", "l1d_misses") == 0);
-    const bench_config cfg;
-    CHECK(at(r, "mem", "wc_drains") == 8000 / 8 - cfg.memory.wc_buffers);
+    // Full sets drain as the stream allocates; the last set drains on its own timer
+    // (platform.cache.wc_drain_delay) once the stream has stopped.
+    CHECK(at(r, "mem", "wc_drains") == 8000 / 8);
+    CHECK(at(r, "mem", "wc_timed_drains") >= 1);
 }
 
 TEST_CASE("ns-dma stream: no cache is consulted, every access reaches DRAM") {

@@ -24,6 +24,7 @@ YAML::Node without(const YAML::Node& n, const std::set<std::string>& drop);
 std::string scalar(const std::string& file, const YAML::Node& n, const std::string& key);
 std::uint64_t number(const std::string& file, const YAML::Node& n, const std::string& key);
 
+memtype type_of(const std::string& file, const YAML::Node& n, const std::string& key);
 void parse_buffers(const std::string& file, const YAML::Node& list, scenario& s);
 void parse_raw(const std::string& file, const YAML::Node& list, const std::string& key,
                const char* addr_key, unsigned max_level, std::vector<raw_entry>& out);

@@ -88,10 +88,14 @@ grep "Building CXX" "$tmp/build.log" | sed "s/.*object //"
 
 mtsim=$new_build/app/mtsim
 unset GIT_DIR GIT_WORK_TREE
-"$mtsim" list policies | grep -q "^proof-policy " || fail "not in mtsim list policies"
-"$mtsim" list hosts | grep -q "^proof-policy " || fail "not a host in mtsim list hosts"
+# (outputs captured first: with pipefail, `mtsim ... | grep -q` fails whenever grep's early exit
+# makes mtsim's next write a SIGPIPE)
+policies=$("$mtsim" list policies) || fail "mtsim list policies failed"
+hosts=$("$mtsim" list hosts) || fail "mtsim list hosts failed"
+grep -q "^proof-policy " <<<"$policies" || fail "not in mtsim list policies"
+grep -q "^proof-policy " <<<"$hosts" || fail "not a host in mtsim list hosts"
 # (the arm64 hosts follow the x86 ones, so the place is just before amd-npt's line)
-"$mtsim" list hosts | awk '{print $1}' | grep -B1 -x "amd-npt" | head -n 1 | grep -qx "proof-policy" ||
+awk '{print $1}' <<<"$hosts" | grep -B1 -x "amd-npt" | head -n 1 | grep -qx "proof-policy" ||
     fail "host not in registry order (order key 620: after linux-6.16's hosts, before amd-npt)"
 "$mtsim" matrix "$new_src/scenarios/catalogue/08a-pci-hole-scan.yaml" --csv > "$tmp/matrix.csv" ||
     true # exit 1 only says an expectation was missed; the columns are what is checked

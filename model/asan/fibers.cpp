@@ -9,7 +9,7 @@
 // From then on ASan's idea of the current stack is wrong: `__asan_handle_no_return` (called
 // before every throw) prints "ASan is ignoring requested __asan_handle_no_return", does not
 // clear the poisoned redzones of the frames the exception unwinds, and a later write to that
-// memory is reported as a stack-buffer-overflow that is not one (google/sanitizers issue 189).
+// memory is reported as a stack-buffer-overflow that is not one (google/sanitizers #189 on GitHub).
 // SystemC fixed the first half upstream in "sc_cor_qt: support Asan option
 // detect_stack_use_after_return=1" (2024) by recording the old stack's bounds.
 //

@@ -55,6 +55,18 @@ constexpr auto enum_names_of(served_level) {
     return names_table("none", "l1", "l2", "llc", "dram", "uncached", "wc-drain");
 }
 
+// arm64 only: the Device properties of the combined stage-1 x stage-2 attribute
+// (model/arm64_memtype.h), which the memory system honours on its uncached path. `none` for a
+// Normal type (its cacheability is in access_ext::type: Normal-WB -> wb, Normal-WT -> wt,
+// Normal-NC -> wc, gathering allowed) and for every x86 access. Device types travel with
+// type = uc. Arm ARM (DDI 0487) B2.8.2 "Device memory": G gathering, R reordering,
+// E early write acknowledgement.
+enum class arm_device : std::uint8_t { none, ngnrne, ngnre, ngre, gre };
+
+constexpr auto enum_names_of(arm_device) {
+    return names_table("none", "Device-nGnRnE", "Device-nGnRE", "Device-nGRE", "Device-GRE");
+}
+
 enum class requester_kind : std::uint8_t { vcpu, vmm, device, tester };
 
 struct requester {
@@ -74,6 +86,7 @@ struct access_ext : tlm::tlm_extension<access_ext> {
     bool page_walk = false;      // a paging-structure access (guest, EPT or IOMMU walk)
     std::uint64_t oracle_id = 0; // the happens-before oracle's operation id, 0 when untracked
     served_level served = served_level::none; // written by the memory system
+    arm_device device = arm_device::none;     // arm64 Device-* properties (type is uc then)
 
     tlm::tlm_extension_base* clone() const override { return new access_ext(*this); }
     void copy_from(const tlm::tlm_extension_base& other) override {

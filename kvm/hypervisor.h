@@ -91,8 +91,11 @@ struct hypervisor_stats {
     counter exits_wbinvd{m_owner, "exits_wbinvd", "WBINVD/WBNOINVD exits", "exits"};
     counter exits_invd{m_owner, "exits_invd", "INVD exits", "exits"};
     counter exits_hlt{m_owner, "exits_hlt", "HLT exits", "exits"};
-    counter ept_leaves_built{m_owner, "ept_leaves_built", "EPT leaves built on violations",
-                             "entries"};
+    counter ept_leaves_built{m_owner, "ept_leaves_built",
+                             "EPT leaves built (on violations and pre-faults)", "entries"};
+    counter ept_leaves_prefaulted{m_owner, "ept_leaves_prefaulted",
+                                  "EPT leaves built by KVM_PRE_FAULT_MEMORY before the run",
+                                  "entries"};
     counter ept_entry_writes{m_owner, "ept_entry_writes",
                              "EPT entries written (leaf, non-leaf, zap)", "entries"};
     counter ept_tables{m_owner, "ept_tables", "EPT table pages allocated and cleared", "pages"};
@@ -148,6 +151,14 @@ public:
     // Writes a raw EPT entry for gpa at `level` (tables above are built) and sends INVEPT to
     // every vCPU: how a scenario produces a misconfiguration or violation on purpose.
     void write_raw_ept(std::uint64_t gpa, unsigned level, std::uint64_t value, host_context& ctx);
+
+    // KVM_PRE_FAULT_MEMORY (Linux 6.10) on vCPU `vcpu`: maps [gpa, gpa + size) in the EPT
+    // before the guest runs, through the EPT-violation handler's own path (policy decision,
+    // table writes through ctx.pcpu's caches) without an exit (kvm/pre_fault.cpp). The range
+    // must lie in RAM memslots; pages already mapped are left as they are. Returns the number
+    // of leaves built.
+    std::uint64_t pre_fault_memory(unsigned vcpu, std::uint64_t gpa, std::uint64_t size,
+                                   host_context& ctx);
 
     std::uint64_t eptp() const { return m_ept->eptp(); }
     const ept_builder& ept() const { return *m_ept; }

@@ -217,6 +217,10 @@ std::string translator::emit(const std::string& cond) const {
             fmt::format("devices:\n  gpu: {{mode: vfio, no_snoop: {}, kvm_vfio: true, ring: {}}}\n",
                         m_any_ns, ring_name);
     }
+    // The VMM maps guest RAM in the EPT before the vCPUs run (KVM_PRE_FAULT_MEMORY), as
+    // litmus7 touches a test's memory before timing it: no first-touch EPT violation (some
+    // 12 us, serialized on the guest's page tables) decides the processors' relative timing.
+    y += "vmm: {pre_fault: true}\n";
     y += "guest:\n  ram: 4MiB\n  buffers:\n";
     std::uint64_t gpa = loc_base;
     for (const auto& l : m_locs) {

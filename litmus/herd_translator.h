@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "litmus/condition.h"
 #include "litmus/herd_text.h"
 #include "model/config.h"
 
@@ -139,6 +140,14 @@ public:
                 if (!row[c].text.empty()) translate(c, parse(row[c]));
         check_device();
         const std::string cond = condition();
+        // A malformed body is refused here, naming the .litmus file's condition line (the
+        // YAML it becomes has lines of its own).
+        try {
+            litmus::parse_condition(litmus::quantifier::exists, cond);
+        } catch (const litmus::condition_error& e) {
+            fail(m_t.condition_line, "litmus." + m_t.quantifier,
+                 fmt::format("{} at character {} of '{}'", e.what(), e.offset + 1, cond));
+        }
         return emit(cond);
     }
 

@@ -59,6 +59,7 @@ nlohmann::json summarize(const exploration& e) {
     nlohmann::json agrees = nullptr;
     if (!e.expect.empty() && any) agrees = (e.expect == "allow") == about_seen;
     nlohmann::json j = {
+        {"schema_version", summary_schema_version},
         {"test", e.test},
         {"file", e.file},
         {"host", e.host},

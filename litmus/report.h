@@ -29,7 +29,9 @@ struct exploration {
 // Run i's perturbation seed under --seed S: splitmix64(S + i), never 0.
 std::uint64_t run_perturb_seed(std::uint64_t seed, std::uint64_t i);
 
-// The `mtsim litmus --json` object (docs/litmus.md §3).
+// The `mtsim litmus --json` object (docs/litmus.md §3). Its `schema_version` changes only when
+// a field is removed, renamed or changes its type or meaning; adding a field keeps it.
+inline constexpr int summary_schema_version = 1;
 nlohmann::json summarize(const exploration& e);
 // herd/litmus7-like text of a summary.
 std::string format_summary(const nlohmann::json& summary);

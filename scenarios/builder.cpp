@@ -201,6 +201,9 @@ void platform::start_of_simulation() {
                                                kvm::kvm_virtio_device::attr_noncoherent_set, ctx);
     }
     gpu.program_ring(m_ring.base, m_ring.entries);
+    // The VMM pre-faults guest RAM (KVM_PRE_FAULT_MEMORY) before any raw EPT edit, which
+    // then applies to the entries the guest would have found.
+    if (s.vmm.pre_fault && !m_vcpus.empty()) hv.pre_fault_memory(0, 0, s.guest.ram, ctx);
     if (!m_defer_raw_ept) apply_raw_ept(ctx);
     // Set-up ran on the VMM thread's clock before the guest starts (QEMU realizes and attaches
     // devices before it runs the vCPUs): the programs start when it is done, so no guest

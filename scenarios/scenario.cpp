@@ -113,6 +113,10 @@ void guest_config::describe(param_visitor& v) {
 void vmm_config::describe(param_visitor& v) {
     v.uint("pcpu", pcpu, "pCPU the VMM thread starts on", "", 0, 63);
     v.mem_type("pat", pat, "host PAT type of the VMM's mapping of guest memory");
+    v.flag("pre_fault", pre_fault,
+           "before the vCPUs run, the VMM maps all of guest RAM in the EPT with "
+           "KVM_PRE_FAULT_MEMORY on vCPU 0 (Linux 6.10), from its own pCPU: no first-touch EPT "
+           "violation in the run");
 }
 
 void scenario::describe(param_visitor& v) {

@@ -102,6 +102,9 @@ struct guest_config {
 struct vmm_config {
     unsigned pcpu = 1;
     memtype pat = memtype::wb; // the VMM's host PAT type for guest memory
+    // Before the vCPUs run, the VMM maps guest RAM in the EPT with KVM_PRE_FAULT_MEMORY
+    // (kvm/pre_fault.cpp), so no first touch exits: what litmus tests need (docs/litmus.md).
+    bool pre_fault = false;
     void describe(param_visitor& v);
 };
 

@@ -36,6 +36,37 @@ sb_mfences_never)
     echo "$out" | grep -q '^No$' || fail "SB+mfences observed: $out"
     echo "$out" | grep -q '^Observation sb-mfences Never 0 60$' || fail "$out"
     ;;
+json_shape)
+    # `mtsim litmus --json` (docs/litmus.md §3): every documented field with its type, the
+    # schema version, and nothing undocumented (a new field must be documented, and added here).
+    "$mtsim" litmus "$data/sb.yaml" --runs 4 --seed 1 --json >"${TMPDIR:-/tmp}/litmus_shape.$$" ||
+        fail "exit $?"
+    python3 - "${TMPDIR:-/tmp}/litmus_shape.$$" <<'P' || fail "shape: $(cat "${TMPDIR:-/tmp}/litmus_shape.$$")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+num = (int, float)
+want = {"schema_version": int, "test": str, "file": str, "host": str, "runs": int, "seed": int,
+        "jobs": int, "quantifier": str, "condition": str, "expect": (str, type(None)),
+        "histogram": list, "states": int, "positive": int, "negative": int, "result": str,
+        "observation": str, "agrees": (bool, type(None)), "verdicts": dict, "failed": list,
+        "seconds": num, "runs_per_second": num, "version": str}
+assert set(j) == set(want), sorted(set(j) ^ set(want))
+for k, t in want.items():
+    assert isinstance(j[k], t) and not (t is int and isinstance(j[k], bool)), (k, j[k])
+assert j["schema_version"] == 1, j["schema_version"]
+assert j["quantifier"] in ("exists", "~exists", "forall") and j["result"] in ("Ok", "No")
+assert j["observation"] in ("Never", "Sometimes", "Always")
+assert j["runs"] == 4 and j["positive"] + j["negative"] == 4 and j["states"] == len(j["histogram"])
+assert sum(b["count"] for b in j["histogram"]) == 4
+for b in j["histogram"]:
+    assert set(b) == {"outcome", "count", "satisfied", "registers", "locations"}, b
+    assert isinstance(b["outcome"], str) and isinstance(b["satisfied"], bool)
+    assert set(b["registers"]) == {"vcpu0", "vcpu1"} and set(b["locations"]) == {"x", "y"}, b
+    assert all(isinstance(v, int) for r in b["registers"].values() for v in r.values())
+assert sum(j["verdicts"].values()) == 4 and j["failed"] == []
+P
+    rm -f "${TMPDIR:-/tmp}/litmus_shape.$$"
+    ;;
 same_seed_same_histogram)
     a=$("$mtsim" litmus "$data/sb.yaml" --runs 30 --seed 7 --json | json_get 'json.dumps(r["histogram"])')
     b=$("$mtsim" litmus "$data/sb.yaml" --runs 30 --seed 7 --jobs 2 --json | json_get 'json.dumps(r["histogram"])')

@@ -100,6 +100,7 @@ exit_outcome vcpu::take_exit(vm_exit& e) {
         ++m_exits_wbinvd;
         break;
     case exit_reason::hlt:
+    case exit_reason::wrmsr:
         break;
     }
     m_exit_cycles += clk().to_cycles(d - before).n;
@@ -136,6 +137,19 @@ void vcpu::whole_cache_op(op_code c) {
     if (r == exit_outcome::retry)
         throw std::runtime_error("WBINVD exit: the handler answered retry (re-executing WBINVD "
                                  "would exit again forever)");
+}
+
+void vcpu::wrmsr(std::uint32_t msr, std::uint64_t value) {
+    // WRMSR of an intercepted MSR exits (basic reason 32); WRMSR is serializing (SDM Vol. 3A,
+    // 9.3), which take_exit's drains cover.
+    vm_exit e;
+    e.reason = exit_reason::wrmsr;
+    e.vcpu = id();
+    e.pcpu = pcpu();
+    e.msr = msr;
+    e.msr_value = value;
+    if (take_exit(e) != exit_outcome::resume)
+        throw std::runtime_error(fmt::format("WRMSR {:#x} exit: the handler did not resume", msr));
 }
 
 void vcpu::on_start() {

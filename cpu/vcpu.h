@@ -58,6 +58,10 @@ public:
     void set_guest_regs(const guest_regs& r) { m_mmu->set_guest_regs(r); }
     const guest_regs& regs() const { return m_mmu->regs(); }
     cpu::mmu& mmu() { return *m_mmu; }
+    // WRMSR of an MSR the hypervisor intercepts (the guest's MTRRs): an exit with reason 32,
+    // from the agent's thread (a program callback), after the store buffer and WC buffers
+    // drained; the quantum keeper carries the exit's cost.
+    void wrmsr(std::uint32_t msr, std::uint64_t value);
 
     // vcpu_control
     unsigned vcpu_id() const override { return id(); }

@@ -127,8 +127,10 @@ hypervisor::hypervisor(const sc_core::sc_module_name& name, const hypervisor_con
     : sc_module(name), pcpu("pcpu", cfg.pcpus), m_cfg(cfg), m_clock(cfg.clock_mhz),
       m_policy(find_policy(cfg.policy)), m_wbinvd(find_wbinvd_handling(cfg.wbinvd)),
       m_host_memory(std::make_unique<host_memory>(*this)),
-      m_guest_mtrr([](std::uint64_t) { return memtype::wb; }),
+      m_guest_mtrr([this](std::uint64_t gfn) { return guest_mtrr_type(gfn); }),
+      m_guest_mtrrs(guest_mtrr_config()),
       m_stats(std::make_unique<hypervisor_stats>(this, cfg.pcpus)) {
+    m_guest_mtrrs.set_def_type(memtype::wb, false, true); // WB everywhere until set otherwise
     if (!m_policy)
         throw std::invalid_argument(
             fmt::format("kvm.policy: unknown policy '{}' (known: {})", cfg.policy, policy_names()));
@@ -354,6 +356,9 @@ exit_outcome hypervisor::dispatch(vm_exit& e, sc_core::sc_time& delay) {
     case exit_reason::hlt:
         ++m_stats->exits_hlt;
         return exit_outcome::resume;
+    case exit_reason::wrmsr:
+        ++m_stats->exits_wrmsr;
+        return wrmsr_exit(e, delay);
     }
     throw std::invalid_argument("kvm: unknown exit reason");
 }

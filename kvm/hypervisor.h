@@ -27,6 +27,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "kvm/ept_builder.h"
+#include "kvm/guest_mtrr.h"
 #include "kvm/memslot.h"
 #include "kvm/noncoherent.h"
 #include "kvm/policy.h"
@@ -90,6 +91,9 @@ struct hypervisor_stats {
                                 "exits"};
     counter exits_wbinvd{m_owner, "exits_wbinvd", "WBINVD/WBNOINVD exits", "exits"};
     counter exits_invd{m_owner, "exits_invd", "INVD exits", "exits"};
+    counter exits_wrmsr{m_owner, "exits_wrmsr", "WRMSR exits (guest MTRR writes)", "exits"};
+    counter mtrr_zaps{m_owner, "mtrr_zaps",
+                      "EPT range zaps after a guest MTRR write (kvm_zap_gfn_range)", "zaps"};
     counter exits_hlt{m_owner, "exits_hlt", "HLT exits", "exits"};
     counter ept_leaves_built{m_owner, "ept_leaves_built", "EPT leaves built on violations",
                              "entries"};
@@ -130,8 +134,14 @@ public:
     // Wiring by the platform builder.
     void attach_vcpu(vcpu_control& v); // hands the vCPU its EPTP
     void set_vmm(mmio_handler& h);     // where MMIO exits go
-    // The guest MTRR type of a frame (an input of the policy); WB for every frame by default.
+    // The guest MTRR type of a frame (an input of the policy): by default what the guest's
+    // MTRR MSRs say (guest_mtrrs()); set_guest_mtrr replaces that with a function.
     void set_guest_mtrr(std::function<memtype(std::uint64_t gfn)> f);
+    // The guest's MTRRs before it runs (its firmware's set-up): MTRRs enabled (E=1), fixed
+    // ranges off (FE=0), no variable range, `type` everywhere. Default: WB.
+    void set_guest_mtrr_default(memtype type);
+    // The guest MTRR MSRs as KVM emulates them (kvm/guest_mtrr.cpp): one set for the VM.
+    const mtrr_state& guest_mtrrs() const { return m_guest_mtrrs; }
     // The vCPU's CR0.CD as KVM reads it when it builds an entry for that vCPU's fault.
     void set_guest_cd(unsigned id, bool cd);
     // Facts of the VM's creation that some hypervisors look at (Xen's is_iommu_enabled(d) and
@@ -184,6 +194,9 @@ private:
     unsigned leaf_level(std::uint64_t gpa, const memslot& s) const;
     exit_outcome wbinvd_exit(const vm_exit& e, sc_core::sc_time& delay);
     exit_outcome invd_exit(const vm_exit& e, sc_core::sc_time& delay);
+    exit_outcome wrmsr_exit(const vm_exit& e, sc_core::sc_time& delay); // kvm/guest_mtrr.cpp
+    memtype guest_mtrr_type(std::uint64_t gfn) const;                   // kvm/guest_mtrr.cpp
+    bool honors_guest_mtrrs(unsigned vcpu_id) const;                    // kvm/guest_mtrr.cpp
     void on_transition(bool noncoherent, host_context& ctx);
     void invept_all(sc_core::sc_time& delay);
 
@@ -200,6 +213,7 @@ private:
     std::vector<vcpu_state> m_vcpus;
     mmio_handler* m_vmm = nullptr;
     std::function<memtype(std::uint64_t)> m_guest_mtrr;
+    mtrr_state m_guest_mtrrs;
     bool m_assigned_device = false;
     bool m_iommu_snoop = false;
     std::unique_ptr<hypervisor_stats> m_stats;

@@ -23,10 +23,11 @@ enum class exit_reason : std::uint8_t {
     wbinvd,        // 54 (WBINVD and WBNOINVD)
     hlt,           // 12: the guest program ended or paused
     invd,          // 13: INVD exits unconditionally (SDM Vol. 3C, 26.1.2)
+    wrmsr,         // 32: WRMSR to an MSR the MSR bitmap intercepts (the guest's MTRRs)
 };
 
 constexpr auto enum_names_of(exit_reason) {
-    return names_table("ept-violation", "ept-misconfig", "wbinvd", "hlt", "invd");
+    return names_table("ept-violation", "ept-misconfig", "wbinvd", "hlt", "invd", "wrmsr");
 }
 
 constexpr std::string_view to_string(exit_reason r) {
@@ -48,6 +49,9 @@ struct vm_exit {
     unsigned size = 0;
     std::uint8_t* data = nullptr;
     bool noinvd = false; // WBNOINVD rather than WBINVD
+    // WRMSR: ECX and EDX:EAX.
+    std::uint32_t msr = 0;
+    std::uint64_t msr_value = 0;
     // Filled by the handler, for the vCPU's accounting (model/accounting.h): the part of the
     // delay it added that was the exit and the VM entry back, and the part that was cache
     // flushing done for the guest (WBINVD on the pCPUs, IPIs included). The rest of the delay

@@ -131,6 +131,7 @@ private:
     bool m_defer_raw_ept = false;
     sc_core::sc_time m_setup_time; // when set-up ended and the programs start
     kvm::kvm_vfio_device* m_vfio = nullptr;
+    kvm::kvm_virtio_device* m_virtio_dev = nullptr; // the VMM's KVM virtio device, if it made one
     std::vector<std::pair<cpu::agent*, std::vector<reg_slot>>> m_reg_slots;
 };
 

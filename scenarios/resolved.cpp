@@ -59,6 +59,7 @@ json op_args(const scenario_op& op) {
                 {"len", op.len},
                 {"until", *op.until},
                 {"max_cycles", op.value}};
+    if (op.type == op_type::wrmsr) return {{"msr", op.value}, {"value", *op.store_value}};
     switch (op.type) {
     case op_type::signal:
     case op_type::wait:

@@ -90,9 +90,12 @@ void gpu_device_config::describe(param_visitor& v) {
     v.flag("hotplug", hotplug, "vfio: KVM learns of the device only at the VMM's hotplug op");
     v.size("bar_gpa", bar_gpa, "guest-physical address of the GPU's BAR (4 KiB)");
     v.mem_type("bar_pat", bar_pat, "the guest's page type for its mapping of the GPU's BAR");
-    v.text("ring", ring, "vfio: the guest buffer that holds the command ring");
+    v.text("ring", ring,
+           "the guest buffer that holds the command ring (vfio: required; virtio: when the "
+           "guest has one of that name, else the host writes the ring)");
     v.flag("ring_no_snoop", ring_no_snoop,
-           "vfio: descriptor fetches ask No-Snoop (gated by enable_no_snoop)");
+           "descriptor fetches from a ring in guest memory ask No-Snoop (gated by Enable No "
+           "Snoop)");
 }
 
 void devices_config::describe(param_visitor& v) {

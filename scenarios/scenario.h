@@ -147,6 +147,7 @@ enum class op_type : std::uint8_t {
     unplug,
     xchg,     // XCHG: a locked exchange (docs/litmus.md)
     lock_add, // LOCK XADD: a locked add
+    wrmsr,    // WRMSR to a guest MTRR: msr in `value`, the written value in `store_value`
 };
 
 struct scenario_op {

@@ -325,6 +325,7 @@ memory_estimate estimate_host_memory(const scenario& s) {
 }
 
 void validate_scenario(const scenario& s) {
+    validate_arch(s);
     blocks(s);
     buffers(s);
     ops(s);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <systemc>
@@ -17,6 +18,9 @@
 
 namespace mtsim {
 
+// An arm64 vCPU's stage-2 Data or Instruction Abort (ESR_EL2 EC 0x24 / 0x20) exits as
+// ept_violation, the reason of the same event (the second stage could not translate): `gpa`
+// holds the faulting IPA, `esr` the syndrome, `final_translation` is !S1PTW.
 enum class exit_reason : std::uint8_t {
     ept_violation, // SDM basic exit reason 48
     ept_misconfig, // 49
@@ -41,6 +45,7 @@ struct vm_exit {
     std::uint64_t gva = 0; // guest-linear address, when the exit has one
     std::uint64_t gpa = 0; // guest-physical address (EPT exits)
     std::uint64_t qualification = 0;
+    std::uint32_t esr = 0; // arm64 stage-2 aborts: ESR_EL2 (0 on x86)
     // The guest's data access that exited (EPT exits on a final translation): what an
     // emulating handler (MMIO, PCI hole) completes. `data` points at `size` bytes: the store's
     // bytes, or the buffer a load's bytes go to.
@@ -87,6 +92,12 @@ public:
     virtual void invept() = 0;
     // The EPTP (root address, walk length, memory type, A/D) the vCPU's MMU walks with.
     virtual void load_eptp(std::uint64_t raw) = 0;
+    // arm64: VTTBR_EL2 (the stage-2 root and VMID) the vCPU's MMU walks with. A vCPU without
+    // an arm64 MMU refuses it.
+    virtual void load_vttbr(std::uint64_t raw) {
+        (void)raw;
+        throw std::logic_error("load_vttbr: this vCPU has no arm64 MMU");
+    }
 };
 
 } // namespace mtsim

@@ -7,6 +7,7 @@
 
 #include "model/not_modelled.h"
 #include "model/perturb.h"
+#include "scenarios/arm64_scenario.h"
 #include "scenarios/guest_tables.h"
 
 namespace mtsim::scenarios {
@@ -72,8 +73,13 @@ platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& 
     // forces its DMA to snoop (what Xen's epte_get_entry_emt() and WBINVD intercept look at).
     const bool vfio = s.devices.gpu.mode == "vfio";
     hv.set_vm_facts(vfio, vfio && s.platform.iommu.ecap_sc);
+    hv.set_arm64(s.host.arm64); // nothing for an x86 host
     build_memslots(m_s, hv, m_o);
-    const cpu::guest_regs regs = build_guest_tables(m_s, mem, hv.memslots());
+    cpu::guest_regs regs;
+    if (s.platform.arch == "arm64")
+        m_arm64_regs = build_arm64_guest_tables(m_s, mem, hv.memslots());
+    else
+        regs = build_guest_tables(m_s, mem, hv.memslots());
     check_programs();
     create_agents(regs);
     m_ring = plan_gpu_ring(m_s, hv.memslots(), m_patterns);
@@ -146,6 +152,7 @@ void platform::create_agents(const cpu::guest_regs& regs) {
                                              cpu::agent_setup{vid, pcpus, p.pcpu});
         cpu::bind_ports(*v, bus);
         v->set_handler(hv);
+        if (s.platform.arch == "arm64") v->set_arm64(m_arm64_regs);
         hv.attach_vcpu(*v);
         hv.set_guest_cd(vid, s.guest.cr0_cd);
         v->set_guest_regs(regs);

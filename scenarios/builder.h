@@ -116,6 +116,7 @@ private:
 
     std::unique_ptr<vmm_devices> m_vmm_devices;
     std::vector<std::unique_ptr<cpu::vcpu>> m_vcpus;
+    cpu::arm64_regs m_arm64_regs; // arm64: the guest's EL1 translation registers
     std::unique_ptr<cpu::host_cpu> m_vmm;
     std::unique_ptr<iommu::vtd> m_vtd;
     std::unique_ptr<iommu::iommu_domain> m_dom;

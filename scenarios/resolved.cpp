@@ -118,7 +118,7 @@ nlohmann::json resolved_json(const scenario& s) {
                            {"kind", kind_name(b.kind)},
                            {"gpa", b.gpa},
                            {"size", b.size},
-                           {"pat", std::string(to_string(b.pat))}});
+                           {"pat", std::string(b.s1 ? to_string(*b.s1) : to_string(b.pat))}});
     j["guest"]["buffers"] = buffers;
     json raw_pte = json::array();
     for (const auto& r : s.raw_ptes) raw_pte.push_back(raw_json(r, "gva"));

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "model/not_modelled.h"
+#include "scenarios/arm64_scenario.h"
 #include "scenarios/derived.h"
 #include "scenarios/list_sets.h"
 #include "scenarios/scenario_parts.h"
@@ -352,11 +353,7 @@ std::string arch_mismatch(const scenario& s) {
 void require_runnable(const scenario& s) {
     if (const std::string why = arch_mismatch(s); !why.empty())
         throw config_error(s.file, 0, "platform.arch", why);
-    if (s.platform.arch == "arm64")
-        throw not_modelled("an arm64 platform run (the stage-1 x stage-2 vCPU MMU and the arm64 "
-                           "attribute paths are not built yet; `mtsim memtype --arch arm64` "
-                           "explains the attributes)",
-                           s.file);
+    if (s.platform.arch == "arm64") require_arm64_runnable(s);
 }
 
 bool is_host_file(const std::string& host) {

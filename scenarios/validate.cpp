@@ -332,6 +332,7 @@ void validate_scenario(const scenario& s) {
     if (s.guest.mtrr_default == memtype::uc_minus)
         fail_at(s, "guest.mtrr_default",
                 "UC- is a PAT-only encoding; an MTRR holds UC, WC, WT, WP or WB");
+    validate_arch(s);
     blocks(s);
     buffers(s);
     ops(s);

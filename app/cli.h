@@ -76,5 +76,7 @@ int cmd_walk(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);
 int cmd_merge(const std::vector<std::string>& args);
 int cmd_plot(const std::vector<std::string>& args);
+int cmd_search(const std::vector<std::string>& args);
+int cmd_minimize(const std::vector<std::string>& args);
 
 } // namespace mtsim::app

@@ -32,6 +32,12 @@ const std::vector<command>& commands() {
         {"sweep", "a what-if study: its points in child processes, a CSV row each", cmd_sweep},
         {"merge", "join the output folders of a study's shards into one", cmd_merge},
         {"plot", "a chart of a sweep's CSV through gnuplot: lines or a verdict heat map", cmd_plot},
+        {"search",
+         "every program of a small space under every configuration: the minimal "
+         "corrupting ones",
+         cmd_search},
+        {"minimize", "delta debugging: a corrupting scenario shrunk to a 1-minimal one",
+         cmd_minimize},
     };
     return cmds;
 }

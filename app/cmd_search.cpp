@@ -52,6 +52,8 @@ int cmd_search(const std::vector<std::string>& args) {
     o.shards = shards;
     o.prune = !vm["no-prune"].as<bool>();
     o.tty = isatty(STDERR_FILENO) != 0;
+    // Each run a fork of this process (nothing here elaborates): no program start per run.
+    o.in_process = run_in_process;
     search::search_summary r;
     try {
         r = search::run_search(s, o);

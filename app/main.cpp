@@ -199,6 +199,14 @@ int guarded(const command& c, const std::vector<std::string>& args) {
 
 } // namespace
 
+int run_in_process(const std::vector<std::string>& args) {
+    for (const auto& c : commands())
+        if (!args.empty() && args.front() == c.name)
+            return guarded(c, {args.begin() + 1, args.end()});
+    std::cerr << "mtsim: no command '" << (args.empty() ? "" : args.front()) << "'\n";
+    return 2;
+}
+
 } // namespace mtsim::app
 
 int sc_main(int argc, char* argv[]) {

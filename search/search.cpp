@@ -44,6 +44,17 @@ std::vector<config_result> all_configs(const space& s) {
     return out;
 }
 
+// "vcpu0.store.b0_gpu.read.b0": the program's letters.
+std::string file_name(const space& s, const program& p) {
+    std::string out;
+    for (int i : p) {
+        const letter& l = s.alphabet[std::size_t(i)];
+        out += (out.empty() ? "" : "_") + l.agent + "." + l.op;
+        if (l.buffer >= 0) out += "." + s.buffers[std::size_t(l.buffer)].name;
+    }
+    return out;
+}
+
 bool corrupting(const std::string& v) {
     return v != "clean" && v != "race" && v != "refused" && v != "error";
 }
@@ -87,7 +98,8 @@ search_summary run_search(const space& s, const search_options& o) {
         fs::create_directories(pdir);
         std::vector<study::point> pts;
         for (std::size_t i = 0; i < progs.size(); ++i) {
-            const std::string name = fmt::format("L{}-{:06}", n, i);
+            // Named by its letters, so that a resumed row always belongs to the same program.
+            const std::string name = file_name(s, progs[i]);
             const std::string file = (pdir / (name + ".yaml")).string();
             study::write_file_atomic(file, scenario_yaml(s, progs[i]));
             for (const auto* c : active) {
@@ -116,6 +128,7 @@ search_summary run_search(const space& s, const search_options& o) {
         so.command_line = o.command_line;
         so.jobs = o.jobs;
         so.tty = o.tty;
+        so.in_process = o.in_process;
         const auto sw = study::run_sweep(s.base, pts, vcpus, so);
         ls.ran = sw.ran;
         ls.resumed = sw.resumed;

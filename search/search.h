@@ -10,6 +10,7 @@
 // configurations.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct search_options {
     unsigned jobs = 2, shard = 0, shards = 1;
     bool prune = true;
     bool tty = false;
+    // Runs `mtsim run ...` in a forked child instead of an exec (study/sweep.h in_process).
+    std::function<int(const std::vector<std::string>&)> in_process;
 };
 
 struct finding {

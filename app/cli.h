@@ -64,6 +64,9 @@ struct command {
 
 // Every subcommand, one line each; defined in main.cpp.
 const std::vector<command>& commands();
+// One command (args[0] its name) inside this process, through the same boundary as main():
+// its exit status, exceptions reported on stderr (a forked child of `mtsim search`).
+int run_in_process(const std::vector<std::string>& args);
 
 int cmd_memtype(const std::vector<std::string>& args);
 int cmd_list(const std::vector<std::string>& args);
@@ -76,5 +79,7 @@ int cmd_walk(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);
 int cmd_merge(const std::vector<std::string>& args);
 int cmd_plot(const std::vector<std::string>& args);
+int cmd_search(const std::vector<std::string>& args);
+int cmd_minimize(const std::vector<std::string>& args);
 
 } // namespace mtsim::app

@@ -32,6 +32,12 @@ const std::vector<command>& commands() {
         {"sweep", "a what-if study: its points in child processes, a CSV row each", cmd_sweep},
         {"merge", "join the output folders of a study's shards into one", cmd_merge},
         {"plot", "a chart of a sweep's CSV through gnuplot: lines or a verdict heat map", cmd_plot},
+        {"search",
+         "every program of a small space under every configuration: the minimal "
+         "corrupting ones",
+         cmd_search},
+        {"minimize", "delta debugging: a corrupting scenario shrunk to a 1-minimal one",
+         cmd_minimize},
     };
     return cmds;
 }
@@ -192,6 +198,14 @@ int guarded(const command& c, const std::vector<std::string>& args) {
 }
 
 } // namespace
+
+int run_in_process(const std::vector<std::string>& args) {
+    for (const auto& c : commands())
+        if (!args.empty() && args.front() == c.name)
+            return guarded(c, {args.begin() + 1, args.end()});
+    std::cerr << "mtsim: no command '" << (args.empty() ? "" : args.front()) << "'\n";
+    return 2;
+}
 
 } // namespace mtsim::app
 

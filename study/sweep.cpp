@@ -12,8 +12,13 @@
 #include <stdexcept>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <deque>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -205,6 +210,102 @@ std::string eta(double seconds) {
                      : fmt::format("{}:{:02}", s / 60, s % 60);
 }
 
+// run_children's contract with fork in place of exec: each child calls fn(argv without its
+// first word) with its standard output and error on pipes, then _exits with its result.
+void fork_children(const std::vector<std::vector<std::string>>& argvs, unsigned jobs,
+                   const std::function<int(const std::vector<std::string>&)>& fn,
+                   const std::function<void(std::size_t, child_output&)>& done) {
+    struct kid {
+        pid_t pid;
+        int out, err;
+        std::size_t i;
+        std::chrono::steady_clock::time_point t0;
+    };
+    std::deque<kid> running;
+    std::size_t next = 0;
+    std::cout.flush();
+    std::cerr.flush();
+    auto reap_all = [&] {
+        for (auto& k : running) {
+            ::kill(k.pid, SIGKILL);
+            ::close(k.out);
+            ::close(k.err);
+            int st = 0;
+            while (::waitpid(k.pid, &st, 0) < 0 && errno == EINTR) {
+            }
+        }
+        running.clear();
+    };
+    try {
+        while (next < argvs.size() || !running.empty()) {
+            while (next < argvs.size() && running.size() < jobs) {
+                int po[2], pe[2];
+                if (::pipe(po) != 0) throw std::runtime_error("pipe failed");
+                if (::pipe(pe) != 0) {
+                    ::close(po[0]);
+                    ::close(po[1]);
+                    throw std::runtime_error("pipe failed");
+                }
+                std::fflush(nullptr);
+                const auto t0 = std::chrono::steady_clock::now();
+                const pid_t pid = ::fork();
+                if (pid < 0) throw std::runtime_error("fork failed");
+                if (pid == 0) {
+                    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+                    ::dup2(po[1], STDOUT_FILENO);
+                    ::dup2(pe[1], STDERR_FILENO);
+                    for (int fd : {po[0], po[1], pe[0], pe[1]}) ::close(fd);
+                    int code = 3;
+                    try {
+                        code = fn({argvs[next].begin() + 1, argvs[next].end()});
+                    } catch (...) {
+                    }
+                    std::cout.flush();
+                    std::cerr.flush();
+                    std::fflush(nullptr);
+                    ::_exit(code);
+                }
+                ::close(po[1]);
+                ::close(pe[1]);
+                running.push_back({pid, po[0], pe[0], next++, t0});
+            }
+            // The oldest child: both pipes read to their ends, then reaped.
+            kid k = running.front();
+            running.pop_front();
+            child_output o;
+            pollfd fds[2] = {{k.out, POLLIN, 0}, {k.err, POLLIN, 0}};
+            std::string* into[2] = {&o.out, &o.err};
+            int open_fds = 2;
+            char buf[65536];
+            while (open_fds > 0) {
+                if (::poll(fds, 2, -1) < 0) {
+                    if (errno == EINTR) continue;
+                    break;
+                }
+                for (int j = 0; j < 2; ++j) {
+                    if (fds[j].fd < 0 || !(fds[j].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+                    const ssize_t n = ::read(fds[j].fd, buf, sizeof buf);
+                    if (n > 0)
+                        into[j]->append(buf, std::size_t(n));
+                    else if (n == 0 || errno != EINTR) {
+                        ::close(fds[j].fd);
+                        fds[j].fd = -1;
+                        --open_fds;
+                    }
+                }
+            }
+            while (::waitpid(k.pid, &o.status, 0) < 0 && errno == EINTR) {
+            }
+            o.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - k.t0).count();
+            done(k.i, o);
+        }
+    } catch (...) {
+        reap_all();
+        throw;
+    }
+}
+
 } // namespace
 
 sweep_summary run_sweep(const study& s, const std::vector<point>& pts, unsigned vcpus,
@@ -293,7 +394,7 @@ sweep_summary run_sweep(const study& s, const std::vector<point>& pts, unsigned 
                                      pending.size(), p.index, p.scenario, p.host, verdict);
     };
     try {
-        run_children(argvs, o.jobs, [&](std::size_t i, child_output& out) {
+        const auto each = [&](std::size_t i, child_output& out) {
             const point& p = *pending[i];
             const bool have_cfg = fs::exists(fs::path(o.outdir) / configs[i]);
             auto row = row_of(p, header, out, have_cfg ? configs[i] : "");
@@ -305,7 +406,11 @@ sweep_summary run_sweep(const study& s, const std::vector<point>& pts, unsigned 
             if (row[verdict_col] == "error") ++sum.failed;
             progress(p, row[verdict_col]);
             rows.push_back(std::move(row));
-        });
+        };
+        if (o.in_process)
+            fork_children(argvs, o.jobs, o.in_process, each);
+        else
+            run_children(argvs, o.jobs, each);
     } catch (...) {
         ::close(fd);
         throw;

@@ -13,6 +13,7 @@
 //   (verdict other than `error`).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,11 @@ struct sweep_options {
     unsigned jobs = 2;
     unsigned shard = 0, shards = 1; // this run's slice: the points with index % shards == shard
     bool tty = false;               // progress as one rewritten line (else a line per point)
+    // When set, each point runs in a child forked from this process that calls it with the
+    // run's arguments (`run FILE --host ...`, without the program) and its standard output and
+    // error on pipes, instead of a child that execs `exe`: the same rows, without starting
+    // the program once per point (`mtsim search`; this process must not have elaborated).
+    std::function<int(const std::vector<std::string>&)> in_process;
 };
 
 struct sweep_summary {

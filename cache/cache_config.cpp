@@ -32,6 +32,12 @@ void validate(const memory_system_config& cfg) {
     if (cfg.pcpus < 1 || cfg.pcpus > 64) bad("pcpus", "must be in [1, 64] (snoop filter width)");
     if (!pow2(cfg.line_size) || cfg.line_size > max_line_size)
         bad("line_size", "must be a power of two of at most " + std::to_string(max_line_size));
+    if (cfg.sockets < 1 || cfg.pcpus % cfg.sockets != 0)
+        bad("sockets", "must divide pcpus (" + std::to_string(cfg.pcpus) + ") evenly");
+    if (cfg.llc_inclusive && !cfg.llc.wbinvd_sharers)
+        bad("llc.wbinvd_sharers",
+            "false (CPUID.4:EDX[0]=1) contradicts llc_inclusive: a WBINVD that invalidates an "
+            "inclusive LLC's lines back-invalidates every sharer's private copies");
     validate_level("l1d", cfg.l1d, cfg.line_size);
     validate_level("l2", cfg.l2, cfg.line_size);
     validate_level("llc", cfg.llc, cfg.line_size);

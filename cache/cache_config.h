@@ -20,6 +20,14 @@ struct cache_level_config {
     cycles latency{4};
     replacement_kind replacement = replacement_kind::lru;
     std::uint64_t seed = 1; // used by replacement policies that draw random numbers
+    // CPUID.(EAX=4):EDX[0] of this level, inverted (SDM Vol. 2A, CPUID leaf 04H: "0 = WBINVD/
+    // INVD from threads sharing this cache acts upon lower level caches for threads sharing
+    // this cache; 1 = ... is not guaranteed to act upon lower level caches of non-originating
+    // threads"). true: EDX[0] = 0, a WBINVD/WBNOINVD/INVD on one pCPU also writes back (and
+    // invalidates) the lower-level caches of every pCPU sharing this cache; false: only its
+    // own. The private levels are shared by one pCPU (no SMT in the model), so only the LLC's
+    // value changes anything: its sharers are the pCPUs of one socket, never the other socket.
+    bool wbinvd_sharers = true;
 
     void describe(param_visitor& v) {
         v.size("size", size_bytes, "capacity (sets = size / (ways * line size), a power of two)",
@@ -31,19 +39,35 @@ struct cache_level_config {
         v.choice("replacement", repl, "victim choice in a full set", replacement_names());
         if (const replacement_factory* f = find_replacement(repl)) replacement = {f->name()};
         v.uint("seed", seed, "seed of the random replacement policy", "");
+        v.flag("wbinvd_sharers", wbinvd_sharers,
+               "CPUID.4:EDX[0]=0: a WBINVD/INVD on one pCPU also acts on the lower-level caches "
+               "of every pCPU sharing this cache (the LLC: the pCPUs of its socket); false: "
+               "EDX[0]=1, only the issuing pCPU's");
     }
 };
 
 struct memory_system_config {
     unsigned pcpus = 2;
+    // Sockets (packages): pCPUs are split evenly, pCPU p on socket p / (pcpus / sockets). Each
+    // socket has its own LLC (llc.* sizes one socket's) and home agent with its LLC ports; the
+    // snoop filter spans the sockets (a directory of private copies), and the sockets are
+    // joined by a coherent link. A line is cached in one socket at a time: a request from the
+    // other socket takes it over the link (snoop-invalidate there, move the LLC copy with its
+    // dirty state), paying socket_link_latency once.
+    unsigned sockets = 1;
+    // One cross-socket snoop with its data transfer over the inter-socket link (UPI/QPI).
+    // Stated assumption: 300 cycles = 100 ns at 3 GHz, the order of the remote-socket cache
+    // hit latencies published for Xeon Scalable parts (about 100-150 ns against some 20 ns for
+    // a local LLC hit).
+    cycles socket_link_latency{300};
     unsigned line_size = 64;
     double clock_mhz = 3000.0;
     cache_level_config l1d{32 * KiB, 8, cycles{4}, replacement_kind::lru, 1};
     cache_level_config l2{1 * MiB, 16, cycles{14}, replacement_kind::lru, 2};
     cache_level_config llc{8 * MiB, 16, cycles{40}, replacement_kind::lru, 3};
     // Inclusive: evicting (or WBINVD/INVD-ing) an LLC line back-invalidates every private
-    // copy. Non-inclusive (non-exclusive): private copies outlive the LLC line; the snoop
-    // filter still tracks them.
+    // copy of its socket (so llc.wbinvd_sharers must be true). Non-inclusive (non-exclusive):
+    // private copies outlive the LLC line; the snoop filter still tracks them.
     bool llc_inclusive = true;
     unsigned llc_ports = 1;
     cycles llc_port_occupancy{1};
@@ -71,6 +95,12 @@ struct memory_system_config {
 
     void describe(param_visitor& v) {
         v.uint("pcpus", pcpus, "physical CPUs, each with a private L1D and L2", "pCPUs", 1, 64);
+        v.uint("sockets", sockets,
+               "sockets, each with its own LLC and home agent; pcpus split evenly among them",
+               "sockets", 1, 8);
+        v.cycles("socket_link_latency", socket_link_latency,
+                 "a cross-socket snoop and line transfer over the inter-socket link (assumption: "
+                 "100 ns at 3 GHz, the order of published UPI remote cache hits)");
         v.uint("line_size", line_size, "cache line size (a power of two)", "bytes", 16,
                max_line_size);
         v.real("clock_mhz", clock_mhz, "memory-system clock", "MHz", 1.0, 100000.0);
@@ -78,7 +108,7 @@ struct memory_system_config {
         v.section("l2", l2);
         v.section("llc", llc);
         v.flag("llc_inclusive", llc_inclusive,
-               "LLC eviction, WBINVD and INVD also invalidate other pCPUs' private copies");
+               "LLC eviction, WBINVD and INVD also invalidate the socket's other private copies");
         v.uint("llc_ports", llc_ports, "LLC access ports, each with a busy-until calendar", "ports",
                1, 64);
         v.cycles("llc_port_occupancy", llc_port_occupancy, "cycles one access occupies a port", 0,

@@ -191,11 +191,11 @@ void cpu_port::cache_op(const access_ext& ext, std::uint64_t addr, sc_core::sc_t
     case op_kind::clflush:
     case op_kind::clflushopt:
         delay += m_ctx.time.l1;
-        m_home.line_op(m_ctx.line_of(addr), proto_event::flush, delay);
+        m_home.line_op(m_p, m_ctx.line_of(addr), proto_event::flush, delay);
         return;
     case op_kind::clwb:
         delay += m_ctx.time.l1;
-        m_home.line_op(m_ctx.line_of(addr), proto_event::clean, delay);
+        m_home.line_op(m_p, m_ctx.line_of(addr), proto_event::clean, delay);
         return;
     case op_kind::sfence:
     case op_kind::mfence:
@@ -213,15 +213,21 @@ void cpu_port::cache_op(const access_ext& ext, std::uint64_t addr, sc_core::sc_t
         m_ctx.refuse("op " + std::string(to_string(ext.op)) +
                      " is not a cache-control op (TLM_IGNORE_COMMAND)");
     }
-    // WBINVD (flush), WBNOINVD (clean), INVD (drop): this pCPU's L1D+L2, then the shared LLC.
-    // Every frame of the three arrays is walked at wbinvd_cycles_per_line.
+    // WBINVD (flush), WBNOINVD (clean), INVD (drop): this pCPU's L1D+L2, then its socket's
+    // LLC; the reach beyond this pCPU is the platform's CPUID.4:EDX[0] per level
+    // (cache_level_config::wbinvd_sharers): an inclusive LLC reaches the sharers' copies by
+    // back-invalidation, a non-inclusive one by walking their private caches. Never the other
+    // socket. Every frame walked costs wbinvd_cycles_per_line.
     m_wc.drain(delay);
-    const std::uint64_t walked =
-        m_caches.l1().frames() + m_caches.l2().frames() + m_home.llc().frames();
+    const unsigned s = m_ctx.socket_of(m_p);
+    const bool sharers = m_ctx.cfg.llc.wbinvd_sharers && !m_ctx.cfg.llc_inclusive;
+    const std::uint64_t own = m_caches.l1().frames() + m_caches.l2().frames();
+    const std::uint64_t walked = own * (sharers ? m_ctx.per_socket : 1) + m_home.llc(s).frames();
     m_ctx.stats.wbinvd_lines_walked += walked;
     delay += m_ctx.t(m_ctx.cfg.wbinvd_cycles_per_line * walked);
     m_caches.walk(whole, delay);
-    m_home.walk_llc(whole, delay);
+    if (sharers) m_home.walk_sharers(m_p, whole, delay);
+    m_home.walk_llc(s, whole, delay);
 }
 
 } // namespace mtsim

@@ -81,14 +81,15 @@ void device_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
 void device_port::snooped_read(std::uint64_t addr, std::uint8_t* dst, unsigned len,
                                sc_core::sc_time& delay) {
     const std::uint64_t la = m_ctx.line_of(addr);
-    m_home.llc_port(delay); // shared with the CPUs' misses: waits while it is busy
+    m_home.llc_port(device_socket, delay); // shared with the CPUs' misses: waits while busy
+    m_home.claim(device_socket, la, delay);
     delay += m_ctx.time.filter;
     std::array<std::uint8_t, max_line_size> wb;
     bool dirty = false;
     if (m_home.snoop_others(la, -1, proto_event::snoop_read, wb.data(), dirty) > 0)
         delay += m_ctx.time.snoop;
-    if (dirty) m_home.writeback_to_llc(la, wb.data(), delay);
-    if (const cache_line* l = m_home.llc().find(la))
+    if (dirty) m_home.writeback_to_llc(device_socket, la, wb.data(), delay);
+    if (const cache_line* l = m_home.llc(device_socket).find(la))
         std::memcpy(dst, l->data + (addr & m_ctx.line_mask), len);
     else
         m_dram.read(addr, dst, len, delay);
@@ -97,18 +98,19 @@ void device_port::snooped_read(std::uint64_t addr, std::uint8_t* dst, unsigned l
 void device_port::snooped_write(std::uint64_t addr, const std::uint8_t* src, unsigned len,
                                 sc_core::sc_time& delay) {
     const std::uint64_t la = m_ctx.line_of(addr);
-    m_home.llc_port(delay); // shared with the CPUs' misses: waits while it is busy
+    m_home.llc_port(device_socket, delay); // shared with the CPUs' misses: waits while busy
+    m_home.claim(device_socket, la, delay);
     delay += m_ctx.time.filter;
     std::array<std::uint8_t, max_line_size> line;
     bool have_line = false;
     if (m_home.snoop_others(la, -1, proto_event::snoop_inv, line.data(), have_line) > 0)
         delay += m_ctx.time.snoop;
-    if (cache_line* l = m_home.llc().find(la)) {
+    if (cache_line* l = m_home.llc(device_socket).find(la)) {
         if (!have_line && l->dirty) {
             m_ctx.copy_line(line.data(), l->data);
             have_line = true;
         }
-        m_home.llc().invalidate(l);
+        m_home.llc(device_socket).invalidate(l);
     }
     if (have_line) {
         // A partial write merges with the dirty line so the rest of it is not lost.

@@ -37,6 +37,9 @@ private:
     void snooped_write(std::uint64_t addr, const std::uint8_t* src, unsigned len,
                        sc_core::sc_time& delay);
 
+    // The socket whose root port the devices sit behind (stated assumption: socket 0; with
+    // one socket, the only one). A snooped request takes the line to this socket.
+    static constexpr unsigned device_socket = 0;
     const ms_context& m_ctx;
     home_agent& m_home;
     dram_port& m_dram;

@@ -20,7 +20,11 @@ home_agent::home_agent(const ms_context& ctx, dram_port& dram,
       // One slot per private L2 frame (snoop_filter.h): the L2's sets and ways.
       m_dir(static_cast<std::uint32_t>(ctx.cfg.l2.size_bytes / ctx.cfg.line_size / ctx.cfg.l2.ways),
             ctx.cfg.pcpus, ctx.cfg.l2.ways),
-      m_port_busy(ctx.cfg.llc_ports, sc_core::SC_ZERO_TIME), m_protocol(mesi_table()) {}
+      m_port_busy(std::size_t(ctx.cfg.llc_ports) * ctx.cfg.sockets, sc_core::SC_ZERO_TIME),
+      m_protocol(mesi_table()) {
+    for (unsigned s = 1; s < ctx.cfg.sockets; ++s)
+        m_remote_llc.emplace_back(ctx.cfg.llc, ctx.cfg.line_size);
+}
 
 const transition& home_agent::lookup(unsigned p, std::uint64_t la, mesi s, proto_event ev) {
     const transition& tr = m_protocol.at(s, ev);
@@ -122,10 +126,12 @@ unsigned home_agent::snoop_holders(std::uint64_t la, std::uint64_t holders, prot
     return n;
 }
 
-void home_agent::llc_port(sc_core::sc_time& delay) {
+void home_agent::llc_port(unsigned s, sc_core::sc_time& delay) {
     const sc_core::sc_time arrival = m_ctx.sim->time_stamp() + delay; // see model/dram.cpp
-    std::size_t best = 0;
-    for (std::size_t i = 1; i < m_port_busy.size(); ++i)
+    const std::size_t first = std::size_t(s) * m_ctx.cfg.llc_ports;
+    const std::size_t end = first + m_ctx.cfg.llc_ports;
+    std::size_t best = first;
+    for (std::size_t i = first + 1; i < end; ++i)
         if (m_port_busy[i] < m_port_busy[best]) best = i;
     if (m_port_busy[best] > arrival) {
         const sc_core::sc_time wait = m_port_busy[best] - arrival;
@@ -144,11 +150,11 @@ void home_agent::llc_port(sc_core::sc_time& delay) {
     delay += m_ctx.time.llc;
 }
 
-void home_agent::home_fetch(std::uint64_t la, cache_line* home, std::uint8_t* dst,
+void home_agent::home_fetch(unsigned s, std::uint64_t la, cache_line* home, std::uint8_t* dst,
                             sc_core::sc_time& delay) {
     if (home) {
         ++m_ctx.stats.llc_hits;
-        m_llc.touch(home);
+        llc(s).touch(home);
         m_ctx.copy_line(dst, home->data);
         return;
     }
@@ -157,29 +163,33 @@ void home_agent::home_fetch(std::uint64_t la, cache_line* home, std::uint8_t* ds
     // memory controller queues writes and reads together, so a write issued at the fill's
     // completion would hold the channel calendar (model/dram.h) past the next miss's arrival
     // and serialize a streaming store at one DRAM latency per line.
-    cache_line* l = llc_allocate(la, delay);
+    cache_line* l = llc_allocate(s, la, delay);
     m_dram.read(m_ctx.base_of(la), dst, m_ctx.cfg.line_size, delay);
     m_ctx.copy_line(l->data, dst);
 }
 
-cache_line* home_agent::llc_allocate(std::uint64_t la, sc_core::sc_time when) {
-    cache_line* frame = m_llc.slot_for(la);
+cache_line* home_agent::llc_allocate(unsigned s, std::uint64_t la, sc_core::sc_time when) {
+    cache_array& a = llc(s);
+    cache_line* frame = a.slot_for(la);
     if (frame->valid) {
-        release_llc(frame, when);
-        m_llc.replace(frame, la);
+        release_llc(s, frame, when);
+        a.replace(frame, la);
     } else {
-        m_llc.install(frame, la);
+        a.install(frame, la);
     }
     return frame;
 }
 
-void home_agent::release_llc(cache_line* l, sc_core::sc_time when) {
+void home_agent::release_llc(unsigned s, cache_line* l, sc_core::sc_time when) {
     const std::uint64_t la = l->line_addr;
     if (m_ctx.cfg.llc_inclusive) {
         std::array<std::uint8_t, max_line_size> wb;
         bool dirty = false;
-        m_ctx.stats.back_invalidations +=
-            snoop_others(la, -1, proto_event::snoop_inv, wb.data(), dirty);
+        // Only this socket's pCPUs can hold it (a line is cached in one socket at a time).
+        const std::uint64_t holders = m_dir.find(la).sharers & m_ctx.socket_mask(s);
+        if (holders)
+            m_ctx.stats.back_invalidations +=
+                snoop_holders(la, holders, proto_event::snoop_inv, wb.data(), dirty);
         if (dirty) {
             m_ctx.copy_line(l->data, wb.data());
             l->dirty = true;
@@ -188,17 +198,17 @@ void home_agent::release_llc(cache_line* l, sc_core::sc_time when) {
     if (l->dirty) m_dram.write(m_ctx.base_of(la), l->data, nullptr, m_ctx.cfg.line_size, when);
 }
 
-void home_agent::writeback_to_llc(std::uint64_t la, const std::uint8_t* data,
+void home_agent::writeback_to_llc(unsigned s, std::uint64_t la, const std::uint8_t* data,
                                   sc_core::sc_time when) {
-    cache_line* l = m_llc.find(la);
-    if (!l) l = llc_allocate(la, when);
+    cache_line* l = llc(s).find(la);
+    if (!l) l = llc_allocate(s, la, when);
     m_ctx.copy_line(l->data, data);
     l->dirty = true;
 }
 
 void home_agent::writeback_to_dram(std::uint64_t la, const std::uint8_t* data,
                                    sc_core::sc_time& delay) {
-    if (cache_line* l = m_llc.find(la)) {
+    if (cache_line* l = find_llc(la)) {
         m_ctx.copy_line(l->data, data);
         l->dirty = false;
     }
@@ -208,7 +218,7 @@ void home_agent::writeback_to_dram(std::uint64_t la, const std::uint8_t* data,
 void home_agent::write_memory(std::uint64_t addr, const std::uint8_t* src, const std::uint8_t* mask,
                               unsigned len, sc_core::sc_time& delay) {
     const std::uint64_t la = m_ctx.line_of(addr);
-    cache_line* l = m_llc.find(la);
+    cache_line* l = find_llc(la);
     if (!l) {
         m_dram.write(addr, src, mask, len, delay);
         return;
@@ -236,22 +246,24 @@ unsigned home_agent::snoop_for_request(unsigned p, std::uint64_t la, proto_event
                             {"dirty", dirty}});
         });
     if (n > 0) delay += m_ctx.time.snoop;
-    if (dirty) writeback_to_llc(la, wb.data(), delay);
+    if (dirty) writeback_to_llc(m_ctx.socket_of(p), la, wb.data(), delay);
     return n;
 }
 
 unsigned home_agent::request_line(unsigned p, std::uint64_t la, proto_event ev, std::uint8_t* dst,
                                   sc_core::sc_time& delay) {
-    llc_port(delay);
+    const unsigned s = m_ctx.socket_of(p);
+    llc_port(s, delay);
+    claim(s, la, delay);
     // An inclusive LLC holds every line a pCPU holds (an LLC eviction back-invalidates the
     // private copies first): when it misses, there is nobody to snoop and the snoop filter is
     // not asked, as inclusive LLCs use their tags as the first filter. The stress checker
     // verifies the inclusion this rests on after every transaction.
-    cache_line* home = m_llc.find(la);
+    cache_line* home = llc(s).find(la);
     unsigned snooped = 0;
     if (home || !m_ctx.cfg.llc_inclusive) {
         snooped = snoop_for_request(p, la, ev, delay);
-        if (snooped) home = m_llc.find(la); // a dirty holder's write-back may have allocated it
+        if (snooped) home = llc(s).find(la); // a dirty holder's write-back may have allocated it
     } else {
         // The filter search this skips also brought the line's fingerprints into the host's
         // caches for the fill's record() (and the L2 victim's clear()) to write: without it
@@ -259,8 +271,52 @@ unsigned home_agent::request_line(unsigned p, std::uint64_t la, proto_event ev, 
         // skip keeps that load as a prefetch.
         m_dir.prefetch(la);
     }
-    home_fetch(la, home, dst, delay);
+    home_fetch(s, la, home, dst, delay);
     return snooped;
+}
+
+cache_line* home_agent::find_llc(std::uint64_t la) {
+    if (cache_line* l = m_llc.find(la)) return l;
+    for (cache_array& a : m_remote_llc)
+        if (cache_line* l = a.find(la)) return l;
+    return nullptr;
+}
+
+// The other sockets' private copies are snoop-invalidated (their dirty data is the newest),
+// then their LLC copy leaves; whatever data was found moves into socket s's LLC with its
+// dirty state, as a cache-to-cache transfer over the link: DRAM is not written.
+bool home_agent::claim_remote(unsigned s, std::uint64_t la, sc_core::sc_time& delay) {
+    const std::uint64_t holders = m_dir.find(la).sharers & ~m_ctx.socket_mask(s);
+    unsigned from = s;
+    cache_line* remote = nullptr;
+    for (unsigned r = 0; r < m_ctx.cfg.sockets && !remote; ++r)
+        if (r != s && (remote = llc(r).find(la))) from = r;
+    if (!holders && !remote) return false;
+    std::array<std::uint8_t, max_line_size> line;
+    bool dirty = false;
+    if (holders) snoop_holders(la, holders, proto_event::snoop_inv, line.data(), dirty);
+    bool have = dirty;
+    if (remote) {
+        if (!dirty) m_ctx.copy_line(line.data(), remote->data);
+        dirty = dirty || remote->dirty;
+        have = true;
+        llc(from).invalidate(remote);
+    }
+    if (have) {
+        cache_line* l = llc(s).find(la);
+        if (!l) l = llc_allocate(s, la, delay);
+        m_ctx.copy_line(l->data, line.data());
+        l->dirty = l->dirty || dirty;
+    }
+    ++m_ctx.stats.cross_socket_transfers;
+    delay += m_ctx.time.link;
+    if (trace::on(trace::category::snoop))
+        trace::cold([&] {
+            trace::instant(fmt::format("{}.home_agent", m_ctx.name()), trace::category::snoop,
+                           "cross-socket claim", m_ctx.sim->time_stamp() + delay,
+                           {{"line", hex(m_ctx.base_of(la))}, {"to_socket", s}, {"dirty", dirty}});
+        });
+    return true;
 }
 
 } // namespace mtsim

@@ -11,9 +11,16 @@
 // (private_hierarchy.h). Timing: the LLC latency and the port wait are added by llc_port();
 // snoop_latency once per request that snooped anybody; DRAM's delay as the DRAM annotates it.
 // Victim write-backs reach DRAM's calendar at `when` and do not delay the requester.
+//
+// Sockets (memory_system_config::sockets): each socket has its own LLC and LLC ports; the
+// snoop filter spans them. A line is cached in one socket at a time: before a request from
+// socket s touches a line, claim() takes it from the other sockets (their private copies are
+// snoop-invalidated, their LLC copy moves into s's LLC with its dirty state) and pays
+// socket_link_latency. WBINVD's LLC walk covers the issuing pCPU's socket only.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include <systemc>
@@ -44,8 +51,10 @@ public:
     void count(mesi s, proto_event ev) {
         ++m_counts[static_cast<unsigned>(s)][static_cast<unsigned>(ev)];
     }
-    cache_array& llc() { return m_llc; }
-    const cache_array& llc() const { return m_llc; }
+    // Socket s's LLC.
+    cache_array& llc(unsigned s = 0) { return s == 0 ? m_llc : m_remote_llc[s - 1]; }
+    const cache_array& llc(unsigned s = 0) const { return s == 0 ? m_llc : m_remote_llc[s - 1]; }
+    unsigned sockets() const { return m_ctx.cfg.sockets; }
     const snoop_filter& filter() const { return m_dir; }
     dram_port& dram() { return m_dram; }
 
@@ -72,8 +81,13 @@ public:
                           bool& got_dirty);
 
     // --- the LLC and requests from the private hierarchies (home_agent.cpp) ---
-    // Waits for the least busy LLC port and adds the LLC latency.
-    void llc_port(sc_core::sc_time& delay);
+    // Waits for the least busy LLC port of socket s and adds the LLC latency.
+    void llc_port(unsigned s, sc_core::sc_time& delay);
+    // Takes line la for socket s from every other socket (see the contract above); returns
+    // whether anything was there. Free when there is one socket.
+    bool claim(unsigned s, std::uint64_t la, sc_core::sc_time& delay) {
+        return m_ctx.cfg.sockets > 1 && claim_remote(s, la, delay);
+    }
     // Snoops every other holder with ev; dirty data found goes to the LLC (the requester reads
     // it from there). Adds the snoop latency when anybody was snooped; returns how many.
     unsigned snoop_for_request(unsigned p, std::uint64_t la, proto_event ev,
@@ -83,7 +97,9 @@ public:
     unsigned request_line(unsigned p, std::uint64_t la, proto_event ev, std::uint8_t* dst,
                           sc_core::sc_time& delay);
     // Victim and snoop write-backs are buffered: `when` only feeds DRAM's calendar.
-    void writeback_to_llc(std::uint64_t la, const std::uint8_t* data, sc_core::sc_time when);
+    // Into socket s's LLC (the socket of the pCPU whose data it is).
+    void writeback_to_llc(unsigned s, std::uint64_t la, const std::uint8_t* data,
+                          sc_core::sc_time when);
     void writeback_to_dram(std::uint64_t la, const std::uint8_t* data, sc_core::sc_time& delay);
     // A memory write that passes the home agent: merges into the LLC copy (which is then
     // written to DRAM whole and clean) or writes DRAM directly.
@@ -103,9 +119,13 @@ public:
                         const std::uint8_t* src, const std::uint8_t* mask, unsigned len,
                         sc_core::sc_time& delay);
     // CLFLUSH(OPT) (ev flush) and CLWB (ev clean) act on every cache of the coherence domain.
-    void line_op(std::uint64_t la, proto_event ev, sc_core::sc_time& delay);
-    // The LLC's part of WBINVD (flush), WBNOINVD (clean), INVD (drop).
-    void walk_llc(proto_event ev, sc_core::sc_time& delay);
+    // Every socket's caches; p is the issuing pCPU.
+    void line_op(unsigned p, std::uint64_t la, proto_event ev, sc_core::sc_time& delay);
+    // The LLC's part of WBINVD (flush), WBNOINVD (clean), INVD (drop) on socket s.
+    void walk_llc(unsigned s, proto_event ev, sc_core::sc_time& delay);
+    // The private caches of the other pCPUs sharing p's LLC (llc.wbinvd_sharers); returns the
+    // frames walked.
+    std::uint64_t walk_sharers(unsigned p, proto_event ev, sc_core::sc_time& delay);
     // What a snooped reader would get now (memory_system::read_coherent).
     std::vector<std::uint8_t> read_coherent(std::uint64_t addr, std::size_t len) const;
 
@@ -115,18 +135,25 @@ private:
     [[gnu::noinline]] unsigned snoop_holders(std::uint64_t la, std::uint64_t holders,
                                              proto_event ev, std::uint8_t* wb, bool& got_dirty);
     // The line from home (home: its LLC frame, nullptr when the LLC misses) into dst.
-    void home_fetch(std::uint64_t la, cache_line* home, std::uint8_t* dst, sc_core::sc_time& delay);
-    cache_line* llc_allocate(std::uint64_t la, sc_core::sc_time when);
-    // An LLC frame leaves: back-invalidation (inclusive LLC) and write-back; the frame is
-    // left for the caller to reuse.
-    void release_llc(cache_line* l, sc_core::sc_time when);
+    void home_fetch(unsigned s, std::uint64_t la, cache_line* home, std::uint8_t* dst,
+                    sc_core::sc_time& delay);
+    cache_line* llc_allocate(unsigned s, std::uint64_t la, sc_core::sc_time when);
+    // An LLC frame of socket s leaves: back-invalidation (inclusive LLC) and write-back; the
+    // frame is left for the caller to reuse.
+    void release_llc(unsigned s, cache_line* l, sc_core::sc_time when);
+    // claim() when there is more than one socket.
+    [[gnu::noinline]] bool claim_remote(unsigned s, std::uint64_t la, sc_core::sc_time& delay);
+    // The LLC copy of la in any socket (a line is cached in one socket at a time).
+    cache_line* find_llc(std::uint64_t la);
 
     const ms_context& m_ctx;
     dram_port& m_dram;
     std::vector<private_hierarchy>& m_pcpu;
-    cache_array m_llc;
+    cache_array m_llc;                    // socket 0
+    std::deque<cache_array> m_remote_llc; // sockets 1..sockets-1
     snoop_filter m_dir;
-    std::vector<sc_core::sc_time> m_port_busy; // absolute time each LLC port frees up
+    // Absolute time each LLC port frees up, socket s's at [s * llc_ports, (s + 1) * llc_ports).
+    std::vector<sc_core::sc_time> m_port_busy;
     protocol_table m_protocol;
     transition_counts m_counts{};
 };

@@ -38,11 +38,13 @@ void home_agent::uncached_read(unsigned p, bool snoop_own, bool snoop_rest, std:
                                std::uint8_t* dst, unsigned len, sc_core::sc_time& delay) {
     ++m_ctx.stats.uncached_reads;
     const std::uint64_t la = m_ctx.line_of(addr);
-    llc_port(delay);
+    const unsigned s = m_ctx.socket_of(p);
+    llc_port(s, delay);
+    if (snoop_rest) claim(s, la, delay);
     const unsigned snooped =
         snoop_uncached(p, la, proto_event::snoop_read, snoop_own, snoop_rest, delay);
     if (snoop_rest) {
-        if (cache_line* l = m_llc.find(la); l && l->dirty) {
+        if (cache_line* l = llc(s).find(la); l && l->dirty) {
             m_dram.write(m_ctx.base_of(la), l->data, nullptr, m_ctx.cfg.line_size, delay);
             l->dirty = false;
         }
@@ -56,7 +58,9 @@ void home_agent::uncached_write(unsigned p, bool snoop_own, bool snoop_rest, std
                                 sc_core::sc_time& delay) {
     ++m_ctx.stats.uncached_writes;
     const std::uint64_t la = m_ctx.line_of(addr);
-    llc_port(delay);
+    const unsigned s = m_ctx.socket_of(p);
+    llc_port(s, delay);
+    if (snoop_rest) claim(s, la, delay);
     if (snoop_uncached(p, la, proto_event::snoop_inv, snoop_own, snoop_rest, delay))
         delay += m_ctx.time.snoop;
     if (snoop_rest)
@@ -65,32 +69,38 @@ void home_agent::uncached_write(unsigned p, bool snoop_own, bool snoop_rest, std
         m_dram.write(addr, src, mask, len, delay);
 }
 
-void home_agent::line_op(std::uint64_t la, proto_event ev, sc_core::sc_time& delay) {
-    llc_port(delay);
+void home_agent::line_op(unsigned p, std::uint64_t la, proto_event ev, sc_core::sc_time& delay) {
+    const unsigned s = m_ctx.socket_of(p);
+    llc_port(s, delay);
+    claim(s, la, delay);
     std::array<std::uint8_t, max_line_size> wb;
     bool dirty = false;
     if (snoop_others(la, -1, ev, wb.data(), dirty) > 0) delay += m_ctx.time.snoop;
     if (dirty) writeback_to_dram(la, wb.data(), delay);
-    if (cache_line* l = m_llc.find(la)) {
+    if (cache_line* l = llc(s).find(la)) {
         if (l->dirty) {
             m_dram.write(m_ctx.base_of(la), l->data, nullptr, m_ctx.cfg.line_size, delay);
             l->dirty = false;
         }
-        if (ev == proto_event::flush) m_llc.invalidate(l);
+        if (ev == proto_event::flush) llc(s).invalidate(l);
     }
 }
 
-// With an inclusive LLC the walk reaches the other pCPUs' private copies (back-invalidation);
-// with a non-inclusive one they are untouched. Each dirty line written back adds the DRAM's
-// delay in sequence.
-void home_agent::walk_llc(proto_event ev, sc_core::sc_time& delay) {
+// With an inclusive LLC the walk reaches the private copies of the socket's pCPUs
+// (back-invalidation); with a non-inclusive one walk_sharers() does when llc.wbinvd_sharers.
+// The other sockets are never touched. Each dirty line written back adds the DRAM's delay in
+// sequence.
+void home_agent::walk_llc(unsigned s, proto_event ev, sc_core::sc_time& delay) {
     std::array<std::uint8_t, max_line_size> wb;
-    for (cache_line& l : m_llc.lines()) {
+    cache_array& a = llc(s);
+    const std::uint64_t mine = m_ctx.socket_mask(s);
+    for (cache_line& l : a.lines()) {
         if (!l.valid) continue;
         const std::uint64_t la = l.line_addr;
         if (m_ctx.cfg.llc_inclusive) {
             bool dirty = false;
-            const unsigned n = snoop_others(la, -1, ev, wb.data(), dirty);
+            const std::uint64_t holders = m_dir.find(la).sharers & mine;
+            const unsigned n = holders ? snoop_holders(la, holders, ev, wb.data(), dirty) : 0;
             if (ev != proto_event::clean) m_ctx.stats.back_invalidations += n;
             if (dirty) {
                 m_ctx.copy_line(l.data, wb.data());
@@ -106,8 +116,19 @@ void home_agent::walk_llc(proto_event ev, sc_core::sc_time& delay) {
             }
             l.dirty = false;
         }
-        if (ev != proto_event::clean) m_llc.invalidate(&l);
+        if (ev != proto_event::clean) a.invalidate(&l);
     }
+}
+
+std::uint64_t home_agent::walk_sharers(unsigned p, proto_event ev, sc_core::sc_time& delay) {
+    std::uint64_t frames = 0;
+    const unsigned s = m_ctx.socket_of(p);
+    for (unsigned q = s * m_ctx.per_socket; q < (s + 1) * m_ctx.per_socket; ++q) {
+        if (q == p) continue;
+        frames += m_pcpu[q].l1().frames() + m_pcpu[q].l2().frames();
+        m_pcpu[q].walk(ev, delay);
+    }
+    return frames;
 }
 
 std::vector<std::uint8_t> home_agent::read_coherent(std::uint64_t addr, std::size_t len) const {
@@ -126,8 +147,8 @@ std::vector<std::uint8_t> home_agent::read_coherent(std::uint64_t addr, std::siz
                 src = l1 ? l1->data : l2->data;
             }
         }
-        if (!src)
-            if (const cache_line* l = m_llc.find(la)) src = l->data;
+        for (unsigned s = 0; s < m_ctx.cfg.sockets && !src; ++s)
+            if (const cache_line* l = llc(s).find(la)) src = l->data;
         if (src)
             std::memcpy(out.data() + done, src + off, piece);
         else

@@ -27,6 +27,7 @@ struct line_view {
     // L1D: newer than the pCPU's L2 copy; L2: state M; LLC: newer than DRAM.
     bool dirty = false;
     std::vector<std::uint8_t> data;
+    unsigned socket = 0; // LLC: whose socket's LLC (pCPU copies: their pCPU's socket is implied)
 };
 
 // The snoop filter's entry for one line.
@@ -70,6 +71,9 @@ struct memory_system_stats {
     counter wbinvd_writebacks{m_owner, "wbinvd_writebacks",
                               "dirty lines WBINVD/WBNOINVD wrote to DRAM", "lines"};
     counter invd_dirty_lost{m_owner, "invd_dirty_lost", "dirty lines INVD dropped", "lines"};
+    counter cross_socket_transfers{m_owner, "cross_socket_transfers",
+                                   "requests that took a line from the other socket over the link",
+                                   "requests"};
     counter llc_port_wait_cycles{m_owner, "llc_port_wait_cycles",
                                  "cycles requests waited for an LLC port", "cycles"};
     derived_stat l1_hit_rate{

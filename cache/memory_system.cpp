@@ -139,7 +139,9 @@ std::vector<line_view> memory_system::copies(std::uint64_t addr) const {
             out.push_back({int(p), cache_level::l2, l->state, l->state == mesi::m,
                            std::vector<std::uint8_t>(l->data, l->data + n)});
     }
-    if (const cache_line* l = x.home.llc().find(la)) {
+    for (unsigned s = 0; s < x.ctx.cfg.sockets; ++s) {
+        const cache_line* l = x.home.llc(s).find(la);
+        if (!l) continue;
         const directory_view d = directory(addr);
         mesi summary = mesi::i;
         if (d.owner >= 0) {
@@ -149,7 +151,7 @@ std::vector<line_view> memory_system::copies(std::uint64_t addr) const {
             summary = mesi::s;
         }
         out.push_back({-1, cache_level::llc, summary, l->dirty,
-                       std::vector<std::uint8_t>(l->data, l->data + n)});
+                       std::vector<std::uint8_t>(l->data, l->data + n), s});
     }
     return out;
 }

@@ -34,6 +34,10 @@
 //   one buffer (the oldest) when a store needs a buffer and all are busy, and each buffer on
 //   its own wc_drain_delay after it was allocated (a process of the memory system: nobody
 //   waits for it, its write occupies the fabric and DRAM as any other).
+// - WBINVD/WBNOINVD/INVD on pCPU p: p's L1D and L2 and its socket's LLC, plus the private
+//   caches of the pCPUs sharing that LLC when llc.wbinvd_sharers (CPUID.4:EDX[0]=0); never
+//   another socket's caches (memory_system_config::sockets: one LLC and home agent per socket,
+//   a line cached in one socket at a time, socket_link_latency to take it across).
 // - dma: access_ext.no_snoop = false: reads return the newest data (a dirty private line is
 //   written back first), writes write back and invalidate every copy, then write DRAM.
 //   no_snoop = true: straight to DRAM; the caches are not consulted, so a dirty line evicted

@@ -37,14 +37,22 @@ struct ms_context {
     memory_system_stats& stats;
     // The fixed latencies, converted once through clock.
     struct latencies {
-        sc_core::sc_time l1, l2, llc, port, snoop, wc_store, filter;
+        sc_core::sc_time l1, l2, llc, port, snoop, wc_store, filter, link;
     } time;
+    unsigned per_socket; // pCPUs per socket
     // The platform's device ranges (host-physical [base, end)) and the hook a cacheable access
     // to one of them calls (memory_system::set_device_memory, before the run).
     std::vector<std::pair<std::uint64_t, std::uint64_t>> device_ranges;
     std::function<void(const access_ext&, std::uint64_t addr, unsigned len)> on_machine_check;
 
     sc_core::sc_time t(cycles c) const { return clock.to_time(c); }
+    unsigned socket_of(unsigned pcpu) const { return pcpu / per_socket; }
+    // The pCPUs of socket s as a holder mask (bit p: pCPU p).
+    std::uint64_t socket_mask(unsigned s) const {
+        const std::uint64_t ones =
+            per_socket >= 64 ? ~std::uint64_t(0) : (std::uint64_t(1) << per_socket) - 1;
+        return ones << (s * per_socket);
+    }
     std::uint64_t line_of(std::uint64_t addr) const { return addr >> line_shift; }
     std::uint64_t base_of(std::uint64_t la) const { return la << line_shift; }
     const char* name() const { return owner.name(); }

@@ -60,7 +60,7 @@ void private_hierarchy::evict(cache_line* l2line, sc_core::sc_time when) {
     const mesi s = l2line->state;
     std::array<std::uint8_t, max_line_size> wb;
     if (m_home.step(m_p, la, pc, proto_event::evict, wb.data()).actions & act::write_back)
-        m_home.writeback_to_llc(la, wb.data(), when);
+        m_home.writeback_to_llc(m_ctx.socket_of(m_p), la, wb.data(), when);
     if (pc.l2) m_home.broken(m_p, la, s, proto_event::evict, "leaves the line valid");
 }
 
@@ -134,7 +134,8 @@ private_hierarchy::store(std::uint64_t addr, const std::uint8_t* src, unsigned l
     }
     if (tr.actions & act::upgrade) {
         if (!pc.l2) m_home.broken(m_p, la, s, proto_event::store, "upgrades a line the pCPU lacks");
-        m_home.llc_port(delay);
+        m_home.llc_port(m_ctx.socket_of(m_p), delay);
+        m_home.claim(m_ctx.socket_of(m_p), la, delay);
         m_home.snoop_for_request(m_p, la, proto_event::snoop_inv, delay);
         if (m_home.step(m_p, la, pc, proto_event::upgrade_ack, nullptr).actions & act::update_line)
             write(pc);
@@ -157,7 +158,8 @@ void private_hierarchy::store_through(proto_event ev, std::uint64_t addr, const 
     private_copy pc = lookup(la, delay, false);
     std::array<std::uint8_t, max_line_size> wb;
     const transition& tr = m_home.step(m_p, la, pc, ev, wb.data());
-    m_home.llc_port(delay);
+    m_home.llc_port(m_ctx.socket_of(m_p), delay);
+    m_home.claim(m_ctx.socket_of(m_p), la, delay);
     if (tr.actions & act::write_back) m_home.writeback_to_dram(la, wb.data(), delay);
     if (tr.actions & act::invalidate_others) {
         bool dirty = false;

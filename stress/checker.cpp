@@ -141,22 +141,33 @@ std::string checker::postcondition(const op_record& op, std::uint64_t la) const 
                                       ? std::string("the LLC")
                                       : fmt::format("pCPU {} {}", c.pcpu, to_string(c.level));
         if (c.pcpu >= 0) any_private = true;
-        const bool mine = c.pcpu < 0 || c.pcpu == op.pcpu;
+        // WBINVD reaches the issuer's caches and its socket's LLC, and the private caches of
+        // the pCPUs sharing that LLC when llc.wbinvd_sharers (CPUID.4:EDX[0]=0).
+        const memory_system_config& mc = m_mem.config();
+        const unsigned per_socket = mc.pcpus / mc.sockets;
+        const unsigned op_socket = unsigned(op.pcpu) / per_socket;
+        const bool same_socket =
+            c.pcpu < 0 ? c.socket == op_socket : unsigned(c.pcpu) / per_socket == op_socket;
+        const bool mine = (c.pcpu < 0 && same_socket) || c.pcpu == op.pcpu;
+        const bool reached = mine || (same_socket && m_cfg.wbinvd_sharers);
+        // Another socket's LLC copy may stay dirty: WBINVD/WBNOINVD do not reach it.
+        if (c.pcpu < 0 && !same_socket) any_private = true;
         switch (op.op) {
         case op_kind::clflush:
             return where + " still holds it";
         case op_kind::wbinvd:
-            if (mine || m_cfg.llc_inclusive) return where + " still holds it";
+            if (reached) return where + " still holds it";
             break;
         case op_kind::wbnoinvd:
-            if ((mine || m_cfg.llc_inclusive) && (c.dirty || (c.pcpu >= 0 && c.state == mesi::m)))
+            if (reached && (c.dirty || (c.pcpu >= 0 && c.state == mesi::m)))
                 return where + " still holds it " + (c.dirty ? "dirty" : "M");
             break;
         default:
             break;
         }
     }
-    // With no private copy left, nothing newer than DRAM may exist.
+    // With no private copy (nor another socket's LLC copy) left, nothing newer than DRAM may
+    // exist.
     if (op.op == op_kind::clflush || !any_private) {
         const auto d = m_mem.read_dram(la, m_cfg.line_size);
         if (!std::equal(d.begin(), d.end(), shadow(la)))

@@ -13,8 +13,9 @@
 //   happens, not only when someone reads the line.
 // - cache-control postconditions, for the operations x86 orders at once (SDM vol. 2):
 //   after CLFLUSH no cache holds the line and DRAM holds its last written bytes; after
-//   WBINVD the issuing pCPU and the LLC hold no line of the set (nor any pCPU with an
-//   inclusive LLC), after WBNOINVD none of them holds one dirty. CLFLUSHOPT and CLWB are
+//   WBINVD the issuing pCPU and its socket's LLC hold no line of the set (nor any pCPU of
+//   that socket when the LLC's WBINVD reaches its sharers: llc.wbinvd_sharers), after
+//   WBNOINVD none of them holds one dirty. CLFLUSHOPT and CLWB are
 //   weakly ordered until a fence, so their effect is not checked at issue; a lost write-back
 //   still shows up as a data-value or copy-value violation.
 // A violation carries the line's last operations and its copies at detection time. A broken
@@ -68,7 +69,7 @@ public:
         unsigned line_size = 64;
         unsigned history = 16;
         unsigned max_reported = 10;
-        bool llc_inclusive = true;
+        bool wbinvd_sharers = true; // the LLC's CPUID.4:EDX[0]=0 (cache_config.h)
     };
 
     checker(const memory_system& mem, const config& cfg);

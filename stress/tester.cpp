@@ -69,7 +69,7 @@ public:
         : sc_core::sc_module(name), cpu_sock("cpu_sock", std::max(1u, cfg.agents)),
           dma_sock("dma_sock"), m_cfg(cfg), m_dram("dram", cfg.dram), m_mem("mem", memory_cfg(cfg)),
           m_check(m_mem, checker::config{cfg.base, cfg.lines, cfg.memory.line_size, cfg.history,
-                                         cfg.max_reported, cfg.memory.llc_inclusive}),
+                                         cfg.max_reported, cfg.memory.llc.wbinvd_sharers}),
           m_clock(cfg.memory.clock_mhz) {
         m_mem.to_dram.bind(m_dram.tsock);
         // With no CPU agent the one pCPU's port is still bound (SystemC requires it), idle.

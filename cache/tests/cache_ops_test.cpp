@@ -12,6 +12,7 @@ namespace {
 memory_system_config inclusive(bool yes) {
     auto c = rig::small_config();
     c.llc_inclusive = yes;
+    c.llc.wbinvd_sharers = yes; // non-inclusive: CPUID.4:EDX[0]=1, WBINVD stays on its pCPU
     return c;
 }
 

@@ -77,7 +77,7 @@ std::vector<std::string> check_op(const rig& r, op_kind k, unsigned p, std::uint
         const bool this_line = x == (a & ~std::uint64_t(line - 1));
         for (const line_view& v : r.ms.copies(x)) {
             const bool mine =
-                v.pcpu == int(p) || v.level == cache_level::llc || r.ms.config().llc_inclusive;
+                v.pcpu == int(p) || v.level == cache_level::llc || r.ms.config().llc.wbinvd_sharers;
             if ((k == op_kind::clflush || k == op_kind::clflushopt) && this_line)
                 bad.push_back("a copy survived CLFLUSH");
             if (k == op_kind::clwb && this_line && dirty(v)) bad.push_back("dirty after CLWB");
@@ -181,6 +181,7 @@ memory_system_config three(bool inclusive) {
     auto c = rig::small_config();
     c.pcpus = 3;
     c.llc_inclusive = inclusive;
+    c.llc.wbinvd_sharers = inclusive;
     return c;
 }
 

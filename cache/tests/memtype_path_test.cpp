@@ -14,6 +14,7 @@ memory_system_config with(bool self_snoop, bool fabric = true, bool inclusive = 
     c.self_snoop = self_snoop;
     c.fabric_snoops_uncached = fabric;
     c.llc_inclusive = inclusive;
+    c.llc.wbinvd_sharers = inclusive;
     return c;
 }
 

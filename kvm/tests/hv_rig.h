@@ -103,9 +103,10 @@ public:
         c.l1d = {4 * KiB, 4, cycles{4}, replacement_kind::lru, 1};
         c.l2 = {32 * KiB, 8, cycles{14}, replacement_kind::lru, 2};
         c.llc = {256 * KiB, 16, cycles{40}, replacement_kind::lru, 3};
-        // Non-inclusive: a WBINVD on one pCPU leaves the other pCPUs' private lines alone,
-        // so which pCPUs KVM flushes is visible in DRAM.
+        // Non-inclusive, CPUID.4:EDX[0]=1 on the LLC: a WBINVD on one pCPU leaves the other
+        // pCPUs' private lines alone, so which pCPUs KVM flushes is visible in DRAM.
         c.llc_inclusive = false;
+        c.llc.wbinvd_sharers = false;
         return c;
     }
 

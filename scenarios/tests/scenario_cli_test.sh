@@ -294,6 +294,31 @@ assert "self-snoop" in r["refusal"]["reason"], r' || fail "refused verdict"
         "$mtsim" run "$cat/07b-live-migration-wc-alias-no-selfsnoop.yaml" --host linux-6.16-honor-pat |
         grep -q "KVM refuses KVM_ENABLE_CAP" || fail "run does not print the refusal"
     ;;
+two_sockets)
+    # catalogue 27: WBINVD's reach stops at the socket whatever the LLC's inclusion and the
+    # CPUID.4:EDX[0] fact; with one socket the same local-only WBINVD reaches pCPU0 through the
+    # inclusive LLC. Verdicts from the JSON (a --set may miss the file's expect: on purpose).
+    f=$cat/27-wbinvd-two-sockets.yaml
+    verdict() {
+        "$mtsim" run "$f" --json "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])'
+    }
+    nonincl=(--set platform.cache.llc_inclusive=false)
+    [ "$(verdict --host wbinvd-local-only)" = stale-read ] || fail "inclusive, local-only"
+    [ "$(verdict --host linux-6.16)" = clean ] || fail "inclusive, dirty mask"
+    [ "$(verdict --host wbinvd-local-only "${nonincl[@]}")" = stale-read ] ||
+        fail "non-inclusive, local-only"
+    [ "$(verdict --host wbinvd-local-only "${nonincl[@]}" --set platform.cache.llc.wbinvd_sharers=false)" = stale-read ] ||
+        fail "non-inclusive, EDX[0]=1, local-only"
+    [ "$(verdict --host linux-6.16 "${nonincl[@]}" --set platform.cache.llc.wbinvd_sharers=false)" = clean ] ||
+        fail "non-inclusive, EDX[0]=1, dirty mask"
+    [ "$(verdict --host wbinvd-local-only --set platform.cache.sockets=1)" = clean ] ||
+        fail "one socket: the inclusive LLC's walk reaches pCPU0"
+    out=$("$mtsim" run "$f" --set platform.cache.llc.wbinvd_sharers=false 2>&1)
+    [ $? -eq 2 ] && echo "$out" | grep -q "llc.wbinvd_sharers" ||
+        fail "inclusive LLC with CPUID.4:EDX[0]=1 accepted: $out"
+    out=$("$mtsim" run "$f" --set platform.cache.sockets=3 2>&1)
+    [ $? -eq 2 ] && echo "$out" | grep -q "sockets" || fail "4 pCPUs on 3 sockets accepted: $out"
+    ;;
 *) fail "unknown case $case_" ;;
 esac
 echo ok

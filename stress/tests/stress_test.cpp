@@ -64,6 +64,23 @@ TEST_CASE("intact MESI table: no violation, seed 5, non-inclusive LLC") {
     c.memory.llc_inclusive = false;
     expect_clean(c);
 }
+// Two sockets: every line moves between the sockets' LLCs (home_agent::claim_remote) while
+// the checker holds SWMR, data values and WBINVD's per-socket reach after every transaction.
+TEST_CASE("intact MESI table: no violation, seed 6, two sockets of two pCPUs") {
+    stress_config c = small(6);
+    c.agents = 4;
+    c.memory.sockets = 2;
+    expect_clean(c);
+}
+TEST_CASE("intact MESI table: no violation, seed 7, two sockets, non-inclusive LLC reaching only "
+          "the issuer") {
+    stress_config c = small(7);
+    c.agents = 4;
+    c.memory.sockets = 2;
+    c.memory.llc_inclusive = false;
+    c.memory.llc.wbinvd_sharers = false;
+    expect_clean(c);
+}
 
 // An M line answering a snoop-read without writing back: the reader gets stale bytes.
 TEST_CASE("broken cell M x snoop-read (no write-back) is caught") {

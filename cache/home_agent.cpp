@@ -20,7 +20,8 @@ home_agent::home_agent(const ms_context& ctx, dram_port& dram,
       // One slot per private L2 frame (snoop_filter.h): the L2's sets and ways.
       m_dir(static_cast<std::uint32_t>(ctx.cfg.l2.size_bytes / ctx.cfg.line_size / ctx.cfg.l2.ways),
             ctx.cfg.pcpus, ctx.cfg.l2.ways),
-      m_port_busy(ctx.cfg.llc_ports, sc_core::SC_ZERO_TIME), m_protocol(mesi_table()) {}
+      m_port_busy(ctx.cfg.llc_ports, sc_core::SC_ZERO_TIME), m_protocol(mesi_table()),
+      m_monitor(ctx.cfg.pcpus, 0) {}
 
 const transition& home_agent::lookup(unsigned p, std::uint64_t la, mesi s, proto_event ev) {
     const transition& tr = m_protocol.at(s, ev);
@@ -71,6 +72,7 @@ const transition& home_agent::step(unsigned p, std::uint64_t la, private_copy& p
     private_hierarchy& c = m_pcpu[p];
     const cache_line* l2 = pc.l2;
     if (next == mesi::i) {
+        if (m_monitor[p] == la + 1) m_monitor[p] = 0; // the exclusive monitor lost its line
         if (pc.l1) c.l1().invalidate(pc.l1);
         // An evicted L2 frame is refilled at once (private_hierarchy::fill): it is vacated
         // without the replacement update and valid count an invalidation makes, which the

@@ -234,6 +234,9 @@ void agent::execute(const op& o) {
     case op_code::poll:
         poll(o);
         return;
+    default:
+        arm64_op(o); // cpu/agent_arm64.cpp: the arm64 ops; throws on any other code
+        return;
     }
     throw std::logic_error("unknown op code");
 }
@@ -296,7 +299,8 @@ void agent::memory_load(const op& o, std::uint64_t la, std::uint8_t* dst, unsign
             break;
         }
     }
-    transport(tlm::TLM_READ_COMMAND, op_kind::load, x.hpa, dst, len, x.type, x.source);
+    transport(tlm::TLM_READ_COMMAND, op_kind::load, x.hpa, dst, len, x.type, x.source, false,
+              x.device);
     report(true, o, la, &x, dst, len, false);
 }
 
@@ -325,6 +329,7 @@ void agent::store(const op& o, std::uint64_t la, const std::uint8_t* src, std::u
         s.data = std::move(bytes);
         s.type = x.type;
         s.source = x.source;
+        s.device = x.device;
         s.op = k;
         s.ready = retire_ready(m_cfg.store_buffer.retire_delay);
         s.seq = ++m_store_seq;
@@ -401,15 +406,20 @@ void agent::migrate(unsigned to) {
 }
 
 void agent::transport(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::uint8_t* data,
-                      unsigned len, memtype type, type_source source, bool page_walk) {
+                      unsigned len, memtype type, type_source source, bool page_walk,
+                      arm_device device) {
     sc_core::sc_time d = m_qk.get_local_time();
     const sc_core::sc_time before = d;
-    const served_level served = transport_at(cmd, k, hpa, data, len, type, source, page_walk, d);
+    const served_level served =
+        transport_at(cmd, k, hpa, data, len, type, source, page_walk, d, device);
     m_qk.set(d);
     switch (k) {
     case op_kind::clflush:
     case op_kind::clflushopt:
     case op_kind::clwb:
+    case op_kind::dc_civac:
+    case op_kind::dc_cvac:
+    case op_kind::dc_ivac:
         m_acct.add(cost_part::flush_line, d - before);
         break;
     case op_kind::wbinvd:
@@ -424,7 +434,7 @@ void agent::transport(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::u
 
 served_level agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa,
                                  std::uint8_t* data, unsigned len, memtype type, type_source source,
-                                 bool page_walk, sc_core::sc_time& delay) {
+                                 bool page_walk, sc_core::sc_time& delay, arm_device device) {
     tlm::tlm_generic_payload& gp = m_in_background ? m_bg_gp : m_gp;
     access_ext& ext = m_in_background ? m_bg_ext : m_ext;
     ext.type = type;
@@ -435,6 +445,9 @@ served_level agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t 
     ext.no_snoop = false;
     ext.oracle_id = 0;
     ext.served = served_level::none;
+    ext.device = device;
+    ext.exclusive_failed = false;
+    m_last_ext = &ext;
     gp.set_command(cmd);
     gp.set_address(hpa);
     gp.set_data_ptr(data);
@@ -522,7 +535,7 @@ void agent::retire_oldest(bool forced) {
     sc_core::sc_time d = at - stamp;
     const served_level served =
         transport_at(tlm::TLM_WRITE_COMMAND, s.op, s.hpa, s.data.data(),
-                     static_cast<unsigned>(s.data.size()), s.type, s.source, false, d);
+                     static_cast<unsigned>(s.data.size()), s.type, s.source, false, d, s.device);
     if (stamp + d >= m_sb_free) m_sb_free_part = memory_part(served);
     m_sb_free = std::max(stamp + d, m_sb_free);
     if (slot) slot->done = m_sb_free;

@@ -23,6 +23,7 @@ struct buffered_store {
     std::vector<std::uint8_t> data;
     memtype type = memtype::wb;
     type_source source = type_source::fixed;
+    arm_device device = arm_device::none;
     op_kind op = op_kind::store; // store or nt_store
     sc_core::sc_time ready;      // absolute time from which it may retire on its own
     std::uint64_t seq = 0;       // program-order number of the store

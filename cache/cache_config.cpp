@@ -45,6 +45,7 @@ void validate(const memory_system_config& cfg) {
     if (cfg.wc_buffers < 1) bad("wc_buffers", "must be at least 1");
     if (!pow2(cfg.wc_buffer_size) || cfg.wc_buffer_size > cfg.line_size)
         bad("wc_buffer_size", "must be a power of two of at most line_size");
+    if (cfg.device_outstanding < 1) bad("device_outstanding", "must be at least 1");
     if (!(cfg.clock_mhz > 0)) bad("clock_mhz", "must be positive");
 }
 

@@ -92,6 +92,17 @@ struct memory_system_config {
     bool self_snoop = true;
     // UC/WC accesses reaching the fabric are snooped by the other pCPUs' caches and the LLC.
     bool fabric_snoops_uncached = true;
+    // arm64 Device memory on the uncached path (Arm ARM DDI 0487 B2.8.2: G gathering, R
+    // reordering, E early write acknowledgement; docs/reference/costs.md). Device-GRE gathers
+    // in the WC buffers like Normal-NC; a Device-nG store is its own transaction. With R a
+    // store may be one of `device_outstanding` in flight and costs its requester
+    // `device_issue_latency` (or the wait for the oldest of them); without R it waits for its
+    // acknowledgement: the early one at the home agent (E, the point a posted write is
+    // accepted, as an x86 UC store), or the endpoint's response (nE) `device_completion_latency`
+    // after the write reached it.
+    cycles device_issue_latency{4};
+    unsigned device_outstanding = 4;
+    cycles device_completion_latency{1500};
 
     void describe(param_visitor& v) {
         v.uint("pcpus", pcpus, "physical CPUs, each with a private L1D and L2", "pCPUs", 1, 64);
@@ -132,6 +143,16 @@ struct memory_system_config {
                "CPUID.1:EDX.SS: UC/WC accesses also snoop the issuing pCPU's caches");
         v.flag("fabric_snoops_uncached", fabric_snoops_uncached,
                "UC/WC accesses are snooped by other pCPUs' caches and the LLC");
+        v.cycles("device_issue_latency", device_issue_latency,
+                 "arm64 Device-R store issue when a slot is free (assumption: 4 cycles, one "
+                 "store-queue hand-off)",
+                 0, 1000);
+        v.uint("device_outstanding", device_outstanding,
+               "arm64 Device-R stores in flight at once per pCPU (assumption: 4)", "stores", 1, 64);
+        v.cycles("device_completion_latency", device_completion_latency,
+                 "arm64 Device-nE store: the endpoint's write response back to the core "
+                 "(assumption: 0.5 us at 3 GHz, a PCIe non-posted round trip)",
+                 0, 1000000);
     }
 };
 

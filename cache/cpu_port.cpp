@@ -12,7 +12,8 @@ namespace mtsim {
 
 cpu_port::cpu_port(const ms_context& ctx, home_agent& home, private_hierarchy& caches, wc_unit& wc,
                    unsigned pcpu)
-    : m_ctx(ctx), m_home(home), m_caches(caches), m_wc(wc), m_p(pcpu) {}
+    : m_ctx(ctx), m_home(home), m_caches(caches), m_wc(wc), m_p(pcpu),
+      m_device_slots(ctx.cfg.device_outstanding, sc_core::SC_ZERO_TIME) {}
 
 std::string cpu_port::lt_target_name() const {
     return std::string(m_ctx.name()) + ".cpu[" + std::to_string(m_p) + "]";
@@ -69,7 +70,8 @@ void cpu_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay
         gp.set_response_status(tlm::TLM_OK_RESPONSE);
         return;
     }
-    data_access(*ext, gp, delay);
+    if (!needs_cacheable(ext->op) || !exclusive_access(*ext, gp, delay))
+        data_access(*ext, gp, delay);
     ext->served = probe.level();
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -91,6 +93,13 @@ void cpu_port::refuse_data_access(const access_ext& ext, const tlm::tlm_generic_
                          " with a read command");
         break;
     case op_kind::locked_rmw:
+    case op_kind::lse_atomic:
+        break;
+    case op_kind::ldxr:
+        if (write) m_ctx.refuse("op ldxr with a write command");
+        break;
+    case op_kind::stxr:
+        if (!write) m_ctx.refuse("op stxr with a read command");
         break;
     default:
         m_ctx.refuse(std::string("op ") + std::string(to_string(ext.op)) +
@@ -111,7 +120,16 @@ void cpu_port::data_access(const access_ext& ext, tlm::tlm_generic_payload& gp,
     if (ext.op == op_kind::locked_rmw) m_wc.drain(delay);
     const bool uc = ext.type == memtype::uc || ext.type == memtype::uc_minus;
     const bool no_fill = ext.source == type_source::cd;
-    if (uc) m_wc.drain(delay);
+    const bool device = ext.device != arm_device::none;
+    // arm64 Device memory is not ordered with this pCPU's Normal-NC stores without a barrier
+    // (Arm ARM B2.3): only the buffered bytes it overlaps drain (a pCPU sees its own stores);
+    // a Device-GRE store gathers into them.
+    if (device) {
+        if (!(write && ext.device == arm_device::gre))
+            m_wc.drain_range(gp.get_address(), gp.get_data_length(), delay);
+    } else if (uc) {
+        m_wc.drain(delay);
+    }
 
     std::uint64_t addr = gp.get_address();
     std::uint8_t* ptr = gp.get_data_ptr();
@@ -121,6 +139,8 @@ void cpu_port::data_access(const access_ext& ext, tlm::tlm_generic_payload& gp,
             std::min<unsigned>(left, cfg.line_size - static_cast<unsigned>(addr & m_ctx.line_mask));
         if (no_fill) {
             no_fill_access(write, addr, ptr, piece, delay);
+        } else if (device) {
+            device_piece(ext, write, addr, ptr, piece, delay);
         } else if (uc) {
             const bool own = cfg.self_snoop || uc_must_check_caches(ext.source);
             if (write)
@@ -186,6 +206,7 @@ void cpu_port::no_fill_access(bool write, std::uint64_t addr, std::uint8_t* ptr,
 }
 
 void cpu_port::cache_op(const access_ext& ext, std::uint64_t addr, sc_core::sc_time& delay) {
+    if (arm64_cache_op(ext, addr, delay)) return;
     proto_event whole = proto_event::flush;
     switch (ext.op) {
     case op_kind::clflush:

@@ -9,10 +9,16 @@
 // (home_agent.h) after draining the WC buffers, WC and streaming stores to the WC unit
 // (wc_unit.h), CR0.CD no-fill accesses to whichever serves them. A WB load or store within
 // one line takes the private hierarchy's fast path after the same checks.
+// arm64 (cpu_port_arm64.cpp): Device-* accesses (access_ext::device) take the uncached path
+// with their G/R/E costs, DC CIVAC/CVAC/IVAC and DSB/DMB are cache-control ops, LDXR/STXR use
+// this pCPU's exclusive monitor (home_agent.h) and an LSE atomic on Normal-WB memory is a
+// locked read-modify-write; on any other memory those three are plain accesses of its type
+// (the vCPU reports the malfunction) and STXR fails.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <tlm>
 
@@ -39,10 +45,11 @@ private:
     // on every access; the message is built out of line.
     void check_data_access(const access_ext& ext, const tlm::tlm_generic_payload& gp) const {
         const bool write = gp.get_command() == tlm::TLM_WRITE_COMMAND;
-        const bool op_ok = ext.op == op_kind::load ? !write
-                           : ext.op == op_kind::store || ext.op == op_kind::nt_store
-                               ? write
-                               : ext.op == op_kind::locked_rmw;
+        const bool op_ok =
+            ext.op == op_kind::load || ext.op == op_kind::ldxr ? !write
+            : ext.op == op_kind::store || ext.op == op_kind::nt_store || ext.op == op_kind::stxr
+                ? write
+                : ext.op == op_kind::locked_rmw || ext.op == op_kind::lse_atomic;
         if (!op_ok || gp.get_byte_enable_ptr() != nullptr ||
             gp.get_streaming_width() < gp.get_data_length() ||
             (ext.source == type_source::cd && ext.type != memtype::uc))
@@ -56,12 +63,23 @@ private:
     void no_fill_access(bool write, std::uint64_t addr, std::uint8_t* ptr, unsigned len,
                         sc_core::sc_time& delay);
     void cache_op(const access_ext& ext, std::uint64_t addr, sc_core::sc_time& delay);
+    // arm64 (cpu_port_arm64.cpp). An exclusive or atomic on Normal-WB memory, within one line;
+    // false when the access is not one (the caller dispatches it by its type).
+    bool exclusive_access(access_ext& ext, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+    // One line's piece of a Device-* access (type UC, ext.device set).
+    void device_piece(const access_ext& ext, bool write, std::uint64_t addr, std::uint8_t* ptr,
+                      unsigned len, sc_core::sc_time& delay);
+    // DC CIVAC/CVAC/IVAC, DSB, DMB; false when ext.op is none of them.
+    bool arm64_cache_op(const access_ext& ext, std::uint64_t addr, sc_core::sc_time& delay);
 
     const ms_context& m_ctx;
     home_agent& m_home;
     private_hierarchy& m_caches;
     wc_unit& m_wc;
     unsigned m_p;
+    // Device-R stores in flight: when each of the device_outstanding slots frees (absolute).
+    std::vector<sc_core::sc_time> m_device_slots;
+    unsigned m_next_slot = 0;
 };
 
 } // namespace mtsim

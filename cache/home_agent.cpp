@@ -21,7 +21,7 @@ home_agent::home_agent(const ms_context& ctx, dram_port& dram,
       m_dir(static_cast<std::uint32_t>(ctx.cfg.l2.size_bytes / ctx.cfg.line_size / ctx.cfg.l2.ways),
             ctx.cfg.pcpus, ctx.cfg.l2.ways),
       m_port_busy(std::size_t(ctx.cfg.llc_ports) * ctx.cfg.sockets, sc_core::SC_ZERO_TIME),
-      m_protocol(mesi_table()) {
+      m_protocol(mesi_table()), m_monitor(ctx.cfg.pcpus, 0) {
     for (unsigned s = 1; s < ctx.cfg.sockets; ++s)
         m_remote_llc.emplace_back(ctx.cfg.llc, ctx.cfg.line_size);
 }
@@ -75,6 +75,7 @@ const transition& home_agent::step(unsigned p, std::uint64_t la, private_copy& p
     private_hierarchy& c = m_pcpu[p];
     const cache_line* l2 = pc.l2;
     if (next == mesi::i) {
+        if (m_monitor[p] == la + 1) m_monitor[p] = 0; // the exclusive monitor lost its line
         if (pc.l1) c.l1().invalidate(pc.l1);
         // An evicted L2 frame is refilled at once (private_hierarchy::fill): it is vacated
         // without the replacement update and valid count an invalidation makes, which the

@@ -118,14 +118,25 @@ public:
     void uncached_write(unsigned p, bool snoop_own, bool snoop_rest, std::uint64_t addr,
                         const std::uint8_t* src, const std::uint8_t* mask, unsigned len,
                         sc_core::sc_time& delay);
-    // CLFLUSH(OPT) (ev flush) and CLWB (ev clean) act on every cache of the coherence domain.
-    // Every socket's caches; p is the issuing pCPU.
+    // CLFLUSH(OPT) / DC CIVAC (ev flush), CLWB / DC CVAC (ev clean) and DC IVAC (ev drop: dirty
+    // bytes are discarded) act on every cache of the coherence domain: every socket's caches;
+    // p is the issuing pCPU.
     void line_op(unsigned p, std::uint64_t la, proto_event ev, sc_core::sc_time& delay);
     // The LLC's part of WBINVD (flush), WBNOINVD (clean), INVD (drop) on socket s.
     void walk_llc(unsigned s, proto_event ev, sc_core::sc_time& delay);
     // The private caches of the other pCPUs sharing p's LLC (llc.wbinvd_sharers); returns the
     // frames walked.
     std::uint64_t walk_sharers(unsigned p, proto_event ev, sc_core::sc_time& delay);
+    // --- arm64 exclusive monitors, one per pCPU (cpu_port_arm64.cpp) ---
+    // LDXR arms pCPU p's monitor on line la; any step that takes the line from p (a snoop
+    // invalidation by another writer, an eviction, a flush) disarms it.
+    void arm_monitor(unsigned p, std::uint64_t la) { m_monitor[p] = la + 1; }
+    // True when p's monitor still holds la; disarms it either way (STXR, CLREX semantics).
+    bool take_monitor(unsigned p, std::uint64_t la) {
+        const bool ok = m_monitor[p] == la + 1;
+        m_monitor[p] = 0;
+        return ok;
+    }
     // What a snooped reader would get now (memory_system::read_coherent).
     std::vector<std::uint8_t> read_coherent(std::uint64_t addr, std::size_t len) const;
 
@@ -156,6 +167,7 @@ private:
     std::vector<sc_core::sc_time> m_port_busy;
     protocol_table m_protocol;
     transition_counts m_counts{};
+    std::vector<std::uint64_t> m_monitor; // line + 1 per pCPU, 0: disarmed
 };
 
 } // namespace mtsim

@@ -76,13 +76,15 @@ void home_agent::line_op(unsigned p, std::uint64_t la, proto_event ev, sc_core::
     std::array<std::uint8_t, max_line_size> wb;
     bool dirty = false;
     if (snoop_others(la, -1, ev, wb.data(), dirty) > 0) delay += m_ctx.time.snoop;
-    if (dirty) writeback_to_dram(la, wb.data(), delay);
+    if (dirty) writeback_to_dram(la, wb.data(), delay); // drop never writes back
     if (cache_line* l = llc(s).find(la)) {
-        if (l->dirty) {
+        if (l->dirty && ev == proto_event::drop) {
+            ++m_ctx.stats.invd_dirty_lost; // DC IVAC: the dirty bytes are gone
+        } else if (l->dirty) {
             m_dram.write(m_ctx.base_of(la), l->data, nullptr, m_ctx.cfg.line_size, delay);
-            l->dirty = false;
         }
-        if (ev == proto_event::flush) llc(s).invalidate(l);
+        l->dirty = false;
+        if (ev != proto_event::clean) llc(s).invalidate(l);
     }
 }
 

@@ -70,7 +70,13 @@ struct memory_system_stats {
                                 "frames walked by WBINVD/WBNOINVD/INVD", "lines"};
     counter wbinvd_writebacks{m_owner, "wbinvd_writebacks",
                               "dirty lines WBINVD/WBNOINVD wrote to DRAM", "lines"};
-    counter invd_dirty_lost{m_owner, "invd_dirty_lost", "dirty lines INVD dropped", "lines"};
+    counter invd_dirty_lost{m_owner, "invd_dirty_lost",
+                            "dirty lines dropped unwritten (INVD, DC IVAC)", "lines"};
+    counter device_transactions{m_owner, "device_transactions",
+                                "arm64 Device-nG stores, each its own write transaction",
+                                "requests"};
+    counter exclusive_failures{m_owner, "exclusive_failures",
+                               "arm64 STXR that failed (monitor lost, or no monitor)", "stores"};
     counter cross_socket_transfers{m_owner, "cross_socket_transfers",
                                    "requests that took a line from the other socket over the link",
                                    "requests"};

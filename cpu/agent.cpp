@@ -234,6 +234,9 @@ void agent::execute(const op& o) {
     case op_code::poll:
         poll(o);
         return;
+    default:
+        arm64_op(o); // cpu/agent_arm64.cpp: the arm64 ops; throws on any other code
+        return;
     }
     throw std::logic_error("unknown op code");
 }
@@ -416,6 +419,9 @@ void agent::transport(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::u
     case op_kind::clflush:
     case op_kind::clflushopt:
     case op_kind::clwb:
+    case op_kind::dc_civac:
+    case op_kind::dc_cvac:
+    case op_kind::dc_ivac:
         m_acct.add(cost_part::flush_line, d - before);
         break;
     case op_kind::wbinvd:
@@ -442,6 +448,9 @@ served_level agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t 
     ext.no_snoop = false;
     ext.oracle_id = 0;
     ext.served = served_level::none;
+    ext.device = device;
+    ext.exclusive_failed = false;
+    m_last_ext = &ext;
     gp.set_command(cmd);
     gp.set_address(hpa);
     gp.set_data_ptr(data);

@@ -123,6 +123,14 @@ public:
     virtual void on_poll_end(const agent& a, const op& o, std::size_t op_index, bool seen) {
         (void)a, (void)o, (void)op_index, (void)seen;
     }
+    // An exclusive or atomic (LDXR, STXR, LDADD, CAS) whose memory is not Normal-WB: the
+    // architecture makes it CONSTRAINED UNPREDICTABLE (Arm ARM B2.9); `attribute` names the
+    // effective attribute and its derivation (agent::attribute_of). Called when it executes,
+    // before its access.
+    virtual void on_malfunction(const agent& a, const access_record& r,
+                                const std::string& attribute) {
+        (void)a, (void)r, (void)attribute;
+    }
 };
 
 // The result of a load op, or the old value of a locked op.
@@ -229,6 +237,9 @@ protected:
     // After the last op, its stores drained and flushes completed.
     virtual void on_finish() {}
     virtual void before_start_check() const {}
+    // The effective attribute of a translated access and where it came from, for findings
+    // (an arm64 vCPU names stage 1 x stage 2). Default: the type and its source.
+    virtual std::string attribute_of(std::uint64_t la, const xlate& x) const;
 
     // Engine services for the subclasses.
     tlm_utils::tlm_quantumkeeper& keeper() { return m_qk; }
@@ -277,6 +288,11 @@ private:
     void poll(const op& o); // cpu/agent_poll.cpp
     void line_flush(const op& o);
     void fence(op_kind k);
+    // arm64 ops (cpu/agent_arm64.cpp): DC by VA (deferred like CLFLUSHOPT), DSB, DMB,
+    // exclusives and LSE atomics.
+    void arm64_op(const op& o);
+    void atomic_op(const op& o);
+    bool check_cacheable(const op& o, std::uint64_t la, const xlate& x);
     void migrate(unsigned to);
     // Translates with retries; false when the hypervisor emulated the piece.
     bool resolve(std::uint64_t la, access_kind kind, std::uint8_t* data, unsigned len, xlate& x);
@@ -343,9 +359,10 @@ private:
     // The background process's own payload: run() may be blocked inside a use of m_gp.
     tlm::tlm_generic_payload m_bg_gp;
     access_ext m_bg_ext;
-    bool m_blocked = false;       // run() is inside a callback, synchronized, possibly waiting
-    bool m_in_background = false; // background() is the caller
-    sc_core::sc_event m_bg_kick;  // run() blocked with work pending
+    access_ext* m_last_ext = nullptr; // the extension of the last transport_at (its results)
+    bool m_blocked = false;           // run() is inside a callback, synchronized, possibly waiting
+    bool m_in_background = false;     // background() is the caller
+    sc_core::sc_event m_bg_kick;      // run() blocked with work pending
     std::array<std::unique_ptr<counter>, op_code_count> m_ops;
     cost_account m_acct;
     std::vector<mark_record> m_marks;

@@ -8,6 +8,29 @@
 
 namespace mtsim::cpu {
 
+namespace {
+
+op_kind record_kind(const op& o, bool is_load) {
+    switch (o.code) {
+    case op_code::xchg:
+    case op_code::locked_add:
+        return op_kind::locked_rmw;
+    case op_code::ldxr:
+        return op_kind::ldxr;
+    case op_code::stxr:
+        return op_kind::stxr;
+    case op_code::ldadd:
+    case op_code::cas:
+        return op_kind::lse_atomic;
+    default:
+        return is_load                               ? op_kind::load
+               : o.code == op_code::nt_store || o.nt ? op_kind::nt_store
+                                                     : op_kind::store;
+    }
+}
+
+} // namespace
+
 void agent::keep_result(const op& o, std::vector<std::uint8_t> bytes) {
     if (m_cfg.keep == keep_loads::none || (m_cfg.keep == keep_loads::labelled && o.label.empty()))
         return;
@@ -19,12 +42,7 @@ void agent::notify_observer(bool is_load, const op& o, std::uint64_t la, const x
     access_record r;
     r.op_index = m_index;
     r.source = &o;
-    r.kind = is_load
-                 ? (o.code == op_code::xchg || o.code == op_code::locked_add ? op_kind::locked_rmw
-                                                                             : op_kind::load)
-                 : (o.code == op_code::xchg || o.code == op_code::locked_add ? op_kind::locked_rmw
-                    : o.code == op_code::nt_store || o.nt                    ? op_kind::nt_store
-                                                                             : op_kind::store);
+    r.kind = record_kind(o, is_load);
     r.linear = la;
     if (x) {
         r.hpa = x->hpa;

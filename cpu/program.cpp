@@ -48,6 +48,24 @@ std::string_view to_string(op_code c) {
         return "mark";
     case op_code::poll:
         return "poll";
+    case op_code::dc_civac:
+        return "dc-civac";
+    case op_code::dc_cvac:
+        return "dc-cvac";
+    case op_code::dc_ivac:
+        return "dc-ivac";
+    case op_code::dsb:
+        return "dsb";
+    case op_code::dmb:
+        return "dmb";
+    case op_code::ldxr:
+        return "ldxr";
+    case op_code::stxr:
+        return "stxr";
+    case op_code::ldadd:
+        return "ldadd";
+    case op_code::cas:
+        return "cas";
     }
     return "?";
 }
@@ -91,12 +109,14 @@ program& program::append(op o) {
         throw std::invalid_argument(std::string(to_string(o.code)) + " of 0 bytes");
     if (o.code == op_code::fill && o.data.empty())
         throw std::invalid_argument("fill without a pattern");
-    if (o.code == op_code::xchg || o.code == op_code::locked_add) {
+    if (o.code == op_code::xchg || o.code == op_code::locked_add || o.code == op_code::stxr ||
+        o.code == op_code::ldadd || o.code == op_code::cas) {
         check_size(static_cast<unsigned>(o.len), to_string(o.code));
         if (o.data.size() != o.len)
             throw std::invalid_argument(std::string(to_string(o.code)) +
                                         ": operand bytes do not match its size");
     }
+    if (o.code == op_code::ldxr) check_size(static_cast<unsigned>(o.len), to_string(o.code));
     if (o.code == op_code::callback && !o.fn)
         throw std::invalid_argument("callback '" + o.label + "' without a function");
     if (o.code == op_code::store || o.code == op_code::nt_store) o.len = o.data.size();

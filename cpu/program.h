@@ -41,8 +41,18 @@ enum class op_code : std::uint8_t {
     migrate,    // move to another physical CPU
     mark,       // a named point in the program: the agent records its time there, at no cost
     poll,       // loads of len bytes until they equal data or `wait` cycles passed (a spin)
+    // arm64 (Arm ARM DDI 0487; the engine's meaning in cpu/agent_arm64.cpp):
+    dc_civac, // DC CIVAC: clean and invalidate the line to the point of coherence (deferred)
+    dc_cvac,  // DC CVAC: clean the line to the point of coherence (deferred)
+    dc_ivac,  // DC IVAC: invalidate the line, dirty bytes discarded (deferred)
+    dsb,      // DSB SY: every earlier access and cache maintenance complete
+    dmb,      // DMB SY: earlier accesses ordered before later ones
+    ldxr,     // LDXR: a load that arms the exclusive monitor; the value is the op's result
+    stxr,     // STXR: stores data if the monitor still holds the line; result 0 ok, 1 failed
+    ldadd,    // LDADD (LSE): atomic add of data; the old value is the op's result
+    cas,      // CAS (LSE): stores data if the old value equals `compare`; result: the old value
 };
-inline constexpr unsigned op_code_count = 20;
+inline constexpr unsigned op_code_count = 29;
 
 std::string_view to_string(op_code c);
 
@@ -59,6 +69,7 @@ struct op {
     bool nt = false;                // fill/copy: the stores are non-temporal
     cycles wait{};                  // pause; poll: the budget
     unsigned pcpu = 0;              // migrate
+    std::uint64_t compare = 0;      // cas: the expected old value
     std::string label;              // names the op in results and errors; the callback's name
     unsigned line = 0;              // its line in the scenario file (0: built in code)
     op_callback fn;                 // callback
@@ -108,6 +119,15 @@ public:
     // loads until it reads `until` or `budget` cycles passed since the first load.
     program& poll(std::uint64_t addr, std::uint64_t until, unsigned size, cycles budget,
                   std::string label = {});
+    // arm64 (cpu/program_arm64.cpp). Sizes 1, 2, 4 or 8 bytes, naturally aligned.
+    program& dc(op_code kind, std::uint64_t addr); // dc_civac, dc_cvac or dc_ivac
+    program& dsb();
+    program& dmb();
+    program& ldxr(std::uint64_t addr, unsigned size, std::string label = {});
+    program& stxr(std::uint64_t addr, std::uint64_t value, unsigned size, std::string label = {});
+    program& ldadd(std::uint64_t addr, std::uint64_t value, unsigned size, std::string label = {});
+    program& cas(std::uint64_t addr, std::uint64_t compare, std::uint64_t value, unsigned size,
+                 std::string label = {});
     program& append(op o);
 
     const std::vector<op>& ops() const { return m_ops; }

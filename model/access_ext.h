@@ -36,11 +36,25 @@ enum class op_kind : std::uint8_t {
     mfence,
     dma_read,
     dma_write,
+    // arm64 (Arm ARM DDI 0487): DC CIVAC / CVAC / IVAC by VA to the point of coherence
+    // (TLM_IGNORE_COMMAND on the line), DSB / DMB (TLM_IGNORE_COMMAND, no address), the
+    // exclusives LDXR (READ) / STXR (WRITE) and an LSE atomic (LDADD, CAS: a READ then a WRITE
+    // of one line, like locked_rmw).
+    dc_civac,
+    dc_cvac,
+    dc_ivac,
+    dsb,
+    dmb,
+    ldxr,
+    stxr,
+    lse_atomic,
 };
 
 constexpr auto enum_names_of(op_kind) {
     return names_table("load", "store", "nt-store", "locked-rmw", "clflush", "clflushopt", "clwb",
-                       "wbinvd", "wbnoinvd", "invd", "sfence", "mfence", "dma-read", "dma-write");
+                       "wbinvd", "wbnoinvd", "invd", "sfence", "mfence", "dma-read", "dma-write",
+                       "dc-civac", "dc-cvac", "dc-ivac", "dsb", "dmb", "ldxr", "stxr",
+                       "lse-atomic");
 }
 
 constexpr std::string_view to_string(op_kind k) {
@@ -87,6 +101,9 @@ struct access_ext : tlm::tlm_extension<access_ext> {
     std::uint64_t oracle_id = 0; // the happens-before oracle's operation id, 0 when untracked
     served_level served = served_level::none; // written by the memory system
     arm_device device = arm_device::none;     // arm64 Device-* properties (type is uc then)
+    // op stxr: written by the memory system, true when the store-exclusive failed (the
+    // pCPU's exclusive monitor lost the line, or the memory has no monitor) and stored nothing.
+    bool exclusive_failed = false;
 
     tlm::tlm_extension_base* clone() const override { return new access_ext(*this); }
     void copy_from(const tlm::tlm_extension_base& other) override {
@@ -106,6 +123,13 @@ constexpr std::string_view to_string(type_source s) {
 // UC from the page type must (SDM Table 11-7 note (b): an alias may have cached the line),
 // UC from CR0.CD=1 must (no-fill mode still serves hits), UC from the range type need not
 // (note (a)).
+// The arm64 ops that need Normal cacheable memory: on anything else the architecture makes
+// them CONSTRAINED UNPREDICTABLE (Arm ARM B2.9 "Synchronization and semaphores": the global
+// monitor need not support non-cacheable or Device memory; LSE atomics likewise).
+constexpr bool needs_cacheable(op_kind k) {
+    return k == op_kind::ldxr || k == op_kind::stxr || k == op_kind::lse_atomic;
+}
+
 constexpr bool uc_must_check_caches(type_source s) {
     return s == type_source::page || s == type_source::cd;
 }

@@ -231,6 +231,10 @@ public:
     // A cacheable access [addr, addr + len) by a that the platform decoded as device memory:
     // a `machine-check` finding whose read is that access (a load or a store).
     void machine_check(agent_id a, std::uint64_t addr, std::uint64_t len, record_label what);
+    // An exclusive or atomic [addr, addr + len) by a on memory that is not Normal-WB: a
+    // `malfunction` finding whose read is that access; `what` names the op and the effective
+    // attribute with its derivation (the vCPU's stage 1 x stage 2).
+    void malfunction(agent_id a, std::uint64_t addr, std::uint64_t len, record_label what);
 
     void set_presence_hook(presence_hook hook) { m_presence = std::move(hook); }
 
@@ -328,6 +332,9 @@ private:
                   const std::function<bool(const write_record&)>& accept) const;
     // A record of an access that a finding names without classifying its bytes.
     read_id add_access_record(agent_id a, std::uint64_t addr, std::uint64_t len, record_label what);
+    // A finding whose read is the access itself (machine-check, malfunction).
+    void access_finding(verdict kind, agent_id a, std::uint64_t addr, std::uint64_t len,
+                        record_label what);
     void add_finding(finding f);
 
     oracle_config m_cfg;

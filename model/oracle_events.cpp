@@ -100,8 +100,17 @@ verdict oracle::poll_timeout(agent_id a, std::uint64_t addr, std::uint64_t len,
 }
 
 void oracle::machine_check(agent_id a, std::uint64_t addr, std::uint64_t len, record_label what) {
+    access_finding(verdict::machine_check, a, addr, len, std::move(what));
+}
+
+void oracle::malfunction(agent_id a, std::uint64_t addr, std::uint64_t len, record_label what) {
+    access_finding(verdict::malfunction, a, addr, len, std::move(what));
+}
+
+void oracle::access_finding(verdict kind, agent_id a, std::uint64_t addr, std::uint64_t len,
+                            record_label what) {
     finding f;
-    f.kind = verdict::machine_check;
+    f.kind = kind;
     f.read = add_access_record(a, addr, len, std::move(what));
     f.expected = initial_zero_write;
     f.bytes = len;

@@ -26,6 +26,11 @@ std::string oracle::explain(const finding& f) const {
         return fmt::format("machine-check: access #{} by {} '{}' [{:#x}, +{}): a cacheable access "
                            "that the platform decodes as device memory",
                            r.id, agent_name(r.agent), r.what.str(), r.addr, r.len);
+    if (f.kind == verdict::malfunction)
+        return fmt::format("malfunction: access #{} by {} '{}' [{:#x}, +{}): an exclusive or "
+                           "atomic on memory that is not Normal cacheable (CONSTRAINED "
+                           "UNPREDICTABLE: fails or faults on real parts)",
+                           r.id, agent_name(r.agent), r.what.str(), r.addr, r.len);
     const write_record& e = write_info(f.expected);
     if (f.kind == verdict::hang) {
         std::string s = fmt::format(

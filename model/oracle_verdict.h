@@ -2,14 +2,18 @@
 //
 // A finding has exactly one class; a run's verdict is the class of highest precedence among
 // its findings, so every corruption class beats race and race beats clean:
-//   corrupt-unknown > machine-check > hang > lost-write > torn > stale-read > race > clean
+//   corrupt-unknown > machine-check > malfunction > hang > lost-write > torn > stale-read >
+//   race > clean
 // corrupt-unknown is on top because bytes that no write ever produced mean the data path
 // invented data (a model defect or real garbage) and must never hide behind a milder class;
 // machine-check beats every data class because the platform stops there (Intel signals a
 // machine check for a cacheable access to device memory): whatever the guest read before is
-// moot; hang beats the data classes because the guest never gets past its poll, so the data
-// it would consume next is never used; lost-write beats torn and stale-read because the newer
-// data is gone for good.
+// moot; malfunction (an arm64 exclusive or atomic on memory that is not Normal cacheable:
+// CONSTRAINED UNPREDICTABLE, Arm ARM B2.9; real parts fail the exclusive forever or fault)
+// beats hang and the data classes because the guest's synchronization itself is broken, so a
+// hang or stale data after it is its consequence, not a second cause; hang beats the data classes
+// because the guest never gets past its poll, so the data it would consume next is never used;
+// lost-write beats torn and stale-read because the newer data is gone for good.
 #pragma once
 
 #include <cstdint>
@@ -27,13 +31,14 @@ enum class verdict : std::uint8_t {
     torn,          // one write's footprint came back part new, part old
     lost_write,    // stale, and the newer bytes exist nowhere in the memory system any more
     hang,          // a bounded poll never saw a value that had long reached the point of coherence
+    malfunction,   // an arm64 exclusive or atomic on memory that is not Normal-WB
     machine_check, // a cacheable (WB/WT/WP) access reached an address decoded as device memory
     corrupt_unknown, // received bytes match no known write of those locations
 };
 
 constexpr auto enum_names_of(verdict) {
-    return names_table("clean", "race", "stale-read", "torn", "lost-write", "hang", "machine-check",
-                       "corrupt-unknown");
+    return names_table("clean", "race", "stale-read", "torn", "lost-write", "hang", "malfunction",
+                       "machine-check", "corrupt-unknown");
 }
 
 constexpr std::string_view to_string(verdict v) {
@@ -57,6 +62,6 @@ constexpr bool is_corruption(verdict v) {
     return precedence(v) > precedence(verdict::race);
 }
 
-inline constexpr int verdict_count = 8;
+inline constexpr int verdict_count = 9;
 
 } // namespace mtsim

@@ -55,6 +55,13 @@ void require_arm64_runnable(const scenario& s) {
             case op_type::pause:
             case op_type::poll:
             case op_type::migrate:
+            case op_type::dc:
+            case op_type::dsb:
+            case op_type::dmb:
+            case op_type::ldxr:
+            case op_type::stxr:
+            case op_type::ldadd:
+            case op_type::cas:
                 break;
             default:
                 throw not_modelled(fmt::format("the op `{}` on an arm64 vCPU", op_name_of(op.type)),

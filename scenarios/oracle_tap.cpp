@@ -85,7 +85,11 @@ bool device_register(std::uint64_t hpa) {
 } // namespace
 
 void oracle_tap::on_store(const cpu::agent& a, const cpu::access_record& r) {
-    if (r.emulated || (r.kind != op_kind::store && r.kind != op_kind::nt_store)) return;
+    // Data writes: stores, streaming stores, and arm64 STXR and LSE atomics (their bytes are
+    // new data; x86 locked ops are flags the litmus layer judges).
+    if (r.emulated || (r.kind != op_kind::store && r.kind != op_kind::nt_store &&
+                       r.kind != op_kind::stxr && r.kind != op_kind::lse_atomic))
+        return;
     if (device_register(r.hpa)) return;
     const agent_id id = m_agent_ids.at(&a);
     const write_id w =

@@ -45,6 +45,9 @@ public:
                 const sc_core::sc_time& done);
     // A cacheable CPU access the memory system found on a device range (oracle_tap_poll.cpp).
     void on_machine_check(const access_ext& ext, std::uint64_t hpa, unsigned len);
+    // An arm64 exclusive or atomic on memory that is not Normal-WB (oracle_tap_events.cpp).
+    void on_malfunction(const cpu::agent& a, const cpu::access_record& r,
+                        const std::string& attribute) override;
     bool presence(const write_record& w, std::uint64_t addr, std::uint64_t len) const;
     const nlohmann::json& causes() const { return m_causes; }
     // label_source: the records' labels, formatted only when a finding is explained (buffer

@@ -108,4 +108,21 @@ void oracle_tap::on_machine_check(const access_ext& ext, std::uint64_t hpa, unsi
     m_causes.push_back(c);
 }
 
+void oracle_tap::on_malfunction(const cpu::agent& a, const cpu::access_record& r,
+                                const std::string& attribute) {
+    const agent_id id = m_agent_ids.at(&a);
+    const std::string what =
+        fmt::format("{} op {} {}: {}", m_o.agent_name(id), r.op_index,
+                    label(to_string(r.kind).data(), r.hpa, r.type, false), attribute);
+    m_o.malfunction(id, r.hpa, r.len, what);
+    if (m_causes.size() >= 8) return;
+    nlohmann::json c;
+    c["finding"] = m_o.explain(m_o.findings().back());
+    c["access"] = {{"op", std::string(to_string(r.kind))},
+                   {"hpa", fmt::format("{:#x}", r.hpa)},
+                   {"len", r.len},
+                   {"effective_attribute", attribute}};
+    m_causes.push_back(std::move(c));
+}
+
 } // namespace mtsim::scenarios

@@ -89,6 +89,42 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
             else
                 prog.locked_add(linear(op, 0), op.store_value.value_or(0), unsigned(op.len), lbl);
             break;
+        case op_type::dc:
+            // One DC per line of the range, like the x86 flushes.
+            for (unsigned r = 0; r < op.repeat; ++r) {
+                const std::uint64_t a0 = linear(op, r);
+                const cpu::op_code k = op.name == "civac"  ? cpu::op_code::dc_civac
+                                       : op.name == "cvac" ? cpu::op_code::dc_cvac
+                                                           : cpu::op_code::dc_ivac;
+                for (std::uint64_t x = a0 & ~std::uint64_t(line - 1); x < a0 + op.len; x += line)
+                    prog.dc(k, x);
+            }
+            break;
+        case op_type::dsb:
+            prog.dsb();
+            break;
+        case op_type::dmb:
+            prog.dmb();
+            break;
+        case op_type::ldxr:
+        case op_type::stxr:
+        case op_type::ldadd:
+        case op_type::cas: {
+            // The op's result (LDXR, LDADD, CAS: the old value; STXR: the status) goes to reg.
+            if (!op.reg.empty() && regs) regs->push_back({prog.size(), op.reg});
+            const std::uint64_t a = linear(op, 0);
+            const unsigned n = unsigned(op.len);
+            const std::uint64_t v = op.store_value.value_or(0);
+            if (op.type == op_type::ldxr)
+                prog.ldxr(a, n, lbl);
+            else if (op.type == op_type::stxr)
+                prog.stxr(a, v, n, lbl);
+            else if (op.type == op_type::ldadd)
+                prog.ldadd(a, v, n, lbl);
+            else
+                prog.cas(a, op.compare.value_or(0), v, n, lbl);
+            break;
+        }
         case op_type::sfence:
             prog.sfence();
             break;

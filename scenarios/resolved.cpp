@@ -51,6 +51,8 @@ json op_args(const scenario_op& op) {
         if (op.no_snoop) j["no_snoop"] = *op.no_snoop;
         if (!op.reg.empty()) j["reg"] = op.reg;
         if (op.store_value) j["value"] = *op.store_value;
+        if (op.compare) j["expect"] = *op.compare;
+        if (op.type == op_type::dc) j["op"] = op.name;
         return j;
     }
     if (op.type == op_type::poll)

@@ -156,6 +156,14 @@ enum class op_type : std::uint8_t {
     xchg,     // XCHG: a locked exchange (docs/litmus.md)
     lock_add, // LOCK XADD: a locked add
     wrmsr,    // WRMSR to a guest MTRR: msr in `value`, the written value in `store_value`
+    // arm64 only (platform.arch arm64; cpu/program.h):
+    dc,    // DC CIVAC | CVAC | IVAC per line of the range (`op:`, kept in `name`)
+    dsb,   // DSB SY
+    dmb,   // DMB SY
+    ldxr,  // LDXR: load-exclusive (reg: the value)
+    stxr,  // STXR: store-exclusive of value (reg: the status, 0 = stored)
+    ldadd, // LDADD: atomic add of value (reg: the old value)
+    cas,   // CAS: stores value when the old value equals expect (reg: the old value)
 };
 
 struct scenario_op {
@@ -172,6 +180,7 @@ struct scenario_op {
     // load / gpu read: the register the first len (<= 8) bytes go to (docs/litmus.md)
     std::string reg;
     std::optional<std::uint64_t> store_value; // store: len little-endian bytes of this value
+    std::optional<std::uint64_t> compare;     // cas: the expected old value
     unsigned line = 0;
 };
 
@@ -280,6 +289,9 @@ scenario load_scenario(const std::string& file, const std::string& host_override
 const char* op_name_of(op_type t);
 // Ops that name a buffer, offset, len, repeat and stride.
 bool is_memory_op(op_type t);
+// The only architecture an op has a meaning on ("x86" or "arm64"), nullptr when both
+// (scenarios/op_arch.cpp).
+const char* op_arch(op_type t);
 
 // A scenario's name: the file's stem without a leading ordering prefix ("07a-", "11-"), which
 // only orders the catalogue.

@@ -101,6 +101,13 @@ constexpr op_name op_names[] = {
     {"xchg", op_type::xchg, true, false},
     {"lock_add", op_type::lock_add, true, false},
     {"wrmsr", op_type::wrmsr, true, false},
+    {"dc", op_type::dc, true, false},
+    {"dsb", op_type::dsb, true, false},
+    {"dmb", op_type::dmb, true, false},
+    {"ldxr", op_type::ldxr, true, false},
+    {"stxr", op_type::stxr, true, false},
+    {"ldadd", op_type::ldadd, true, false},
+    {"cas", op_type::cas, true, false},
 };
 
 // A register name (docs/litmus.md): [A-Za-z_][A-Za-z0-9_]*.
@@ -221,8 +228,17 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
     if (!found) fail(file, n, k, "unknown op '" + name + "'; valid: " + valid);
     op.type = found->type;
     const std::string ka = k + "." + name;
+    if (const char* arch = op_arch(op.type); arch && s.platform.arch != arch)
+        fail(file, n, ka,
+             fmt::format("'{}' is an {} op: it has no meaning on platform.arch {}", name, arch,
+                         s.platform.arch));
     if (scenarios::is_memory_op(op.type)) {
-        const bool locked = op.type == op_type::xchg || op.type == op_type::lock_add;
+        // Ops with an operand (`value`) that are one atomic access of len <= 8 bytes.
+        const bool locked = op.type == op_type::xchg || op.type == op_type::lock_add ||
+                            op.type == op_type::stxr || op.type == op_type::ldadd ||
+                            op.type == op_type::cas;
+        const bool reg_op = op.type == op_type::load || op.type == op_type::gpu_read ||
+                            op.type == op_type::ldxr || locked;
         if (!has_arg || !arg.IsMap())
             fail(file, n, ka, "expected {buffer: NAME, offset, len, repeat, stride}");
         for (auto it = arg.begin(); it != arg.end(); ++it) {
@@ -246,19 +262,22 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
                 op.stride = number(file, it->second, kk);
             else if (key == "no_snoop" && gpu)
                 op.no_snoop = flag_of(file, it->second, kk);
-            else if (key == "reg" &&
-                     (op.type == op_type::load || op.type == op_type::gpu_read || locked))
+            else if (key == "reg" && reg_op)
                 op.reg = register_name(file, it->second, kk);
+            else if (key == "op" && op.type == op_type::dc) {
+                op.name = scalar(file, it->second, kk);
+                if (op.name != "civac" && op.name != "cvac" && op.name != "ivac")
+                    fail(file, it->second, kk, "valid: civac, cvac, ivac");
+            } else if (key == "expect" && op.type == op_type::cas)
+                op.compare = number(file, it->second, kk);
             else if (key == "value" && (op.type == op_type::store || op.type == op_type::nt_fill ||
                                         op.type == op_type::gpu_write || locked))
                 op.store_value = number(file, it->second, kk);
             else
                 fail(file, it->first, kk,
                      std::string("unknown key; valid: buffer, offset, len, repeat, stride") +
-                         (gpu ? ", no_snoop" : "") +
-                         (op.type == op_type::load || op.type == op_type::gpu_read || locked
-                              ? ", reg"
-                              : "") +
+                         (gpu ? ", no_snoop" : "") + (op.type == op_type::dc ? ", op" : "") +
+                         (op.type == op_type::cas ? ", expect" : "") + (reg_op ? ", reg" : "") +
                          (op.type == op_type::store || op.type == op_type::nt_fill ||
                                   op.type == op_type::gpu_write || locked
                               ? ", value"
@@ -267,7 +286,17 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
         // A locked op (XCHG, LOCK XADD) is one atomic read-modify-write of len bytes with an
         // operand.
         if (locked && !op.store_value)
-            fail(file, arg, ka + ".value", "a locked op needs its operand: value");
+            fail(file, arg, ka + ".value",
+                 op.type == op_type::xchg || op.type == op_type::lock_add
+                     ? "a locked op needs its operand: value"
+                     : "'" + name + "' needs its operand: value");
+        if (op.type == op_type::cas && !op.compare)
+            fail(file, arg, ka + ".expect", "cas needs the value it expects: expect");
+        if (op.type == op_type::dc && op.name.empty())
+            fail(file, arg, ka + ".op", "dc needs its operation: op: civac | cvac | ivac");
+        if ((locked || op.type == op_type::ldxr) && op.len != 1 && op.len != 2 && op.len != 4 &&
+            op.len != 8)
+            fail(file, arg, ka + ".len", "an exclusive or atomic access is 1, 2, 4 or 8 bytes");
         if (!op.reg.empty() || op.store_value) {
             const char* what = op.reg.empty() ? "value" : "reg";
             if (op.len == 0 || op.len > 8)
@@ -432,6 +461,11 @@ bool is_memory_op(op_type t) {
     case op_type::gpu_write:
     case op_type::xchg:
     case op_type::lock_add:
+    case op_type::dc:
+    case op_type::ldxr:
+    case op_type::stxr:
+    case op_type::ldadd:
+    case op_type::cas:
         return true;
     default:
         return false;

@@ -155,7 +155,8 @@ std::string op_key(const agent_program& p, std::size_t i, const scenario_op& op)
 }
 
 bool is_flush(op_type t) {
-    return t == op_type::clflush || t == op_type::clflushopt || t == op_type::clwb;
+    return t == op_type::clflush || t == op_type::clflushopt || t == op_type::clwb ||
+           t == op_type::dc;
 }
 
 void ops(const scenario& s) {
@@ -300,7 +301,9 @@ memory_estimate estimate_host_memory(const scenario& s) {
                 sat_add(sat_mul(op.repeat - 1, std::min(op.stride, op.len)), op.len);
             const bool write = op.type == op_type::store || op.type == op_type::fill ||
                                op.type == op_type::nt_fill || op.type == op_type::gpu_read ||
-                               op.type == op_type::xchg || op.type == op_type::lock_add;
+                               op.type == op_type::xchg || op.type == op_type::lock_add ||
+                               op.type == op_type::stxr || op.type == op_type::ldadd ||
+                               op.type == op_type::cas;
             auto& t = touched[op.buffer];
             if (is_flush(op.type))
                 instructions = sat_add(instructions, sat_mul(op.repeat, op.len / c.line_size + 1));

@@ -113,6 +113,38 @@ TEST_CASE("a hang outranks a stale read and is outranked by a machine check") {
     CHECK(o.explain(mc).find("'vcpu0 op 1 load vga+0x0 (WB)' [0xa0000, +64)") != std::string::npos);
 }
 
+TEST_CASE("a malfunction outranks a hang and is outranked by a machine check") {
+    oracle o;
+    const agent_id cpu = o.add_agent("vcpu0"), gpu = o.add_agent("gpu");
+    const bytes zero(4, 0), flag{7, 0, 0, 0};
+    const write_id f = o.write(gpu, 0x2000, flag.data(), 4, "gpu fence");
+    o.poll_timeout(cpu, 0x2000, 4, flag.data(), zero.data(), "poll",
+                   [f](const write_record& w) { return w.id == f; });
+    CHECK(o.summary().overall == verdict::hang);
+    o.malfunction(cpu, 0x40000, 8,
+                  "vcpu0 op 3 ldxr dev+0x0: Normal-NC = stage 1 Normal-WB x stage 2 Normal-NC");
+    CHECK(o.summary().overall == verdict::malfunction);
+    CHECK(o.summary().count(verdict::malfunction) == 1);
+    const finding& m = o.findings().back();
+    CHECK(o.explain(m).find("malfunction: access #") == 0);
+    CHECK(o.explain(m).find("stage 1 Normal-WB x stage 2 Normal-NC") != std::string::npos);
+    CHECK(o.explain(m).find("[0x40000, +8)") != std::string::npos);
+    o.machine_check(cpu, 0xa0000, 64, "vcpu0 op 1 load vga+0x0 (WB)");
+    CHECK(o.summary().overall == verdict::machine_check);
+}
+
+TEST_CASE("a malfunction alone makes the run's verdict malfunction and is no data finding") {
+    oracle o;
+    const agent_id cpu = o.add_agent("vcpu0");
+    const bytes v(8, 1);
+    o.write(cpu, 0x1000, v.data(), 8, "store");
+    CHECK(o.read(cpu, 0x1000, v.data(), 8, "load").kind == verdict::clean);
+    o.malfunction(cpu, 0x1000, 8, "vcpu0 op 2 ldadd (Device-nGnRE)");
+    CHECK(o.summary().overall == verdict::malfunction);
+    CHECK(o.summary().count(verdict::stale_read) == 0);
+    CHECK(o.findings().size() == 1);
+}
+
 TEST_CASE("a flag that straddles two 64-byte chunks is refused") {
     oracle o;
     const agent_id cpu = o.add_agent("vcpu0");

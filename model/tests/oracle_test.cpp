@@ -58,6 +58,7 @@ TEST_CASE("verdict names and precedence") {
         {verdict::torn, "torn"},
         {verdict::lost_write, "lost-write"},
         {verdict::hang, "hang"},
+        {verdict::malfunction, "malfunction"},
         {verdict::machine_check, "machine-check"},
         {verdict::corrupt_unknown, "corrupt-unknown"}};
     REQUIRE(order.size() == static_cast<std::size_t>(verdict_count));

@@ -296,7 +296,8 @@ void agent::memory_load(const op& o, std::uint64_t la, std::uint8_t* dst, unsign
             break;
         }
     }
-    transport(tlm::TLM_READ_COMMAND, op_kind::load, x.hpa, dst, len, x.type, x.source);
+    transport(tlm::TLM_READ_COMMAND, op_kind::load, x.hpa, dst, len, x.type, x.source, false,
+              x.device);
     report(true, o, la, &x, dst, len, false);
 }
 
@@ -325,6 +326,7 @@ void agent::store(const op& o, std::uint64_t la, const std::uint8_t* src, std::u
         s.data = std::move(bytes);
         s.type = x.type;
         s.source = x.source;
+        s.device = x.device;
         s.op = k;
         s.ready = retire_ready(m_cfg.store_buffer.retire_delay);
         s.seq = ++m_store_seq;
@@ -347,11 +349,13 @@ void agent::locked(const op& o) {
     if (!resolve(o.addr, access_kind::write, old.data(), n, x))
         throw not_modelled("a locked operation emulated by the hypervisor",
                            fmt::format("locked operation at {:#x}", o.addr));
-    transport(tlm::TLM_READ_COMMAND, op_kind::locked_rmw, x.hpa, old.data(), n, x.type, x.source);
+    transport(tlm::TLM_READ_COMMAND, op_kind::locked_rmw, x.hpa, old.data(), n, x.type, x.source,
+              false, x.device);
     const std::uint64_t v = le_value(old.data(), n);
     const std::uint64_t operand = le_value(o.data.data(), n);
     std::vector<std::uint8_t> neu = le_bytes(o.code == op_code::xchg ? operand : v + operand, n);
-    transport(tlm::TLM_WRITE_COMMAND, op_kind::locked_rmw, x.hpa, neu.data(), n, x.type, x.source);
+    transport(tlm::TLM_WRITE_COMMAND, op_kind::locked_rmw, x.hpa, neu.data(), n, x.type, x.source,
+              false, x.device);
     ++m_loads_issued;
     ++m_stores_issued;
     m_load_bytes += n;
@@ -401,10 +405,12 @@ void agent::migrate(unsigned to) {
 }
 
 void agent::transport(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::uint8_t* data,
-                      unsigned len, memtype type, type_source source, bool page_walk) {
+                      unsigned len, memtype type, type_source source, bool page_walk,
+                      arm_device device) {
     sc_core::sc_time d = m_qk.get_local_time();
     const sc_core::sc_time before = d;
-    const served_level served = transport_at(cmd, k, hpa, data, len, type, source, page_walk, d);
+    const served_level served =
+        transport_at(cmd, k, hpa, data, len, type, source, page_walk, d, device);
     m_qk.set(d);
     switch (k) {
     case op_kind::clflush:
@@ -424,7 +430,7 @@ void agent::transport(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::u
 
 served_level agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa,
                                  std::uint8_t* data, unsigned len, memtype type, type_source source,
-                                 bool page_walk, sc_core::sc_time& delay) {
+                                 bool page_walk, sc_core::sc_time& delay, arm_device device) {
     tlm::tlm_generic_payload& gp = m_in_background ? m_bg_gp : m_gp;
     access_ext& ext = m_in_background ? m_bg_ext : m_ext;
     ext.type = type;
@@ -432,6 +438,7 @@ served_level agent::transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t 
     ext.op = k;
     ext.who = who();
     ext.page_walk = page_walk;
+    ext.device = device;
     ext.no_snoop = false;
     ext.oracle_id = 0;
     ext.served = served_level::none;
@@ -522,7 +529,7 @@ void agent::retire_oldest(bool forced) {
     sc_core::sc_time d = at - stamp;
     const served_level served =
         transport_at(tlm::TLM_WRITE_COMMAND, s.op, s.hpa, s.data.data(),
-                     static_cast<unsigned>(s.data.size()), s.type, s.source, false, d);
+                     static_cast<unsigned>(s.data.size()), s.type, s.source, false, d, s.device);
     if (stamp + d >= m_sb_free) m_sb_free_part = memory_part(served);
     m_sb_free = std::max(stamp + d, m_sb_free);
     if (slot) slot->done = m_sb_free;

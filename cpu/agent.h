@@ -210,6 +210,7 @@ protected:
         std::uint64_t hpa = 0;
         memtype type = memtype::wb;
         type_source source = type_source::fixed;
+        arm_device device = arm_device::none; // arm64: the Device type (type is uc then)
     };
     enum class xlate_status : std::uint8_t {
         translated, // out holds the translation: perform the access
@@ -237,12 +238,14 @@ protected:
     void serialize_wc();
     // A data or cache-control request on the current pCPU's port at the agent's time.
     void transport(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa, std::uint8_t* data,
-                   unsigned len, memtype type, type_source source, bool page_walk = false);
+                   unsigned len, memtype type, type_source source, bool page_walk = false,
+                   arm_device device = arm_device::none);
     // The same with an explicit delay (page walks account their own time); returns where the
     // memory system served it.
     served_level transport_at(tlm::tlm_command cmd, op_kind k, std::uint64_t hpa,
                               std::uint8_t* data, unsigned len, memtype type, type_source source,
-                              bool page_walk, sc_core::sc_time& delay);
+                              bool page_walk, sc_core::sc_time& delay,
+                              arm_device device = arm_device::none);
     // Charges d of the agent's time, which the caller just added, to p.
     void account(cost_part p, const sc_core::sc_time& d) { m_acct.add(p, d); }
     std::size_t current_op() const { return m_index; }

@@ -23,9 +23,10 @@ struct buffered_store {
     std::vector<std::uint8_t> data;
     memtype type = memtype::wb;
     type_source source = type_source::fixed;
-    op_kind op = op_kind::store; // store or nt_store
-    sc_core::sc_time ready;      // absolute time from which it may retire on its own
-    std::uint64_t seq = 0;       // program-order number of the store
+    arm_device device = arm_device::none; // arm64 Device type (model/access_ext.h)
+    op_kind op = op_kind::store;          // store or nt_store
+    sc_core::sc_time ready;               // absolute time from which it may retire on its own
+    std::uint64_t seq = 0;                // program-order number of the store
 
     std::uint64_t end() const { return hpa + data.size(); }
     bool overlaps(std::uint64_t lo, std::uint64_t hi) const { return hpa < hi && lo < end(); }

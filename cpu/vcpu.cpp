@@ -21,8 +21,67 @@ void vcpu::before_start_check() const {
     if (!m_handler) throw std::logic_error(std::string(name()) + ": no vm_exit_handler was set");
 }
 
+void vcpu::set_arm64(const arm64_regs& r) {
+    if (m_vcfg.user_mode)
+        throw not_modelled("EL0 accesses on an arm64 vCPU (vcpu.user_mode)", name());
+    m_arm64 = std::make_unique<arm64_mmu>(std::string(name()) + ".arm64_mmu", m_vcfg.mmu.tlb,
+                                          m_vcfg.mmu.walk.record_steps,
+                                          static_cast<table_memory&>(*this), clk());
+    m_arm64->set_regs(r);
+    m_arm64->set_requester(who());
+}
+
+void vcpu::load_vttbr(std::uint64_t raw) {
+    if (!m_arm64) vcpu_control::load_vttbr(raw);
+    m_arm64->load_vttbr(raw);
+}
+
+agent::xlate_status vcpu::translate_arm64(std::uint64_t la, access_kind kind, std::uint8_t* data,
+                                          unsigned len, xlate& out) {
+    const arm64_access a = kind == access_kind::write   ? arm64_access::write
+                           : kind == access_kind::fetch ? arm64_access::fetch
+                                                        : arm64_access::read;
+    sc_core::sc_time d = keeper().get_local_time();
+    const sc_core::sc_time before = d;
+    const arm64_translation t = m_arm64->translate(la, a, d);
+    keeper().set(d);
+    if (!t.tlb_hit && trace::on(trace::category::walk))
+        trace::cold([&] {
+            trace::slice(name(), trace::category::walk, "stage-1 x stage-2 walk",
+                         sc_core::sc_time_stamp() + before, sc_core::sc_time_stamp() + d,
+                         {{"va", fmt::format("{:#x}", la)},
+                          {"outcome", t.ok() ? "translated" : "exit"},
+                          {"memtype", t.ok() ? std::string(to_string(t.type)) : "-"}});
+        });
+    if (t.ok()) {
+        // Stage 2 and stage 1 together decide the type; nothing snoops the issuing CPU's
+        // caches for a non-cacheable arm64 access (mismatched attributes lose coherence).
+        out = {t.pa, t.type, type_source::range, t.device};
+        return xlate_status::translated;
+    }
+    const arm64_walk_result& w = m_arm64->last_walk();
+    if (t.outcome == arm64_walk_outcome::stage1_fault)
+        throw std::runtime_error(fmt::format("guest stage-1 fault at VA {:#x} (guest faults are "
+                                             "not modelled): {}",
+                                             la, describe(w)));
+    vm_exit e;
+    e.reason = exit_reason::ept_violation;
+    e.vcpu = id();
+    e.pcpu = pcpu();
+    e.gva = la;
+    e.gpa = w.fault_ipa;
+    e.qualification = w.esr;
+    e.esr = w.esr;
+    e.final_translation = !w.s1ptw;
+    e.is_write = kind == access_kind::write;
+    e.size = e.final_translation ? len : 0;
+    e.data = e.final_translation ? data : nullptr;
+    return finish_exit(e);
+}
+
 agent::xlate_status vcpu::translate(std::uint64_t la, access_kind kind, std::uint8_t* data,
                                     unsigned len, xlate& out) {
+    if (m_arm64) return translate_arm64(la, kind, data, len, out);
     sc_core::sc_time d = keeper().get_local_time();
     const sc_core::sc_time before = d;
     const translation t = m_mmu->translate(la, kind, m_vcfg.user_mode, d);
@@ -60,6 +119,10 @@ agent::xlate_status vcpu::translate(std::uint64_t la, access_kind kind, std::uin
     e.is_write = kind == access_kind::write;
     e.size = e.final_translation ? len : 0;
     e.data = e.final_translation ? data : nullptr;
+    return finish_exit(e);
+}
+
+agent::xlate_status vcpu::finish_exit(vm_exit& e) {
     const exit_outcome r = take_exit(e);
     switch (r) {
     case exit_outcome::retry:
@@ -100,6 +163,7 @@ exit_outcome vcpu::take_exit(vm_exit& e) {
         ++m_exits_wbinvd;
         break;
     case exit_reason::hlt:
+    case exit_reason::wrmsr:
         break;
     }
     m_exit_cycles += clk().to_cycles(d - before).n;
@@ -138,6 +202,19 @@ void vcpu::whole_cache_op(op_code c) {
                                  "would exit again forever)");
 }
 
+void vcpu::wrmsr(std::uint32_t msr, std::uint64_t value) {
+    // WRMSR of an intercepted MSR exits (basic reason 32); WRMSR is serializing (SDM Vol. 3A,
+    // 9.3), which take_exit's drains cover.
+    vm_exit e;
+    e.reason = exit_reason::wrmsr;
+    e.vcpu = id();
+    e.pcpu = pcpu();
+    e.msr = msr;
+    e.msr_value = value;
+    if (take_exit(e) != exit_outcome::resume)
+        throw std::runtime_error(fmt::format("WRMSR {:#x} exit: the handler did not resume", msr));
+}
+
 void vcpu::on_start() {
     sc_core::sc_time d = keeper().get_local_time();
     m_handler->vcpu_load(id(), pcpu(), d);
@@ -152,6 +229,7 @@ void vcpu::on_migrate(unsigned, unsigned to) {
     requester r = who();
     r.pcpu = static_cast<std::uint16_t>(to);
     m_mmu->set_requester(r);
+    if (m_arm64) m_arm64->set_requester(r);
 }
 
 void vcpu::on_finish() {

@@ -23,6 +23,7 @@
 #include <memory>
 
 #include "cpu/agent.h"
+#include "cpu/arm64_mmu.h"
 #include "cpu/mmu.h"
 #include "model/table_memory.h"
 #include "model/vm_exit.h"
@@ -58,12 +59,27 @@ public:
     void set_guest_regs(const guest_regs& r) { m_mmu->set_guest_regs(r); }
     const guest_regs& regs() const { return m_mmu->regs(); }
     cpu::mmu& mmu() { return *m_mmu; }
+    // WRMSR of an MSR the hypervisor intercepts (the guest's MTRRs): an exit with reason 32,
+    // from the agent's thread (a program callback), after the store buffer and WC buffers
+    // drained; the quantum keeper carries the exit's cost.
+    void wrmsr(std::uint32_t msr, std::uint64_t value);
+    // arm64 (before the simulation starts, before the hypervisor attaches the vCPU): the
+    // vCPU's accesses go through the stage-1 x stage-2 MMU (cpu/arm64_mmu.h) with these EL1
+    // registers and HCR_EL2.FWB; the x86 MMU is not used. A stage-2 abort exits as
+    // ept_violation with ESR_EL2 in vm_exit::esr; a stage-1 fault is refused like a guest #PF.
+    void set_arm64(const arm64_regs& r);
+    bool is_arm64() const { return m_arm64 != nullptr; }
+    arm64_mmu& arm64() { return *m_arm64; }
 
     // vcpu_control
     unsigned vcpu_id() const override { return id(); }
     unsigned current_pcpu() const override { return pcpu(); }
-    void invept() override { m_mmu->invept(); }
+    void invept() override {
+        m_mmu->invept();
+        if (m_arm64) m_arm64->invalidate_all();
+    }
     void load_eptp(std::uint64_t raw) override { m_mmu->load_eptp(raw); }
+    void load_vttbr(std::uint64_t raw) override;
 
     counter m_exits{this, "exits", "VM exits taken (all reasons)", "exits"};
     counter m_exits_violation{this, "exits_ept_violation", "EPT-violation exits", "exits"};
@@ -89,9 +105,13 @@ private:
                      sc_core::sc_time& delay) override;
 
     exit_outcome take_exit(vm_exit& e);
+    xlate_status translate_arm64(std::uint64_t la, access_kind kind, std::uint8_t* data,
+                                 unsigned len, xlate& out);
+    xlate_status finish_exit(vm_exit& e);
 
     vcpu_config m_vcfg;
     std::unique_ptr<cpu::mmu> m_mmu;
+    std::unique_ptr<arm64_mmu> m_arm64;
     vm_exit_handler* m_handler = nullptr;
 };
 

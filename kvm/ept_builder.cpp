@@ -209,6 +209,25 @@ build_work ept_builder::zap_leaves(const access_ext& ext, sc_core::sc_time& dela
     return w;
 }
 
+build_work ept_builder::zap_range(std::uint64_t first, std::uint64_t end, const access_ext& ext,
+                                  sc_core::sc_time& delay) {
+    build_work w;
+    for (unsigned i = 0; i < m_leaves.size(); ++i) {
+        auto& leaves = m_leaves[i];
+        const std::uint64_t pages = std::uint64_t(1) << (9 * i);
+        for (auto it = leaves.begin(); it != leaves.end();) {
+            const std::uint64_t lo = it->second.gfn & ~(pages - 1);
+            if (lo < end && lo + pages > first) {
+                write(it->second.entry_hpa, 0, ext, delay, w);
+                ++w.leaves_zapped;
+                it = leaves.erase(it);
+            } else
+                ++it;
+        }
+    }
+    return w;
+}
+
 void ept_builder::record(leaf_record rec) {
     const unsigned i = rec.level - 1;
     const std::uint64_t key = rec.gfn >> (9 * i);

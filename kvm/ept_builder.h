@@ -89,6 +89,9 @@ public:
                          const access_ext& ext, sc_core::sc_time& delay);
     // Writes zero to every leaf; tables stay.
     build_work zap_leaves(const access_ext& ext, sc_core::sc_time& delay);
+    // Writes zero to every leaf that maps a gfn in [first, end) (kvm_zap_gfn_range); tables stay.
+    build_work zap_range(std::uint64_t first, std::uint64_t end, const access_ext& ext,
+                         sc_core::sc_time& delay);
 
     // The leaf mapping gfn, or nullptr (never built, or zapped).
     const leaf_record* leaf_for(std::uint64_t gfn) const;

@@ -127,8 +127,10 @@ hypervisor::hypervisor(const sc_core::sc_module_name& name, const hypervisor_con
     : sc_module(name), pcpu("pcpu", cfg.pcpus), m_cfg(cfg), m_clock(cfg.clock_mhz),
       m_policy(find_policy(cfg.policy)), m_wbinvd(find_wbinvd_handling(cfg.wbinvd)),
       m_host_memory(std::make_unique<host_memory>(*this)),
-      m_guest_mtrr([](std::uint64_t) { return memtype::wb; }),
+      m_guest_mtrr([this](std::uint64_t gfn) { return guest_mtrr_type(gfn); }),
+      m_guest_mtrrs(guest_mtrr_config()),
       m_stats(std::make_unique<hypervisor_stats>(this, cfg.pcpus)) {
+    m_guest_mtrrs.set_def_type(memtype::wb, false, true); // WB everywhere until set otherwise
     if (!m_policy)
         throw std::invalid_argument(
             fmt::format("kvm.policy: unknown policy '{}' (known: {})", cfg.policy, policy_names()));
@@ -201,7 +203,26 @@ void hypervisor::attach_vcpu(vcpu_control& v) {
     if (m_vcpus[id].control)
         throw std::invalid_argument(fmt::format("kvm: vCPU {} attached twice", id));
     m_vcpus[id].control = &v;
-    v.load_eptp(m_ept->eptp());
+    if (m_s2)
+        v.load_vttbr(m_s2->vttbr());
+    else
+        v.load_eptp(m_ept->eptp());
+}
+
+// The arm64 branch (kvm/arm64_abort.cpp holds the abort handling); here because host_memory
+// is defined in this file.
+void hypervisor::set_arm64(const arm64_kvm_config& c) {
+    if (!c.is_arm64()) return;
+    if (!m_vcpus.empty() || !m_slots.slots().empty())
+        throw std::logic_error("kvm: set_arm64 after memslots or vCPUs were added");
+    m_arm64_policy = find_arm64_policy(c.policy);
+    if (!m_arm64_policy)
+        throw std::invalid_argument(fmt::format(
+            "host.arm64.policy: unknown policy '{}' (known: {})", c.policy, arm64_policy_names()));
+    m_arm64_cfg = c;
+    const std::uint64_t half = m_cfg.ept.pool_size / 2;
+    m_s2 = std::make_unique<arm64_stage2_builder>(m_cfg.ept.pool_base + half, half, c.caps.fwb,
+                                                  *m_host_memory);
 }
 
 void hypervisor::set_vmm(mmio_handler& h) {
@@ -225,6 +246,8 @@ void hypervisor::set_guest_cd(unsigned id, bool cd) {
 }
 
 unsigned hypervisor::add_memslot(const memslot& s) {
+    if (m_arm64_policy)
+        if (auto r = m_arm64_policy->memslot_refusal(arm64_inputs(s))) throw *r;
     if (s.non_coherent_dma)
         if (auto r = memslot_flag_refusal(*m_policy)) throw *r;
     if (s.kind == memslot_kind::ram) {
@@ -332,6 +355,7 @@ exit_outcome hypervisor::handle_exit(vm_exit& e, sc_core::sc_time& delay) {
 exit_outcome hypervisor::dispatch(vm_exit& e, sc_core::sc_time& delay) {
     switch (e.reason) {
     case exit_reason::ept_violation:
+        if (m_s2) return stage2_abort(e, delay);
         ++m_stats->exits_ept_violation;
         return ept_violation(e, delay);
     case exit_reason::ept_misconfig:
@@ -354,6 +378,9 @@ exit_outcome hypervisor::dispatch(vm_exit& e, sc_core::sc_time& delay) {
     case exit_reason::hlt:
         ++m_stats->exits_hlt;
         return exit_outcome::resume;
+    case exit_reason::wrmsr:
+        ++m_stats->exits_wrmsr;
+        return wrmsr_exit(e, delay);
     }
     throw std::invalid_argument("kvm: unknown exit reason");
 }

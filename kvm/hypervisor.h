@@ -26,7 +26,10 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "kvm/arm64_policy.h"
+#include "kvm/arm64_stage2_builder.h"
 #include "kvm/ept_builder.h"
+#include "kvm/guest_mtrr.h"
 #include "kvm/memslot.h"
 #include "kvm/noncoherent.h"
 #include "kvm/policy.h"
@@ -90,7 +93,14 @@ struct hypervisor_stats {
                                 "exits"};
     counter exits_wbinvd{m_owner, "exits_wbinvd", "WBINVD/WBNOINVD exits", "exits"};
     counter exits_invd{m_owner, "exits_invd", "INVD exits", "exits"};
+    counter exits_wrmsr{m_owner, "exits_wrmsr", "WRMSR exits (guest MTRR writes)", "exits"};
+    counter mtrr_zaps{m_owner, "mtrr_zaps",
+                      "EPT range zaps after a guest MTRR write (kvm_zap_gfn_range)", "zaps"};
     counter exits_hlt{m_owner, "exits_hlt", "HLT exits", "exits"};
+    counter exits_stage2_abort{m_owner, "exits_stage2_abort",
+                               "arm64 stage-2 Data/Instruction Abort exits", "exits"};
+    counter s2_leaves_built{m_owner, "s2_leaves_built",
+                            "arm64 stage-2 leaves built on stage-2 aborts", "entries"};
     counter ept_leaves_built{m_owner, "ept_leaves_built", "EPT leaves built on violations",
                              "entries"};
     counter ept_entry_writes{m_owner, "ept_entry_writes",
@@ -128,10 +138,27 @@ public:
     const hypervisor_stats& stats() const { return *m_stats; }
 
     // Wiring by the platform builder.
-    void attach_vcpu(vcpu_control& v); // hands the vCPU its EPTP
+    // An arm64 host (before memslots and vCPUs): KVM/arm64 with the stage-2 policy and CPU
+    // features of `c`. Stage-2 tables replace EPT (kvm/arm64_stage2_builder.h, their pool the
+    // upper half of kvm.ept's); a stage-2 abort (exit ept_violation with ESR_EL2) maps the
+    // page as user_mem_abort() does (kvm/arm64_abort.cpp); memslots are checked by the
+    // policy's kvm_arch_prepare_memory_region() refusals.
+    void set_arm64(const arm64_kvm_config& c);
+    bool is_arm64() const { return m_s2 != nullptr; }
+    const arm64_s2_policy* arm64_policy() const { return m_arm64_policy; }
+    const arm64_stage2_builder* stage2() const { return m_s2.get(); }
+    // What user_mem_abort() sees of a memslot's frames.
+    arm64_s2_inputs arm64_inputs(const memslot& s) const;
+    void attach_vcpu(vcpu_control& v); // hands the vCPU its EPTP (arm64: its VTTBR_EL2)
     void set_vmm(mmio_handler& h);     // where MMIO exits go
-    // The guest MTRR type of a frame (an input of the policy); WB for every frame by default.
+    // The guest MTRR type of a frame (an input of the policy): by default what the guest's
+    // MTRR MSRs say (guest_mtrrs()); set_guest_mtrr replaces that with a function.
     void set_guest_mtrr(std::function<memtype(std::uint64_t gfn)> f);
+    // The guest's MTRRs before it runs (its firmware's set-up): MTRRs enabled (E=1), fixed
+    // ranges off (FE=0), no variable range, `type` everywhere. Default: WB.
+    void set_guest_mtrr_default(memtype type);
+    // The guest MTRR MSRs as KVM emulates them (kvm/guest_mtrr.cpp): one set for the VM.
+    const mtrr_state& guest_mtrrs() const { return m_guest_mtrrs; }
     // The vCPU's CR0.CD as KVM reads it when it builds an entry for that vCPU's fault.
     void set_guest_cd(unsigned id, bool cd);
     // Facts of the VM's creation that some hypervisors look at (Xen's is_iommu_enabled(d) and
@@ -176,6 +203,7 @@ private:
 
     exit_outcome dispatch(vm_exit& e, sc_core::sc_time& delay);
     exit_outcome ept_violation(vm_exit& e, sc_core::sc_time& delay);
+    exit_outcome stage2_abort(vm_exit& e, sc_core::sc_time& delay); // kvm/arm64_abort.cpp
     exit_outcome to_userspace(const vm_exit& e, const memslot* s, sc_core::sc_time& delay);
     exit_outcome pci_hole_read(const vm_exit& e, sc_core::sc_time& delay);
     void run_page_access(const vm_exit& e, tlm::tlm_command cmd, unsigned offset,
@@ -184,6 +212,9 @@ private:
     unsigned leaf_level(std::uint64_t gpa, const memslot& s) const;
     exit_outcome wbinvd_exit(const vm_exit& e, sc_core::sc_time& delay);
     exit_outcome invd_exit(const vm_exit& e, sc_core::sc_time& delay);
+    exit_outcome wrmsr_exit(const vm_exit& e, sc_core::sc_time& delay); // kvm/guest_mtrr.cpp
+    memtype guest_mtrr_type(std::uint64_t gfn) const;                   // kvm/guest_mtrr.cpp
+    bool honors_guest_mtrrs(unsigned vcpu_id) const;                    // kvm/guest_mtrr.cpp
     void on_transition(bool noncoherent, host_context& ctx);
     void invept_all(sc_core::sc_time& delay);
 
@@ -193,6 +224,9 @@ private:
     const wbinvd_handling* m_wbinvd;
     std::unique_ptr<host_memory> m_host_memory;
     std::unique_ptr<ept_builder> m_ept;
+    arm64_kvm_config m_arm64_cfg;
+    const arm64_s2_policy* m_arm64_policy = nullptr;
+    std::unique_ptr<arm64_stage2_builder> m_s2;
     memslot_table m_slots;
     noncoherent_dma m_nc;
     std::unique_ptr<kvm_vfio_device> m_vfio;
@@ -200,6 +234,7 @@ private:
     std::vector<vcpu_state> m_vcpus;
     mmio_handler* m_vmm = nullptr;
     std::function<memtype(std::uint64_t)> m_guest_mtrr;
+    mtrr_state m_guest_mtrrs;
     bool m_assigned_device = false;
     bool m_iommu_snoop = false;
     std::unique_ptr<hypervisor_stats> m_stats;

@@ -34,6 +34,9 @@ struct memslot {
     std::uint64_t size = 0;
     std::uint64_t hpa = 0; // ram only: host-physical address of the slot's first byte
     bool host_mmio = false;
+    // arm64: host_mmio backing whose VMA maps it cacheable (coherent device memory a vfio
+    // variant driver exposes, kvm_vma_is_cacheable()); a BAR's VMA is not.
+    bool vma_cacheable = false;
     bool read_only = false;
     bool dirty_log = false; // KVM_MEM_LOG_DIRTY_PAGES: only its refusal with PCI_HOLE is modelled
     bool non_coherent_dma = false;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <systemc>
@@ -17,16 +18,20 @@
 
 namespace mtsim {
 
+// An arm64 vCPU's stage-2 Data or Instruction Abort (ESR_EL2 EC 0x24 / 0x20) exits as
+// ept_violation, the reason of the same event (the second stage could not translate): `gpa`
+// holds the faulting IPA, `esr` the syndrome, `final_translation` is !S1PTW.
 enum class exit_reason : std::uint8_t {
     ept_violation, // SDM basic exit reason 48
     ept_misconfig, // 49
     wbinvd,        // 54 (WBINVD and WBNOINVD)
     hlt,           // 12: the guest program ended or paused
     invd,          // 13: INVD exits unconditionally (SDM Vol. 3C, 26.1.2)
+    wrmsr,         // 32: WRMSR to an MSR the MSR bitmap intercepts (the guest's MTRRs)
 };
 
 constexpr auto enum_names_of(exit_reason) {
-    return names_table("ept-violation", "ept-misconfig", "wbinvd", "hlt", "invd");
+    return names_table("ept-violation", "ept-misconfig", "wbinvd", "hlt", "invd", "wrmsr");
 }
 
 constexpr std::string_view to_string(exit_reason r) {
@@ -40,6 +45,7 @@ struct vm_exit {
     std::uint64_t gva = 0; // guest-linear address, when the exit has one
     std::uint64_t gpa = 0; // guest-physical address (EPT exits)
     std::uint64_t qualification = 0;
+    std::uint32_t esr = 0; // arm64 stage-2 aborts: ESR_EL2 (0 on x86)
     // The guest's data access that exited (EPT exits on a final translation): what an
     // emulating handler (MMIO, PCI hole) completes. `data` points at `size` bytes: the store's
     // bytes, or the buffer a load's bytes go to.
@@ -48,6 +54,9 @@ struct vm_exit {
     unsigned size = 0;
     std::uint8_t* data = nullptr;
     bool noinvd = false; // WBNOINVD rather than WBINVD
+    // WRMSR: ECX and EDX:EAX.
+    std::uint32_t msr = 0;
+    std::uint64_t msr_value = 0;
     // Filled by the handler, for the vCPU's accounting (model/accounting.h): the part of the
     // delay it added that was the exit and the VM entry back, and the part that was cache
     // flushing done for the guest (WBINVD on the pCPUs, IPIs included). The rest of the delay
@@ -83,6 +92,12 @@ public:
     virtual void invept() = 0;
     // The EPTP (root address, walk length, memory type, A/D) the vCPU's MMU walks with.
     virtual void load_eptp(std::uint64_t raw) = 0;
+    // arm64: VTTBR_EL2 (the stage-2 root and VMID) the vCPU's MMU walks with. A vCPU without
+    // an arm64 MMU refuses it.
+    virtual void load_vttbr(std::uint64_t raw) {
+        (void)raw;
+        throw std::logic_error("load_vttbr: this vCPU has no arm64 MMU");
+    }
 };
 
 } // namespace mtsim

@@ -7,6 +7,7 @@
 
 #include "model/not_modelled.h"
 #include "model/perturb.h"
+#include "scenarios/arm64_scenario.h"
 #include "scenarios/guest_tables.h"
 
 namespace mtsim::scenarios {
@@ -67,14 +68,18 @@ platform::platform(const sc_core::sc_module_name& n, const scenario& s, oracle& 
     }
     m_vmm_devices = std::make_unique<vmm_devices>(m_s, hv.memslots(), bar_port);
     hv.set_vmm(*m_vmm_devices);
-    const memtype mtrr = s.guest.mtrr_default;
-    hv.set_guest_mtrr([mtrr](std::uint64_t) { return mtrr; });
+    hv.set_guest_mtrr_default(s.guest.mtrr_default); // the guest's MTRRs before it runs
     // A pass-through GPU is an assigned device from the VM's creation; VT-d snoop control
     // forces its DMA to snoop (what Xen's epte_get_entry_emt() and WBINVD intercept look at).
     const bool vfio = s.devices.gpu.mode == "vfio";
     hv.set_vm_facts(vfio, vfio && s.platform.iommu.ecap_sc);
+    hv.set_arm64(s.host.arm64); // nothing for an x86 host
     build_memslots(m_s, hv, m_o);
-    const cpu::guest_regs regs = build_guest_tables(m_s, mem, hv.memslots());
+    cpu::guest_regs regs;
+    if (s.platform.arch == "arm64")
+        m_arm64_regs = build_arm64_guest_tables(m_s, mem, hv.memslots());
+    else
+        regs = build_guest_tables(m_s, mem, hv.memslots());
     check_programs();
     create_agents(regs);
     m_ring = plan_gpu_ring(m_s, hv.memslots(), m_patterns);
@@ -147,6 +152,7 @@ void platform::create_agents(const cpu::guest_regs& regs) {
                                              cpu::agent_setup{vid, pcpus, p.pcpu});
         cpu::bind_ports(*v, bus);
         v->set_handler(hv);
+        if (s.platform.arch == "arm64") v->set_arm64(m_arm64_regs);
         hv.attach_vcpu(*v);
         hv.set_guest_cd(vid, s.guest.cr0_cd);
         v->set_guest_regs(regs);
@@ -192,13 +198,19 @@ void platform::start_of_simulation() {
         }
     } else {
         m_backend->realize();
+        // A ring in guest memory: its own No-Snoop attribute, as the driver set it up.
+        if (m_ring.guest_ring)
+            gpu.write_reg(gpu::reg::ring_ctl,
+                          s.devices.gpu.ring_no_snoop ? gpu::ring_ctl_no_snoop : 0);
         std::uint32_t id = 1;
         for (const auto& b : s.buffers)
             if (b.kind == buffer_kind::blob)
                 m_backend->create_blob(id++, device_addr(s, hv.memslots(), b), b.size);
-        if (s.host.kvm_virtio_device && m_backend->registers_noncoherent_dma())
-            hv.create_virtio_device().set_attr(kvm::kvm_virtio_device::group_noncoherent,
-                                               kvm::kvm_virtio_device::attr_noncoherent_set, ctx);
+        if (s.host.kvm_virtio_device && m_backend->registers_noncoherent_dma()) {
+            m_virtio_dev = &hv.create_virtio_device();
+            m_virtio_dev->set_attr(kvm::kvm_virtio_device::group_noncoherent,
+                                   kvm::kvm_virtio_device::attr_noncoherent_set, ctx);
+        }
     }
     gpu.program_ring(m_ring.base, m_ring.entries);
     if (!m_defer_raw_ept) apply_raw_ept(ctx);
@@ -250,15 +262,22 @@ void platform::hotplug(cpu::agent& ag) {
     sc_core::wait(d);
 }
 
-// Hot-unplug: KVM_DEV_VFIO_FILE_DEL of the GPU's file (virt/kvm/vfio.c kvm_vfio_file_del ->
-// kvm_vfio_update_coherency): when it was the VM's only non-coherent registration, the count
-// goes 1 -> 0 (kvm_arch_unregister_noncoherent_dma) and the era's rule decides whether every
-// EPT entry is zapped (kvm_noncoherent_dma_assignment_start_or_stop, Linux >= 6.7).
+// Hot-unplug. Pass-through: KVM_DEV_VFIO_FILE_DEL of the GPU's file (virt/kvm/vfio.c
+// kvm_vfio_file_del -> kvm_vfio_update_coherency). virtio-gpu: the VMM unrealizes the device
+// and closes the KVM virtio device's fd (the RFC's release -> kvm_arch_unregister_noncoherent_dma);
+// a VMM that never created one (no kvm_virtio_device host, or a coherent backend) has nothing
+// to tell KVM. Either way, when it was the VM's only non-coherent registration the count goes
+// 1 -> 0 and the era's rule decides whether every EPT entry is zapped
+// (kvm_noncoherent_dma_assignment_start_or_stop, Linux >= 6.7).
 void platform::unplug(cpu::agent& ag) {
-    if (!m_vfio) throw std::runtime_error(m_s.file + ": unplug without an attached device");
     sc_time d = SC_ZERO_TIME;
     kvm::host_context ctx{ag.pcpu(), d};
-    m_vfio->remove_file("gpu0", ctx);
+    if (is_vfio(m_s)) {
+        if (!m_vfio) throw std::runtime_error(m_s.file + ": unplug without an attached device");
+        m_vfio->remove_file("gpu0", ctx);
+    } else if (m_virtio_dev) {
+        m_virtio_dev->release(ctx);
+    }
     sc_core::wait(d);
 }
 

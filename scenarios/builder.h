@@ -116,6 +116,7 @@ private:
 
     std::unique_ptr<vmm_devices> m_vmm_devices;
     std::vector<std::unique_ptr<cpu::vcpu>> m_vcpus;
+    cpu::arm64_regs m_arm64_regs; // arm64: the guest's EL1 translation registers
     std::unique_ptr<cpu::host_cpu> m_vmm;
     std::unique_ptr<iommu::vtd> m_vtd;
     std::unique_ptr<iommu::iommu_domain> m_dom;
@@ -131,6 +132,7 @@ private:
     bool m_defer_raw_ept = false;
     sc_core::sc_time m_setup_time; // when set-up ended and the programs start
     kvm::kvm_vfio_device* m_vfio = nullptr;
+    kvm::kvm_virtio_device* m_virtio_dev = nullptr; // the VMM's KVM virtio device, if it made one
     std::vector<std::pair<cpu::agent*, std::vector<reg_slot>>> m_reg_slots;
 };
 

@@ -57,16 +57,26 @@ gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,
     if (started) plan.tails.push_back(count);
     while (plan.entries <= plan.ring.size()) plan.entries *= 2;
     plan.base = ring_hpa;
-    if (is_vfio(s) && started) {
+    // The ring in guest memory: always for a pass-through GPU; for the host's virtio-gpu when
+    // the guest has a buffer of that name (its driver writes the ring, the device reads it
+    // through the memory system), else the host driver's ring before time zero.
+    const buffer* rb = nullptr;
+    for (const auto& b : s.buffers)
+        if (b.name == s.devices.gpu.ring) rb = &b;
+    if (started && (is_vfio(s) || rb)) {
         const std::string key = "devices.gpu.ring";
-        const buffer* rb = nullptr;
-        for (const auto& b : s.buffers)
-            if (b.name == s.devices.gpu.ring) rb = &b;
-        if (!rb)
-            throw config_error(s.file, 0, key,
-                               fmt::format("no guest buffer named '{}' (a pass-through GPU's ring "
-                                           "lives in guest memory)",
-                                           s.devices.gpu.ring));
+        if (!rb) {
+            // At the key that asks for the ring: devices.gpu.ring when a file names it, else
+            // devices.gpu.mode (vfio is what puts the ring in guest memory).
+            auto at = s.origins.find(key);
+            if (at == s.origins.end()) at = s.origins.find("devices.gpu.mode");
+            const param_origin where = at == s.origins.end() ? param_origin{s.file, 0} : at->second;
+            throw config_error(where.file, where.line, key,
+                               fmt::format("no guest buffer named '{}' (with devices.gpu.mode "
+                                           "vfio the GPU's ring lives in guest memory: declare "
+                                           "a ram buffer '{}' or name one here)",
+                                           s.devices.gpu.ring, s.devices.gpu.ring));
+        }
         if (rb->kind != buffer_kind::ram)
             throw config_error(s.file, rb->line, key, "the ring is a buffer of kind ram");
         const std::uint64_t need = std::uint64_t(plan.entries) * gpu::descriptor_bytes;
@@ -77,7 +87,7 @@ gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,
                             "({} bytes)",
                             rb->name, plan.entries, need));
         plan.guest_ring = rb;
-        plan.base = rb->gpa; // IOVA = GPA
+        plan.base = device_addr(s, slots, *rb); // IOVA = GPA, or the host-physical address
     }
     return plan;
 }

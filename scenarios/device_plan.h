@@ -4,8 +4,10 @@
 // publishes (the k-th doorbell publishes the ops up to the (k+1)-th `wait_doorbell`), the
 // interrupt names by vector, the VRAM bytes the writes start from, and where the ring lives.
 // A pass-through (vfio) GPU's ring is the guest buffer `devices.gpu.ring`, which the guest
-// driver fills with ordinary stores (program_compiler.h); a host-owned (virtio) GPU's ring
-// is host memory its host driver wrote before time zero (`write_ring`). Each read/write
+// driver fills with ordinary stores (program_compiler.h); so is a host-owned (virtio) GPU's
+// when the guest has a buffer of that name (the device fetches the guest's descriptors at
+// their host-physical address, snooped unless devices.gpu.ring_no_snoop); without one, the
+// virtio ring is host memory its host driver wrote before time zero (`write_ring`). Each read/write
 // descriptor asks No-Snoop as its op says, else as `devices.gpu.no_snoop` says. It touches no
 // module and no simulation time.
 // The byte patterns come from the run's one pattern_source, shared with the program compiler,
@@ -47,7 +49,7 @@ struct gpu_ring_plan {
     std::vector<std::pair<std::uint64_t, std::vector<std::uint8_t>>> vram_init;
     std::uint32_t entries = 2;          // ring size: a power of two above the descriptor count
     std::uint64_t base = 0;             // the ring's address as the GPU sees it (IOVA or hpa)
-    const buffer* guest_ring = nullptr; // vfio: the guest buffer holding the ring
+    const buffer* guest_ring = nullptr; // the guest buffer holding the ring, if the guest writes it
     // Reads that name a register (docs/litmus.md): where in VRAM their bytes land.
     struct reg_read {
         std::string reg;
@@ -59,7 +61,7 @@ struct gpu_ring_plan {
 
 gpu_ring_plan plan_gpu_ring(const scenario& s, const kvm::memslot_table& slots,
                             pattern_source& patterns);
-// virtio only: the host driver's ring, written into DRAM before time zero.
+// A ring the guest does not write: the host driver's, written into DRAM before time zero.
 void write_ring(const gpu_ring_plan& plan, dram& mem);
 
 } // namespace mtsim::scenarios

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cpu/vcpu.h"
 #include "gpu/descriptor.h"
 #include "scenarios/address_plan.h"
 
@@ -134,6 +135,18 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
         case op_type::unplug:
             prog.callback("unplug", [&hooks](cpu::agent& ag) { hooks.unplug(ag); });
             break;
+        case op_type::wrmsr: {
+            // The guest's WRMSR exits to KVM (cpu/vcpu.h), which keeps the MTRR and, where its
+            // era honors guest MTRRs, zaps the range (kvm/guest_mtrr.cpp).
+            const auto msr = std::uint32_t(op.value);
+            const std::uint64_t v = *op.store_value;
+            prog.callback(fmt::format("wrmsr {:#x}", msr), [msr, v](cpu::agent& ag) {
+                auto* vc = dynamic_cast<cpu::vcpu*>(&ag);
+                if (!vc) throw std::logic_error("wrmsr on an agent that is not a vCPU");
+                vc->wrmsr(msr, v);
+            });
+            break;
+        }
         case op_type::poll:
             prog.poll(linear(op, 0), *op.until, unsigned(op.len), cycles{op.value}, lbl);
             break;
@@ -143,8 +156,9 @@ cpu::program compile_cpu_program(const scenario& s, const agent_program& p, agen
         case op_type::write_descriptors:
             if (!ring.guest_ring)
                 throw config_error(s.file, op.line, "programs." + p.agent + ".write_descriptors",
-                                   "only a pass-through (devices.gpu.mode vfio) GPU's ring is "
-                                   "written by the guest");
+                                   "the GPU's ring is not in guest memory: it is with "
+                                   "devices.gpu.mode vfio, or with virtio when a guest buffer is "
+                                   "named as devices.gpu.ring");
             write_descriptors(doorbells, op.line);
             break;
         case op_type::doorbell: {

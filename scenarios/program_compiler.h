@@ -38,7 +38,8 @@ public:
     virtual void vm_pause(agent_id a, cpu::agent& ag) = 0;
     // The VMM creates the KVM-VFIO device if needed and adds the GPU's file.
     virtual void hotplug(cpu::agent& ag) = 0;
-    // The VMM removes the GPU's file from the KVM-VFIO device (KVM_DEV_VFIO_FILE_DEL).
+    // The VMM unplugs the GPU: removes its file from the KVM-VFIO device
+    // (KVM_DEV_VFIO_FILE_DEL), or closes the KVM virtio device of a virtio-gpu.
     virtual void unplug(cpu::agent& ag) = 0;
     // The release half of a doorbell that travels as an MMIO store.
     virtual void release(agent_id a, const std::string& key) = 0;

@@ -59,6 +59,7 @@ json op_args(const scenario_op& op) {
                 {"len", op.len},
                 {"until", *op.until},
                 {"max_cycles", op.value}};
+    if (op.type == op_type::wrmsr) return {{"msr", op.value}, {"value", *op.store_value}};
     switch (op.type) {
     case op_type::signal:
     case op_type::wait:
@@ -117,7 +118,7 @@ nlohmann::json resolved_json(const scenario& s) {
                            {"kind", kind_name(b.kind)},
                            {"gpa", b.gpa},
                            {"size", b.size},
-                           {"pat", std::string(to_string(b.pat))}});
+                           {"pat", std::string(b.s1 ? to_string(*b.s1) : to_string(b.pat))}});
     j["guest"]["buffers"] = buffers;
     json raw_pte = json::array();
     for (const auto& r : s.raw_ptes) raw_pte.push_back(raw_json(r, "gva"));

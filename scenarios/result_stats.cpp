@@ -47,6 +47,8 @@ nlohmann::json platform::stats_json() const {
             {"mmio_exits", h.mmio_exits.value()},
             {"pci_hole_reads", h.pci_hole_reads.value()},
             {"zaps", h.zaps.value()},
+            {"exits_wrmsr", h.exits_wrmsr.value()},
+            {"mtrr_zaps", h.mtrr_zaps.value()},
             {"noncoherent_count", hv.noncoherent_count()},
             {"dram_writes", ms.stats().dram_writes.value()},
             {"wc_drains", ms.stats().wc_drains.value()},

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "model/not_modelled.h"
+#include "scenarios/arm64_scenario.h"
 #include "scenarios/derived.h"
 #include "scenarios/list_sets.h"
 #include "scenarios/scenario_parts.h"
@@ -92,9 +93,12 @@ void gpu_device_config::describe(param_visitor& v) {
     v.flag("hotplug", hotplug, "vfio: KVM learns of the device only at the VMM's hotplug op");
     v.size("bar_gpa", bar_gpa, "guest-physical address of the GPU's BAR (4 KiB)");
     v.mem_type("bar_pat", bar_pat, "the guest's page type for its mapping of the GPU's BAR");
-    v.text("ring", ring, "vfio: the guest buffer that holds the command ring");
+    v.text("ring", ring,
+           "the guest buffer that holds the command ring (vfio: required; virtio: when the "
+           "guest has one of that name, else the host writes the ring)");
     v.flag("ring_no_snoop", ring_no_snoop,
-           "vfio: descriptor fetches ask No-Snoop (gated by enable_no_snoop)");
+           "descriptor fetches from a ring in guest memory ask No-Snoop (gated by Enable No "
+           "Snoop)");
 }
 
 void devices_config::describe(param_visitor& v) {
@@ -370,11 +374,7 @@ std::string arch_mismatch(const scenario& s) {
 void require_runnable(const scenario& s) {
     if (const std::string why = arch_mismatch(s); !why.empty())
         throw config_error(s.file, 0, "platform.arch", why);
-    if (s.platform.arch == "arm64")
-        throw not_modelled("an arm64 platform run (the stage-1 x stage-2 vCPU MMU and the arm64 "
-                           "attribute paths are not built yet; `mtsim memtype --arch arm64` "
-                           "explains the attributes)",
-                           s.file);
+    if (s.platform.arch == "arm64") require_arm64_runnable(s);
 }
 
 bool is_host_file(const std::string& host) {

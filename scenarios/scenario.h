@@ -113,7 +113,12 @@ struct buffer {
     std::uint64_t gpa = 0;
     std::uint64_t size = 0;
     memtype pat = memtype::wb; // the guest's page type
-    unsigned line = 0;         // source line
+    // The `pat` key named an x86 type (checked against platform.arch: arm64 takes arm64 types).
+    bool pat_given = false;
+    // arm64: the stage-1 type (MAIR_EL1 attribute) the `pat` key named, Normal-WB when absent.
+    std::optional<arm64_memtype> s1;
+    unsigned line = 0; // source line
+    arm64_memtype s1_type() const { return s1.value_or(arm64_memtype::normal_wb); }
 };
 
 enum class op_type : std::uint8_t {
@@ -147,6 +152,7 @@ enum class op_type : std::uint8_t {
     unplug,
     xchg,     // XCHG: a locked exchange (docs/litmus.md)
     lock_add, // LOCK XADD: a locked add
+    wrmsr,    // WRMSR to a guest MTRR: msr in `value`, the written value in `store_value`
 };
 
 struct scenario_op {

@@ -31,9 +31,20 @@ void parse_buffers(const std::string& file, const YAML::Node& list, scenario& s)
                 out.gpa = number(file, it->second, kk);
             else if (key == "size")
                 out.size = number(file, it->second, kk);
-            else if (key == "pat")
-                out.pat = type_of(file, it->second, kk);
-            else if (key == "kind") {
+            else if (key == "pat") {
+                // x86 PAT types and arm64 stage-1 types; platform.arch decides which are valid
+                // (scenarios/arm64_scenario.cpp).
+                if (const auto a = parse_arm64_memtype(scalar(file, it->second, kk)))
+                    out.s1 = *a;
+                else if (!parse_memtype(scalar(file, it->second, kk)))
+                    fail(file, it->second, kk,
+                         "expected a memory type: " + memtype_names() + " (x86), or " +
+                             arm64_memtype_names() + " (arm64)");
+                else {
+                    out.pat = type_of(file, it->second, kk);
+                    out.pat_given = true;
+                }
+            } else if (key == "kind") {
                 const std::string v = scalar(file, it->second, kk);
                 if (v == "ram")
                     out.kind = buffer_kind::ram;

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "kvm/guest_mtrr.h"
 #include "litmus/herd.h"
 #include "scenarios/validate.h"
 
@@ -99,6 +100,7 @@ constexpr op_name op_names[] = {
     {"unplug", op_type::unplug, true, false},
     {"xchg", op_type::xchg, true, false},
     {"lock_add", op_type::lock_add, true, false},
+    {"wrmsr", op_type::wrmsr, true, false},
 };
 
 // A register name (docs/litmus.md): [A-Za-z_][A-Za-z0-9_]*.
@@ -152,6 +154,36 @@ void parse_poll(const std::string& file, const YAML::Node& arg, const std::strin
         fail(file, arg, ka + ".offset",
              fmt::format("the value must be naturally aligned inside buffer '{}' ({:#x} bytes)",
                          b->name, b->size));
+}
+
+// `wrmsr: {msr: N, value: V}`: a guest WRMSR to one of the MTRRs KVM emulates; a value the
+// CPU refuses with #GP (reserved bits, a reserved type, a range past MAXPHYADDR) is refused here.
+void parse_wrmsr(const std::string& file, const YAML::Node& arg, const std::string& ka,
+                 scenario_op& op) {
+    if (!arg.IsMap()) fail(file, arg, ka, "expected {msr: N, value: V}");
+    bool msr = false;
+    for (auto it = arg.begin(); it != arg.end(); ++it) {
+        const std::string key = it->first.as<std::string>();
+        const std::string kk = ka + "." + key;
+        if (key == "msr") {
+            op.value = number(file, it->second, kk);
+            msr = true;
+        } else if (key == "value")
+            op.store_value = number(file, it->second, kk);
+        else
+            fail(file, it->first, kk, "unknown key; valid: msr, value");
+    }
+    if (!msr) fail(file, arg, ka + ".msr", "a wrmsr needs its MSR number");
+    if (!op.store_value) fail(file, arg, ka + ".value", "a wrmsr needs the value it writes");
+    mtrr_state scratch(kvm::guest_mtrr_config());
+    if (op.value > 0xFFFFFFFF || !scratch.rdmsr(std::uint32_t(op.value)))
+        fail(file, arg, ka + ".msr",
+             fmt::format("MSR {:#x} is not a guest MTRR (modelled: IA32_MTRR_DEF_TYPE 0x2ff, "
+                         "IA32_MTRR_PHYSBASE0-7 / PHYSMASK0-7 0x200-0x20f, the fixed ranges "
+                         "0x250, 0x258, 0x259, 0x268-0x26f)",
+                         op.value));
+    if (auto gp = scratch.wrmsr(std::uint32_t(op.value), *op.store_value))
+        fail(file, arg, ka + ".value", "WRMSR raises #GP: " + gp->reason);
 }
 
 scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::string& k, bool gpu,
@@ -270,6 +302,9 @@ scenario_op parse_op(const std::string& file, const YAML::Node& n, const std::st
     } else if (op.type == op_type::poll) {
         if (!has_arg) fail(file, n, ka, "expected {buffer, offset, len, until, max_cycles}");
         parse_poll(file, arg, ka, s, op);
+    } else if (op.type == op_type::wrmsr) {
+        if (!has_arg) fail(file, n, ka, "expected {msr: N, value: V}");
+        parse_wrmsr(file, arg, ka, op);
     } else if (op.type == op_type::signal || op.type == op_type::wait ||
                op.type == op_type::gpu_interrupt || op.type == op_type::label) {
         if (!has_arg) fail(file, n, ka, "expected a name: {" + name + ": NAME}");

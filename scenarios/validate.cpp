@@ -189,14 +189,18 @@ void ops(const scenario& s) {
                     fail("the device is hot-plugged once; this is a second hotplug");
             }
             if (op.type == op_type::unplug) {
-                if (!is_vfio(s) || !s.devices.gpu.kvm_vfio)
+                if (is_vfio(s) && !s.devices.gpu.kvm_vfio)
                     fail("unplug removes the pass-through device's file from the KVM-VFIO "
-                         "device: it needs devices.gpu.mode vfio and devices.gpu.kvm_vfio");
+                         "device: with devices.gpu.mode vfio it needs devices.gpu.kvm_vfio");
+                if (p.agent != "vmm")
+                    fail("unplug is the VMM's: it removes the device and tells KVM");
                 if (s.devices.gpu.hotplug && hotplugs == 0)
                     fail("unplug before the device was hot-plugged (KVM_DEV_VFIO_FILE_DEL of a "
                          "file not attached: -ENOENT)");
                 if (++unplugs > 1) fail("the device is unplugged once; this is a second unplug");
             }
+            if (op.type == op_type::wrmsr && vmm)
+                fail("wrmsr writes a guest MTRR: a vCPU's op (the VMM thread is host code)");
             if (gpu && op.type == op_type::gpu_interrupt) ++descriptors;
             if (!is_memory_op(op.type)) continue;
             const buffer& b = s.find_buffer(op.buffer);
@@ -325,6 +329,10 @@ memory_estimate estimate_host_memory(const scenario& s) {
 }
 
 void validate_scenario(const scenario& s) {
+    if (s.guest.mtrr_default == memtype::uc_minus)
+        fail_at(s, "guest.mtrr_default",
+                "UC- is a PAT-only encoding; an MTRR holds UC, WC, WT, WP or WB");
+    validate_arch(s);
     blocks(s);
     buffers(s);
     ops(s);

@@ -50,6 +50,8 @@ std::uint64_t host_memory_budget(const scenario& s);
 
 // Throws config_error (FILE:LINE: key) for the first check that fails.
 void validate_scenario(const scenario& s);
+// Buffer types and x86-only keys against platform.arch (scenarios/arm64_scenario.h).
+void validate_arch(const scenario& s);
 // The synchronization check alone (validate_sync.cpp).
 void validate_sync(const scenario& s);
 

@@ -11,6 +11,7 @@
 #include "cpu/walker.h"
 #include "model/oracle.h"
 #include "model/text.h"
+#include "scenarios/arm64_walk.h"
 #include "scenarios/builder.h"
 
 namespace mtsim::scenarios {
@@ -117,6 +118,11 @@ private:
     }
 
     void walk() {
+        if (m_p.scn().platform.arch == "arm64") {
+            sc_time d0 = sc_core::SC_ZERO_TIME;
+            result = arm64_walk(m_p, m_r, d0);
+            return;
+        }
         cpu::vcpu& v = m_p.vcpu(m_r.vcpu);
         cpu::mmu& m = v.mmu();
         const bool user = m_p.scn().platform.vcpu.user_mode;
@@ -235,7 +241,7 @@ nlohmann::json walk_scenario(const scenario& in, const walk_request& r) {
     j["scenario"] = scenario_name(s.file);
     j["file"] = s.file;
     j["host"] = s.host_name;
-    j["policy"] = s.host.kvm.policy;
+    j["policy"] = s.platform.arch == "arm64" ? s.host.arm64.policy : s.host.kvm.policy;
     j["vcpu"] = r.vcpu;
     j["gva"] = hex(r.gva);
     j["access"] = std::string(cpu::to_string(r.kind));
@@ -245,6 +251,7 @@ nlohmann::json walk_scenario(const scenario& in, const walk_request& r) {
 }
 
 std::string format_walk(const nlohmann::json& w) {
+    if (w.value("arch", "") == "arm64") return format_arm64_walk(w);
     std::ostringstream os;
     auto str = [](const nlohmann::json& v) { return v.get<std::string>(); };
     os << "walk: " << str(w["scenario"]) << " under " << str(w["host"]) << " (policy "

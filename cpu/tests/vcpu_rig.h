@@ -130,6 +130,7 @@ public:
             return exit_outcome::resume;
         case exit_reason::hlt:
         case exit_reason::invd:
+        case exit_reason::wrmsr:
             return exit_outcome::resume;
         case exit_reason::ept_misconfig:
             // KVM's fast MMIO path: a deliberately misconfigured leaf marks an MMIO page.

@@ -11,7 +11,7 @@
 using namespace mtsim;
 
 TEST_CASE("enum names: exit_reason - verdict - op_kind - type_source tables are complete") {
-    check_enum_table(exit_reason::invd);
+    check_enum_table(exit_reason::wrmsr);
     check_enum_table(verdict::corrupt_unknown);
     check_enum_table(op_kind::dma_write);
     check_enum_table(type_source::fixed);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Command-line tests of the device path: the pass-through BAR as host MMIO (walk, UC and WC
-# doorbells), the ring in guest memory, No-Snoop per request.
+# doorbells), the ring in guest memory (vfio and virtio), No-Snoop per request.
 # usage: device_cli_test.sh MTSIM CASE   (run from the source tree's root)
 set -u
 mtsim=$1
@@ -63,6 +63,26 @@ stale_descriptor_names_ring)
     # The GPU then interrupts nobody waits for: the run is clean.
     [ "$v" = clean ] || fail "snooped ring fetch: $v"
     ;;
+virtio_stale_descriptor)
+    # The virtio ring in guest memory: the guest's descriptor store, dirty in its L1D at the
+    # kick, is fetched stale by a No-Snoop fetch, with the ring in the cause chain; snooped
+    # fetches find it in the cache.
+    f="$cat/13b-virtio-stale-descriptor.yaml"
+    r=$("$mtsim" run "$f" --json) || fail "run failed"
+    v=$(echo "$r" | json_get 'r["verdict"], r["stats"]["mmio_exits"]')
+    [ "$v" = "stale-read 1" ] || fail "verdict and kick exits: $v"
+    echo "$r" | json_get 'json.dumps(r["causes"])' | grep -q "gpu dma-read ring+0x0" ||
+        fail "the cause chain does not name the ring: $r"
+    v=$("$mtsim" run "$f" --json --set devices.gpu.ring_no_snoop=false | json_get 'r["verdict"]')
+    [ "$v" = clean ] || fail "snooped ring fetch: $v"
+    # Without a ring buffer the host driver writes the ring: write_descriptors has no ring.
+    t=$(mktemp --suffix=.yaml)
+    sed -e "s#include: shared/#include: $PWD/$cat/shared/#" -e '/name: ring,/d' "$f" > "$t"
+    out=$("$mtsim" run "$t" 2>&1); rc=$?
+    rm -f "$t"
+    [ $rc -eq 2 ] || fail "write_descriptors without a guest ring: exit $rc ($out)"
+    echo "$out" | grep -q "not in guest memory" || fail "write_descriptors without a guest ring: $out"
+    ;;
 no_snoop_per_op)
     # 64 lines read with No-Snoop, 64 snooped; Device Control off: none non-snooped.
     n=$("$mtsim" run "$data/vfio-no-snoop-per-op.yaml" --json | json_get 'r["stats"]["dma_non_snooped"]')
@@ -92,7 +112,14 @@ vmm_doorbell)
 ring_required)
     out=$("$mtsim" run "$data/vfio-no-ring.yaml" 2>&1); rc=$?
     [ $rc -eq 2 ] || fail "exit $rc: $out"
-    echo "$out" | grep -q "key 'devices.gpu.ring'" || fail "does not name devices.gpu.ring: $out"
+    # At the line of the key that puts the ring in guest memory (devices.gpu.mode: vfio, line
+    # 2), or of devices.gpu.ring when the file names a buffer that does not exist.
+    echo "$out" | grep -q "$data/vfio-no-ring.yaml:2: key 'devices.gpu.ring'" ||
+        fail "does not name vfio-no-ring.yaml:2 and devices.gpu.ring: $out"
+    out=$("$mtsim" run "$data/vfio-no-ring.yaml" --set devices.gpu.ring=cmds 2>&1); rc=$?
+    [ $rc -eq 2 ] || fail "exit $rc: $out"
+    echo "$out" | grep -q "devices.gpu.ring=cmds.*key 'devices.gpu.ring'.*'cmds'" ||
+        fail "a --set ring does not name the --set: $out"
     ;;
 *) fail "unknown case $case_" ;;
 esac

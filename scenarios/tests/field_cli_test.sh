@@ -1,7 +1,8 @@
 #!/bin/bash
 # Command-line tests of the field scenarios' verdict classes: the cause chain of a `hang` (where
 # the poller's loads were served from, the EPT decision), its threshold, the derivation of a
-# `machine-check`, the unplug edge's zaps, and bad poll/unplug inputs.
+# `machine-check`, the unplug edge's zaps (VFIO file and KVM virtio device close), guest MTRR
+# writes per era, and bad poll/unplug/wrmsr inputs.
 # usage: field_cli_test.sh MTSIM CASE   (run from the source tree's root)
 set -u
 mtsim=$1
@@ -58,13 +59,49 @@ unplug_zaps)
     z=$("$mtsim" run "$cat/17-hotunplug-noncoherent-zap.yaml" --host linux-6.6 --json | json "r['stats']['zaps']")
     [ "$z" = 0 ] || fail "6.6 never zaps: $z"
     ;;
+virtio_close_zaps)
+    # The KVM virtio device's close is the 1 -> 0 edge: a 6.10 base zaps on both edges and the
+    # blob's WC entry (IPAT=0) comes back WB with IPAT=1; a host without the device never counts.
+    f="$cat/17b-virtio-close-noncoherent-zap.yaml"
+    out=$("$mtsim" run "$f" --host kvm-virtio-rfc --json) || fail "run: $out"
+    [ "$(json "r['verdict'], r['stats']['zaps']" <<<"$out")" = "clean 2" ] ||
+        fail "kvm-virtio-rfc: $(json "r['verdict'], r['stats']['zaps']" <<<"$out")"
+    z=$("$mtsim" run "$f" --host linux-6.10 --json | json "r['stats']['zaps']")
+    [ "$z" = 0 ] || fail "no KVM virtio device, yet $z zaps"
+    # Without the close, the rfc host zaps once (the 0 -> 1 edge at set-up).
+    t=$(mktemp --suffix=.yaml)
+    sed -e "s#include: shared/#include: $PWD/$cat/shared/#" -e '/^    - unplug$/d' "$f" > "$t"
+    z=$("$mtsim" run "$t" --host kvm-virtio-rfc --json | json "r['stats']['zaps']")
+    rm -f "$t"
+    [ "$z" = 1 ] || fail "without the close: $z zaps"
+    ;;
+mtrr_wrmsr_zap)
+    # 24b: the guest's WRMSRs to a variable-range MTRR after KVM built the buffer's leaf. 6.10
+    # (non-coherent) zaps the written ranges and the rebuilt leaf is the guest MTRR's UC; 6.15
+    # keeps the values only: the leaf stays WB and the GPU's No-Snoop read is stale.
+    f="$cat/24b-guest-mtrr-variable-range-wrmsr.yaml"
+    out=$("$mtsim" run "$f" --host linux-6.10 --json) || fail "run: $out"
+    [ "$(json "r['verdict'], r['stats']['exits_wrmsr'], r['stats']['mtrr_zaps']" <<<"$out")" = "clean 2 2" ] ||
+        fail "linux-6.10: $(json "r['verdict'], r['stats']['exits_wrmsr'], r['stats']['mtrr_zaps']" <<<"$out")"
+    out=$("$mtsim" run "$f" --host linux-6.15 --json)
+    [ "$(json "r['verdict'], r['stats']['exits_wrmsr'], r['stats']['mtrr_zaps']" <<<"$out")" = "stale-read 2 0" ] ||
+        fail "linux-6.15: $(json "r['verdict'], r['stats']['exits_wrmsr'], r['stats']['mtrr_zaps']" <<<"$out")"
+    # Without the valid bit the range does not exist: 6.10 zaps, and rebuilds WB (stale-read).
+    v=$("$mtsim" run "$f" --host linux-6.10 --set 'programs.vcpu0[2].wrmsr.value=0x3ffffffff000' --json | json "r['verdict']")
+    [ "$v" = stale-read ] || fail "invalid range on 6.10: $v"
+    ;;
+mtrr_bad_inputs)
+    bad bad-wrmsr-msr.yaml 7 'programs.vcpu0\[0\].wrmsr.msr'
+    bad bad-wrmsr-gp.yaml 7 'programs.vcpu0\[0\].wrmsr.value'
+    bad bad-wrmsr-vmm.yaml 9 'programs.vmm\[0\].wrmsr'
+    out=$("$mtsim" run "$data/bad-wrmsr-gp.yaml" 2>&1)
+    echo "$out" | grep -q "#GP: IA32_MTRR_PHYSBASE0: type 2 is reserved" || fail "no #GP reason: $out"
+    ;;
 poll_bad_inputs)
     bad bad-poll-no-until.yaml 7 'programs.vcpu0\[0\].poll.until'
     bad bad-poll-misaligned.yaml 7 'programs.vcpu0\[0\].poll.offset'
     bad bad-poll-len.yaml 7 'programs.vcpu0\[0\].poll.len'
-    out=$("$mtsim" run "$data/bad-unplug-virtio.yaml" 2>&1); rc=$?
-    [ $rc -eq 2 ] || fail "unplug without vfio: exit $rc ($out)"
-    echo "$out" | grep -q "unplug" || fail "unplug without vfio: $out"
+    bad bad-unplug-vcpu.yaml 8 'programs.vcpu0\[1\].unplug'
     ;;
 *)
     fail "unknown case $case_"

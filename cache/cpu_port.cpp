@@ -37,10 +37,10 @@ void cpu_port::refuse_request(const access_ext* ext) const {
 void cpu_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     access_ext* ext = gp.get_extension<access_ext>();
     if (!ext || ext->who.pcpu != m_p) refuse_request(ext);
-    const served_probe probe(m_ctx.stats);
 
     const std::uint64_t addr = gp.get_address();
     if (gp.get_command() == tlm::TLM_IGNORE_COMMAND) {
+        const served_probe probe(m_ctx.stats);
         cache_op(*ext, addr, delay);
         ext->served = probe.level();
         gp.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -49,11 +49,36 @@ void cpu_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay
     // Every data access, fast or not, passes the same checks, here and only here.
     check_data_access(*ext, gp);
     const unsigned len = gp.get_data_length();
+    // The lean path: a checked WB load or store within one line (a WB type never comes with
+    // source cd: check_data_access refuses that).
+    const bool lean = ext->type == memtype::wb &&
+                      (ext->op == op_kind::load || ext->op == op_kind::store) && len > 0 &&
+                      (addr & m_ctx.line_mask) + len <= m_ctx.cfg.line_size;
     // A cacheable access decoded as device memory (ms_context::device_ranges): a machine check.
-    if (!m_ctx.device_ranges.empty() && is_cacheable(ext->type))
+    bool machine_check = false;
+    if (!m_ctx.device_ranges.empty() && is_cacheable(ext->type) && m_ctx.on_machine_check)
         for (const auto& [lo, hi] : m_ctx.device_ranges)
-            if (addr < hi && lo < addr + len && m_ctx.on_machine_check)
-                m_ctx.on_machine_check(*ext, addr, len);
+            machine_check |= addr < hi && lo < addr + len;
+    // Without a machine check and pending WC bytes nothing below moves a counter before the
+    // L1D look-up, so an L1D hit is served at L1 without a probe (served_probe.h), and the
+    // counters are read only when the access goes further.
+    if (lean && !machine_check && m_wc.used() == 0) {
+        const bool write = ext->op == op_kind::store;
+        const auto r = m_caches.access_wb_l1(write, addr, gp.get_data_ptr(), len, delay);
+        if (r == private_hierarchy::wb_hit::hit) {
+            ext->served = served_level::l1;
+        } else {
+            const served_probe probe(m_ctx.stats);
+            wb_beyond_l1(r, *ext, gp, delay);
+            ext->served = probe.level();
+        }
+        gp.set_response_status(tlm::TLM_OK_RESPONSE);
+        return;
+    }
+    const served_probe probe(m_ctx.stats);
+    if (machine_check)
+        for (const auto& [lo, hi] : m_ctx.device_ranges)
+            if (addr < hi && lo < addr + len) m_ctx.on_machine_check(*ext, addr, len);
     // A processor sees its own stores: a cacheable access to bytes still in this pCPU's WC
     // buffers (its NT stores, or stores through a WC alias) drains those buffers first, so
     // the later load reads them and the later store is not overwritten by an older drain.
@@ -61,19 +86,26 @@ void cpu_port::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay
     if (m_wc.used() != 0 && is_cacheable(ext->type) && ext->op != op_kind::nt_store)
         m_wc.drain_range(addr, len, delay);
 
-    // The lean path: a checked WB load or store within one line (a WB type never comes with
-    // source cd: check_data_access refuses that).
-    if (ext->type == memtype::wb && (ext->op == op_kind::load || ext->op == op_kind::store) &&
-        len > 0 && (addr & m_ctx.line_mask) + len <= m_ctx.cfg.line_size &&
-        m_caches.access_wb(ext->op == op_kind::store, addr, gp.get_data_ptr(), len, delay)) {
-        ext->served = probe.level();
-        gp.set_response_status(tlm::TLM_OK_RESPONSE);
-        return;
-    }
-    if (!needs_cacheable(ext->op) || !exclusive_access(*ext, gp, delay))
+    if (lean) {
+        const auto r =
+            m_caches.access_wb_l1(ext->op == op_kind::store, addr, gp.get_data_ptr(), len, delay);
+        if (r != private_hierarchy::wb_hit::hit) wb_beyond_l1(r, *ext, gp, delay);
+    } else if (!needs_cacheable(ext->op) || !exclusive_access(*ext, gp, delay)) {
         data_access(*ext, gp, delay);
+    }
     ext->served = probe.level();
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+// A lean access the L1D did not serve: the miss path without a second L1D look-up, or the
+// general path for a hit that changes the line's state.
+void cpu_port::wb_beyond_l1(private_hierarchy::wb_hit r, const access_ext& ext,
+                            tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    if (r == private_hierarchy::wb_hit::declined) return data_access(ext, gp, delay);
+    if (ext.op == op_kind::store)
+        m_caches.store(gp.get_address(), gp.get_data_ptr(), gp.get_data_length(), delay, true);
+    else
+        m_caches.load(gp.get_address(), gp.get_data_ptr(), gp.get_data_length(), delay, true);
 }
 
 void cpu_port::refuse_data_access(const access_ext& ext, const tlm::tlm_generic_payload& gp) const {

@@ -60,6 +60,8 @@ private:
     [[noreturn]] [[gnu::cold]] [[gnu::noinline]] void refuse_request(const access_ext* ext) const;
     // A checked data access, split per line and dispatched by memory type.
     void data_access(const access_ext& ext, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+    void wb_beyond_l1(private_hierarchy::wb_hit r, const access_ext& ext,
+                      tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
     void no_fill_access(bool write, std::uint64_t addr, std::uint8_t* ptr, unsigned len,
                         sc_core::sc_time& delay);
     void cache_op(const access_ext& ext, std::uint64_t addr, sc_core::sc_time& delay);

@@ -28,25 +28,22 @@ public:
     const cache_array& l1() const { return m_l1; }
     const cache_array& l2() const { return m_l2; }
 
-    // A WB load or store within one line that passed the port's checks (cpu_port.h). An L1D
-    // hit that stays in its state is served here; an L1D miss goes to load()/store(), which
-    // skip a second L1D lookup. Returns false, having changed nothing, when the L1D holds the
-    // line but the access changes its state: the caller then takes the general path.
+    // A WB load or store within one line that passed the port's checks (cpu_port.h), at the
+    // L1D only: an L1D hit that stays in its state is served here (hit); an L1D miss changes
+    // nothing and the caller goes to load()/store() with l1_missed set (l1_miss); declined,
+    // having changed nothing, when the L1D holds the line but the access changes its state:
+    // the caller then takes the general path. Split from the miss so that the port learns
+    // where an access was served without reading the counters on a hit (served_probe.h).
     // Inline (it is most of the L1D-hit path); the miss paths stay out of line.
-    [[gnu::always_inline]] bool access_wb(bool write, std::uint64_t addr, std::uint8_t* ptr,
-                                          unsigned len, sc_core::sc_time& delay) {
+    enum class wb_hit : std::uint8_t { hit, l1_miss, declined };
+    [[gnu::always_inline]] wb_hit access_wb_l1(bool write, std::uint64_t addr, std::uint8_t* ptr,
+                                               unsigned len, sc_core::sc_time& delay) {
         cache_line* l = m_l1.find(addr >> m_ctx.line_shift);
-        if (!l) {
-            if (write)
-                store(addr, ptr, len, delay, true);
-            else
-                load(addr, ptr, len, delay, true);
-            return true;
-        }
+        if (!l) return wb_hit::l1_miss;
         const proto_event ev = write ? proto_event::store : proto_event::load;
         const mesi s = l->l2->state;
         const transition& tr = m_home.protocol().at(s, ev);
-        if (!(tr.defined && (tr.actions & act::hit) && tr.next == s)) return false;
+        if (!(tr.defined && (tr.actions & act::hit) && tr.next == s)) return wb_hit::declined;
         m_home.count(s, ev);
         m_l1.touch(l);
         std::uint8_t* d = l->data + (addr & m_ctx.line_mask);
@@ -58,7 +55,7 @@ public:
         }
         ++m_ctx.stats.l1_hits;
         delay += m_ctx.time.l1;
-        return true;
+        return wb_hit::hit;
     }
     // l1_missed: the caller already looked the line up in the L1D and did not find it.
     void load(std::uint64_t addr, std::uint8_t* dst, unsigned len, sc_core::sc_time& delay,

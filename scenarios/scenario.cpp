@@ -4,6 +4,8 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <tuple>
 
@@ -272,7 +274,7 @@ struct host_entry {
     bool arm64 = false;
 };
 
-std::vector<host_entry> host_entries() {
+std::vector<host_entry> read_host_entries() {
     std::vector<host_entry> out;
     for (const auto& e : fs::directory_iterator(hosts_dir())) {
         if (e.path().extension() != ".yaml") continue;
@@ -293,7 +295,27 @@ std::vector<host_entry> host_entries() {
     return out;
 }
 
+// The host folder read once per process and folder (MTSIM_HOSTS_DIR may name another): the
+// matrix loads every (scenario, host) pair in one process.
+const std::vector<host_entry>& host_entries() {
+    static std::mutex lock;
+    static std::map<std::string, std::vector<host_entry>> read;
+    const std::lock_guard<std::mutex> hold(lock);
+    const std::string dir = hosts_dir();
+    auto it = read.find(dir);
+    if (it == read.end()) it = read.emplace(dir, read_host_entries()).first;
+    return it->second;
+}
+
 } // namespace
+
+bool is_host_name(const std::string& name) {
+    if (!name.empty() && name.find('/') == std::string::npos && name[0] != '.' &&
+        fs::exists(hosts_dir() + "/" + name + ".yaml"))
+        return true;
+    const auto names = host_names();
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
 
 std::vector<std::string> host_names() {
     // Columns follow the registry's policy order; a policy's own-name host first, then the
@@ -316,7 +338,7 @@ std::vector<std::string> host_names() {
                                                               }));
         return std::make_tuple(at, h.name != h.policy, h.name);
     };
-    auto hosts = host_entries();
+    std::vector<host_entry> hosts = host_entries();
     std::sort(hosts.begin(), hosts.end(),
               [&](const host_entry& a, const host_entry& b) { return rank(a) < rank(b); });
     std::vector<std::string> out;
@@ -331,8 +353,7 @@ host_config load_host(const std::string& name) {
         load_yaml(parse_file(hf), hf, h, "host");
         return h;
     }
-    const auto names = host_names();
-    if (std::find(names.begin(), names.end(), name) == names.end())
+    if (!is_host_name(name))
         throw config_error(hf, 0, "host", "unknown host '" + name + "'; see `mtsim list hosts`");
     // A policy without a host file: the hypervisor's defaults under that policy.
     h.kvm.policy = name;
@@ -398,8 +419,7 @@ scenario load_scenario(const std::string& file, const std::string& host_override
         s.host_name = fs::path(hf).stem().string();
         load_yaml(h, hf, s.host, "host", &s.origins);
     } else {
-        const auto names = host_names();
-        if (std::find(names.begin(), names.end(), s.host_name) == names.end())
+        if (!is_host_name(s.host_name))
             throw config_error(file, 0, "host",
                                "unknown host '" + s.host_name + "'; see `mtsim list hosts`");
         hf = hosts_dir() + "/" + s.host_name + ".yaml";

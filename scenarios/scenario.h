@@ -263,6 +263,9 @@ std::string hosts_dir();
 // each registered policy that no host file runs. Ordered by the policy registry (the release a
 // policy models, kvm/policy.h), then the policy's own-name host, then by name.
 std::vector<std::string> host_names();
+// Whether `name` is one of host_names(): a host file's name is answered from the folder without
+// parsing every host file (a run's loader asks twice; the matrix once per cell).
+bool is_host_name(const std::string& name);
 // The host section of host `name` (its file, or the default host of a policy without one).
 // Throws config_error for an unknown host.
 host_config load_host(const std::string& name);

@@ -425,10 +425,9 @@ void parse_programs(const std::string& file, const YAML::Node& progs, scenario& 
 
 void parse_expect(const std::string& file, const YAML::Node& e, scenario& s) {
     if (!e.IsMap()) fail(file, e, "expect", "expected a mapping host -> verdict (or default)");
-    const auto hosts = host_names();
     for (auto it = e.begin(); it != e.end(); ++it) {
         const std::string h = it->first.as<std::string>();
-        if (h != "default" && std::find(hosts.begin(), hosts.end(), h) == hosts.end())
+        if (h != "default" && !is_host_name(h))
             fail(file, it->first, "expect." + h, "unknown host; see `mtsim list hosts`");
         const std::string text = scalar(file, it->second, "expect." + h);
         if (text == "refused" && h != "default") {

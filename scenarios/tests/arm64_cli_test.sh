@@ -66,9 +66,9 @@ bad_types)
     ;;
 unsupported_op)
     out=$("$mtsim" run "$data/arm64-unsupported-op.yaml" --host linux-arm64-6.9 2>&1); rc=$?
-    [ $rc -eq 2 ] || fail "clflush on arm64: exit $rc: $out"
+    [ $rc -eq 2 ] || fail "doorbell on arm64: exit $rc: $out"
     echo "$out" | grep -qi "not modelled" || fail "$out"
-    echo "$out" | grep -q "clflush" || fail "$out"
+    echo "$out" | grep -q "doorbell" || fail "$out"
     ;;
 walk)
     j=$("$mtsim" walk "$data/arm64-two-vcpus.yaml" --host linux-arm64-6.17-nofwb --vcpu 0 \

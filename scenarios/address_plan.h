@@ -30,6 +30,11 @@ inline constexpr std::uint64_t vmm_bar_hva = 0x7e0000000000ULL; // the VMM's UC 
 inline constexpr std::uint64_t emulated_space = 1ULL << 62;
 inline constexpr std::uint64_t legacy_vga_hpa = 0xa0000;
 inline constexpr std::uint64_t legacy_vga_bytes = 0x20000;
+// arm64 device memory buffers (device_bar, device_coherent) at 32 GiB + gpa, gpa + size at most
+// 16 GiB. Assumption: the device's memory is kept in the DRAM model at its own host-physical
+// addresses (its latency is DRAM's), outside the host's linear map, so KVM sees a device pfn.
+inline constexpr std::uint64_t devmem_hpa_base = 32 * GiB;
+inline constexpr std::uint64_t devmem_gpa_limit = 16 * GiB;
 
 // The host-physical address of a gpa backed by a RAM memslot, 0 when no RAM slot holds it.
 inline std::uint64_t hpa_of_gpa(const kvm::memslot_table& slots, std::uint64_t gpa) {

@@ -23,6 +23,10 @@ void validate_arch(const scenario& s) {
                                fmt::format("'{}' is an arm64 memory type; an x86 platform maps "
                                            "buffers with a PAT type: {}",
                                            to_string(*b.s1), memtype_names()));
+        if (!arm64 && (b.kind == buffer_kind::device_bar || b.kind == buffer_kind::device_coherent))
+            throw not_modelled("device memory buffers (kind device_bar, device_coherent) on an "
+                               "x86 platform",
+                               fmt::format("{}:{}", s.file, b.line));
     }
     if (!arm64) return;
     if (!s.raw_ptes.empty())

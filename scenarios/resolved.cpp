@@ -26,6 +26,10 @@ const char* kind_name(buffer_kind k) {
         return "mmio_hole";
     case buffer_kind::vga_window:
         return "vga_window";
+    case buffer_kind::device_bar:
+        return "device_bar";
+    case buffer_kind::device_coherent:
+        return "device_coherent";
     }
     return "ram";
 }

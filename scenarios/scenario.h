@@ -108,7 +108,18 @@ struct vmm_config {
     void describe(param_visitor& v);
 };
 
-enum class buffer_kind : std::uint8_t { ram, blob, pci_hole, mmio_hole, vga_window };
+// device_bar, device_coherent (arm64): device memory a vfio-pci mmap backs (VM_PFNMAP, not in
+// the host's linear map): a prefetchable BAR's memory (VMA uncached, VM_ALLOW_ANY_UNCACHED) or
+// coherent device memory a vfio variant driver maps cacheable (docs/reference/arm64.md §2).
+enum class buffer_kind : std::uint8_t {
+    ram,
+    blob,
+    pci_hole,
+    mmio_hole,
+    vga_window,
+    device_bar,
+    device_coherent
+};
 
 struct buffer {
     std::string name;

@@ -56,9 +56,14 @@ void parse_buffers(const std::string& file, const YAML::Node& list, scenario& s)
                     out.kind = buffer_kind::mmio_hole;
                 else if (v == "vga_window")
                     out.kind = buffer_kind::vga_window;
+                else if (v == "device_bar")
+                    out.kind = buffer_kind::device_bar;
+                else if (v == "device_coherent")
+                    out.kind = buffer_kind::device_coherent;
                 else
                     fail(file, it->second, kk,
-                         "expected one of: ram, blob, pci_hole, mmio_hole, vga_window");
+                         "expected one of: ram, blob, pci_hole, mmio_hole, vga_window, "
+                         "device_bar, device_coherent");
             } else
                 fail(file, it->first, kk, "unknown key; valid: name, kind, gpa, size, pat");
         }

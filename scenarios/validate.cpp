@@ -123,6 +123,12 @@ void buffers(const scenario& s) {
                 fmt::format("a blob ends at gpa {:#x}; blobs live at host-physical 8 GiB + gpa "
                             "and must end below the GPU ring at 12 GiB (gpa + size <= {:#x})",
                             b.gpa + b.size, blob_limit));
+        if ((b.kind == buffer_kind::device_bar || b.kind == buffer_kind::device_coherent) &&
+            b.gpa + b.size > devmem_gpa_limit)
+            throw config_error(s.file, b.line, key,
+                               fmt::format("device memory ends at gpa {:#x}; it lives at "
+                                           "host-physical 32 GiB + gpa (gpa + size <= {:#x})",
+                                           b.gpa + b.size, devmem_gpa_limit));
         if (b.kind == buffer_kind::ram) ram_top = std::max(ram_top, b.gpa + b.size);
         if (!largest || b.size > largest->size) largest = &b;
     }
@@ -141,7 +147,10 @@ void buffers(const scenario& s) {
     }
     std::uint64_t need = ring_hpa + ring_bytes;
     for (const auto& b : s.buffers)
-        if (b.kind == buffer_kind::blob) need = std::max(need, blob_hpa_base + b.gpa + b.size);
+        if (b.kind == buffer_kind::blob)
+            need = std::max(need, blob_hpa_base + b.gpa + b.size);
+        else if (b.kind == buffer_kind::device_bar || b.kind == buffer_kind::device_coherent)
+            need = std::max(need, devmem_hpa_base + b.gpa + b.size);
     if (is_vfio(s)) need = std::max(need, domain_table_base + s.platform.iommu.table_bytes);
     if (s.platform.dram.size_bytes < need)
         fail_at(s, "platform.dram.size",

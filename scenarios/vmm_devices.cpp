@@ -39,6 +39,13 @@ void build_memslots(const scenario& s, kvm::hypervisor& hv, oracle& o) {
             sl.kind = kvm::memslot_kind::ram;
             sl.hpa = blob_hpa_base + b.gpa;
             sl.non_coherent_dma = s.host.memslot_noncoherent && !is_vfio(s);
+        } else if (b.kind == buffer_kind::device_bar || b.kind == buffer_kind::device_coherent) {
+            // A vfio-pci mmap of the device's memory (vfio_pci_mmap: VM_PFNMAP) the VMM
+            // registers as a memslot; KVM sees device pfns (kvm/arm64_abort.cpp).
+            sl.kind = kvm::memslot_kind::ram;
+            sl.hpa = devmem_hpa_base + b.gpa;
+            sl.host_mmio = true;
+            sl.vma_cacheable = b.kind == buffer_kind::device_coherent;
         } else if (b.kind == buffer_kind::vga_window) {
             // The VMM mmaps the host's legacy VGA window (/dev/mem) and registers it as an
             // ordinary memslot: its pfns are not flagged as host MMIO, so KVM types them as RAM.

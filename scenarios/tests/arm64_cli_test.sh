@@ -93,6 +93,21 @@ assert w["effective_type"]=="Normal-WB" and w["memory_path"]["memtype"]=="WB", w
     "$mtsim" walk "$data/arm64-two-vcpus.yaml" --host linux-arm64-6.8 --vcpu 0 --gva 0x100000 \
         --access read | grep -q "MAIR_EL1.Attr0 0xff = Normal-WB" || fail "walk text"
     ;;
+bar_write_combining)
+    # Stage 2 Device-nGnRE (6.8) makes every 8-byte store its own transaction; Normal-NC
+    # (6.9+) gathers them in the WC buffers: the measured stream costs several times more
+    # under 6.8, and both are clean.
+    j=$("$mtsim" matrix scenarios/catalogue/arm64-bar-write-combining.yaml --hosts $hosts --json) ||
+        fail "matrix failed: $j"
+    check "$j" "
+cells={c['host']:c for c in w}
+us={h:c['cost_us'] for h,c in cells.items()}
+assert all(c['cost_basis']=='measure' for c in cells.values()), cells
+assert all(c['verdict']=='clean' for c in cells.values()), cells
+for h in ('linux-arm64-6.9','linux-arm64-6.17','linux-arm64-6.17-nofwb'):
+    assert us['linux-arm64-6.8'] > 4*us[h], us
+" "6.8 not several times 6.9+"
+    ;;
 *)
     fail "unknown case $case_"
     ;;

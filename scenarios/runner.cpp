@@ -10,6 +10,7 @@
 #include <systemc>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
+#include "kvm/arm64_policy.h"
 #include "kvm/quirks.h"
 #include "model/oracle.h"
 #include "model/stats.h"
@@ -23,6 +24,20 @@ namespace {
 // What KVM refuses of this scenario's host before anything runs (kvm/quirks.h); the
 // hypervisor refuses the same at its ioctls.
 std::optional<kvm::kvm_refusal> host_refusal(const scenario& s) {
+    // KVM/arm64: KVM_SET_USER_MEMORY_REGION of a device-memory slot (a vfio-pci mmap,
+    // kvm/arm64_abort.cpp: VM_PFNMAP, VM_ALLOW_ANY_UNCACHED, cacheable for coherent memory).
+    if (const kvm::arm64_s2_policy* a = kvm::find_arm64_policy(s.host.arm64.policy))
+        for (const auto& b : s.buffers) {
+            if (b.kind != buffer_kind::device_bar && b.kind != buffer_kind::device_coherent)
+                continue;
+            kvm::arm64_s2_inputs in;
+            in.caps = s.host.arm64.caps;
+            in.map_memory = false;
+            in.pfnmap = true;
+            in.allow_any_uncached = true;
+            in.vma_cacheable = b.kind == buffer_kind::device_coherent;
+            if (auto r = a->memslot_refusal(in)) return r;
+        }
     const kvm::ept_policy* p = kvm::find_policy(s.host.kvm.policy);
     if (!p) return std::nullopt; // the hypervisor names the unknown policy
     if (auto r = kvm::vm_type_refusal(*p, s.host.kvm.self_snoop)) return r;

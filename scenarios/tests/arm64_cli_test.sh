@@ -108,6 +108,19 @@ for h in ('linux-arm64-6.9','linux-arm64-6.17','linux-arm64-6.17-nofwb'):
     assert us['linux-arm64-6.8'] > 4*us[h], us
 " "6.8 not several times 6.9+"
     ;;
+cacheable_device_memory)
+    # Atomics on coherent device memory: not Normal-WB at stage 2 before 6.17 (malfunction,
+    # naming the stage-2 type), cacheable with FWB (clean), the slot refused without FWB.
+    j=$("$mtsim" matrix scenarios/catalogue/arm64-cacheable-device-memory.yaml --hosts $hosts --json) ||
+        fail "matrix failed: $j"
+    check "$j" "
+v={c['host']:c['verdict'] for c in w}
+assert v=={'linux-arm64-6.8':'malfunction','linux-arm64-6.9':'malfunction',
+           'linux-arm64-6.17':'clean','linux-arm64-6.17-nofwb':'refused'}, v
+" "verdicts"
+    r=$("$mtsim" run scenarios/catalogue/arm64-cacheable-device-memory.yaml --host linux-arm64-6.8)
+    echo "$r" | grep -q "lse-atomic shared+0x0: Device-nGnRE" || fail "6.8 cause: $r"
+    ;;
 *)
     fail "unknown case $case_"
     ;;

@@ -124,3 +124,22 @@ TEST_CASE("a bad space file names the file line and key") {
     bad_host.replace(bad_host.find("linux-6.6]"), 9, "linux-0.1");
     CHECK(err(bad_host).find("unknown host 'linux-0.1'") != std::string::npos);
 }
+
+TEST_CASE("a migrate letter moves the vCPU to the next pCPU and back and is a vCPU's only") {
+    std::string text = two_buffers;
+    text.replace(text.find("[store, load, sfence, mfence]"), 29, "[store, migrate]");
+    const space s = load_space(write_tmp("mig.yaml", text));
+    const int st = letter_of(s, "vcpu0", "store", 0), mg = letter_of(s, "vcpu0", "migrate", -1);
+    const int rd = letter_of(s, "gpu", "read", 0);
+    CHECK_FALSE(independent(s, st, mg));
+    const std::string y = scenario_yaml(s, {st, mg, mg, mg, rd});
+    const auto first = y.find("migrate: 1");
+    REQUIRE(first != std::string::npos);
+    const auto back = y.find("migrate: 0", first);
+    REQUIRE(back != std::string::npos);
+    CHECK(y.find("migrate: 1", back) != std::string::npos);
+    CHECK_NOTHROW(mtsim::scenarios::load_scenario(write_tmp("migp.yaml", y), "", {}));
+    std::string vmm = text;
+    vmm.replace(vmm.find("  gpu: [read]"), 0, "  vmm: [migrate]\n");
+    CHECK_THROWS_AS(load_space(write_tmp("bad-mig.yaml", vmm)), mtsim::config_error);
+}

@@ -23,11 +23,11 @@ std::string write_tmp(const std::string& name, const std::string& text) {
     return p.string();
 }
 
-const std::string two_buffers = std::string(R"(
+const std::string two_buffers = R"(
 name: two
 scenario:
-  include: )") + MTSIM_SOURCE_DIR +
-                                R"(/scenarios/catalogue/shared/platform.yaml
+  platform: {cache: {pcpus: 2}}
+  guest: {ram: 4MiB}
   devices:
     gpu: {mode: virtio, no_snoop: true}
 buffers:
@@ -109,7 +109,7 @@ TEST_CASE("a bad space file names the file line and key") {
         }
         return std::string("no error");
     };
-    CHECK(err(two_buffers + "colour: red\n").find("bad.yaml:15: key 'colour'") !=
+    CHECK(err(two_buffers + "colour: red\n").find("bad.yaml:16: key 'colour'") !=
           std::string::npos);
     std::string bad_op = two_buffers;
     bad_op.replace(bad_op.find("[store, load") + 1, 5, "stor");
@@ -119,7 +119,7 @@ TEST_CASE("a bad space file names the file line and key") {
     CHECK(err(bad_pat).find("key 'buffers[0].pat'") != std::string::npos);
     std::string bad_k = two_buffers;
     bad_k.replace(bad_k.find("k: 3"), 4, "k: 99");
-    CHECK(err(bad_k).find(":14: key 'k'") != std::string::npos);
+    CHECK(err(bad_k).find(":15: key 'k'") != std::string::npos);
     std::string bad_host = two_buffers;
     bad_host.replace(bad_host.find("linux-6.6]"), 9, "linux-0.1");
     CHECK(err(bad_host).find("unknown host 'linux-0.1'") != std::string::npos);

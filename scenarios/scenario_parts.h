@@ -30,6 +30,13 @@ void parse_raw(const std::string& file, const YAML::Node& list, const std::strin
                const char* addr_key, unsigned max_level, std::vector<raw_entry>& out);
 void parse_programs(const std::string& file, const YAML::Node& progs, scenario& s);
 void parse_expect(const std::string& file, const YAML::Node& e, scenario& s);
+// Op arguments (scenario_op_args.cpp): a register name ([A-Za-z_][A-Za-z0-9_]*, docs/litmus.md),
+// `poll: {buffer, offset, len, until, max_cycles}`, `wrmsr: {msr, value}`.
+std::string register_name(const std::string& file, const YAML::Node& n, const std::string& k);
+void parse_poll(const std::string& file, const YAML::Node& arg, const std::string& ka,
+                const scenario& s, scenario_op& op);
+void parse_wrmsr(const std::string& file, const YAML::Node& arg, const std::string& ka,
+                 scenario_op& op);
 // `litmus:` (docs/litmus.md), after the buffers and programs it refers to.
 void parse_litmus(const std::string& file, const YAML::Node& n, scenario& s);
 // `measure: {agent, from, to}` (scenarios/measure.cpp), after the programs: the agent must be

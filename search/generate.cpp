@@ -195,6 +195,10 @@ std::string scenario_yaml(const space& s, const program& p) {
         prog[bell].push_back(YAML::Node("doorbell"));
         prog["gpu"].push_back(YAML::Node("wait_doorbell"));
     };
+    // `migrate` moves a vCPU between the pCPU it starts on (vcpuN on pCPU N) and the next one,
+    // back and forth (KVM reschedules it: kvm_arch_vcpu_load on the new pCPU); the platform
+    // needs pCPU N+1.
+    std::map<std::string, bool> moved;
     for (int i : p) {
         const letter& l = s.alphabet[std::size_t(i)];
         if (l.agent == "gpu" && (cur.empty() || cur != "gpu"))
@@ -204,7 +208,16 @@ std::string scenario_yaml(const space& s, const program& p) {
             prog[cur].push_back(named(cur == "gpu" ? "interrupt" : "signal", h));
             prog[l.agent].push_back(named("wait", h));
         }
-        prog[l.agent].push_back(op_node(s, l));
+        if (l.op == "migrate") {
+            const unsigned home = unsigned(std::stoul(l.agent.substr(4)));
+            const bool away = !moved[l.agent];
+            moved[l.agent] = away;
+            YAML::Node n;
+            n["migrate"] = away ? home + 1 : home;
+            prog[l.agent].push_back(n);
+        } else {
+            prog[l.agent].push_back(op_node(s, l));
+        }
         cur = l.agent;
     }
     YAML::Node programs(YAML::NodeType::Map);

@@ -23,7 +23,7 @@ std::string buffer_decl::symmetry_class() const {
 const std::vector<std::string>& cpu_ops() {
     static const std::vector<std::string> ops{"store",      "nt_store", "load",   "clflush",
                                               "clflushopt", "clwb",     "sfence", "mfence",
-                                              "wbinvd",     "wbnoinvd"};
+                                              "wbinvd",     "wbnoinvd", "migrate"};
     return ops;
 }
 
@@ -75,7 +75,8 @@ bool is_cpu_agent(const std::string& a) {
 }
 
 bool is_memory_op(const std::string& op) {
-    return op != "sfence" && op != "mfence" && op != "wbinvd" && op != "wbnoinvd";
+    return op != "sfence" && op != "mfence" && op != "wbinvd" && op != "wbnoinvd" &&
+           op != "migrate";
 }
 
 // The fixed sections: every top-level key a scenario has but programs and expect (the
@@ -191,6 +192,8 @@ space load_space(const std::string& file) {
                 r.fail(it->second, key, "unknown op '" + op + "'; valid: " + v);
             }
             if (!seen.insert(op).second) r.fail(it->second, key, "op '" + op + "' twice");
+            if (op == "migrate" && a == "vmm")
+                r.fail(it->second, key, "the VMM thread does not migrate: `migrate` is a vCPU's");
             letter l;
             l.agent = a;
             l.op = op;

@@ -23,11 +23,11 @@ std::string write_tmp(const std::string& name, const std::string& text) {
     return p.string();
 }
 
-const std::string two_buffers = std::string(R"(
+const std::string two_buffers = R"(
 name: two
 scenario:
-  include: )") + MTSIM_SOURCE_DIR +
-                                R"(/scenarios/catalogue/shared/platform.yaml
+  platform: {cache: {pcpus: 2}}
+  guest: {ram: 4MiB}
   devices:
     gpu: {mode: virtio, no_snoop: true}
 buffers:
@@ -109,7 +109,7 @@ TEST_CASE("a bad space file names the file line and key") {
         }
         return std::string("no error");
     };
-    CHECK(err(two_buffers + "colour: red\n").find("bad.yaml:15: key 'colour'") !=
+    CHECK(err(two_buffers + "colour: red\n").find("bad.yaml:16: key 'colour'") !=
           std::string::npos);
     std::string bad_op = two_buffers;
     bad_op.replace(bad_op.find("[store, load") + 1, 5, "stor");
@@ -119,8 +119,27 @@ TEST_CASE("a bad space file names the file line and key") {
     CHECK(err(bad_pat).find("key 'buffers[0].pat'") != std::string::npos);
     std::string bad_k = two_buffers;
     bad_k.replace(bad_k.find("k: 3"), 4, "k: 99");
-    CHECK(err(bad_k).find(":14: key 'k'") != std::string::npos);
+    CHECK(err(bad_k).find(":15: key 'k'") != std::string::npos);
     std::string bad_host = two_buffers;
     bad_host.replace(bad_host.find("linux-6.6]"), 9, "linux-0.1");
     CHECK(err(bad_host).find("unknown host 'linux-0.1'") != std::string::npos);
+}
+
+TEST_CASE("a migrate letter moves the vCPU to the next pCPU and back and is a vCPU's only") {
+    std::string text = two_buffers;
+    text.replace(text.find("[store, load, sfence, mfence]"), 29, "[store, migrate]");
+    const space s = load_space(write_tmp("mig.yaml", text));
+    const int st = letter_of(s, "vcpu0", "store", 0), mg = letter_of(s, "vcpu0", "migrate", -1);
+    const int rd = letter_of(s, "gpu", "read", 0);
+    CHECK_FALSE(independent(s, st, mg));
+    const std::string y = scenario_yaml(s, {st, mg, mg, mg, rd});
+    const auto first = y.find("migrate: 1");
+    REQUIRE(first != std::string::npos);
+    const auto back = y.find("migrate: 0", first);
+    REQUIRE(back != std::string::npos);
+    CHECK(y.find("migrate: 1", back) != std::string::npos);
+    CHECK_NOTHROW(mtsim::scenarios::load_scenario(write_tmp("migp.yaml", y), "", {}));
+    std::string vmm = text;
+    vmm.replace(vmm.find("  gpu: [read]"), 0, "  vmm: [migrate]\n");
+    CHECK_THROWS_AS(load_space(write_tmp("bad-mig.yaml", vmm)), mtsim::config_error);
 }

@@ -52,7 +52,9 @@ every_catalogue_trace_is_well_formed)
     # Every catalogue scenario: the trace's structure holds and every agent of the run's
     # cycles_per_agent has a track.
     for f in "$cat_dir"/*.yaml; do
-        timeout 120 "$mtsim" run "$f" --host linux-6.16 --json --trace t.json >r.json 2>err
+        host=linux-6.16
+        grep -q '^platform: {arch: arm64}' "$f" && host=linux-arm64-6.17
+        timeout 120 "$mtsim" run "$f" --host $host --json --trace t.json >r.json 2>err
         [ $? -le 1 ] || { fail "$f: $(head -c 300 err)"; continue; }
         agents=$(python3 -c 'import json; print(",".join(json.load(open("r.json"))["cycles_per_agent"]))')
         python3 "$checker" t.json --agents "$agents" >/dev/null || fail "$f: trace structure"

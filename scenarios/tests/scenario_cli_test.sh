@@ -240,7 +240,7 @@ many_vcpus)
     ;;
 resolved_roundtrip)
     # The record is what ran: for every catalogue scenario (under one host each, alternately
-    # linux-6.6 and kvm-virtio-rfc with a --set),
+    # linux-6.6 and kvm-virtio-rfc with a --set; an arm64 one linux-arm64-6.8 and 6.17),
     # `mtsim run` of the written --resolved file reproduces the result (all but the "file" and
     # "sets" it was invoked with), and resolving the resolved file again writes the same file.
     d=$(mktemp -d)
@@ -248,6 +248,7 @@ resolved_roundtrip)
     for f in "$cat"/*.yaml; do
         n=$((n + 1))
         hosts=("--host linux-6.6" "--host kvm-virtio-rfc --set platform.cache.self_snoop=false")
+        grep -q '^platform: {arch: arm64}' "$f" && hosts=("--host linux-arm64-6.8" "--host linux-arm64-6.17")
         for args in "${hosts[$((n % 2))]}"; do
             # shellcheck disable=SC2086
             "$mtsim" run "$f" $args --json --resolved "$d/r.yaml" > "$d/a.json"; rc1=$?
